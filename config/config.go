@@ -1,0 +1,200 @@
+// Package config loads the service's one typed Config from the environment and an optional config.yaml, and
+// validates it at start. It holds no global state: callers pass the Config they loaded.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/spf13/viper"
+)
+
+// SandboxAppSecret signs the simulator's webhooks when no real app secret is configured.
+const SandboxAppSecret = "sandbox-app-secret"
+
+// Config is every setting the service reads. Field tags name the environment variable (and config.yaml key).
+type Config struct {
+	Port     int    `mapstructure:"PORT"`
+	DataDir  string `mapstructure:"DATA_DIR"`
+	Database string `mapstructure:"DATABASE_URL"`
+	Valkey   string `mapstructure:"VALKEY_URL"`
+
+	AppSecret   string `mapstructure:"WHATSAPP_APP_SECRET"`
+	VerifyToken string `mapstructure:"WHATSAPP_VERIFY_TOKEN"`
+	MetaAppID   string `mapstructure:"META_APP_ID"`
+	MetaConfig  string `mapstructure:"META_CONFIG_ID"`
+	GraphURL    string `mapstructure:"GRAPH_API_URL"`
+	GraphVer    string `mapstructure:"GRAPH_API_VERSION"`
+
+	SessionSecret string `mapstructure:"SESSION_SECRET"`
+	EncryptionKey string `mapstructure:"ENCRYPTION_KEY"`
+	Sandbox       bool   `mapstructure:"SANDBOX"`
+
+	PhoneNumberID string `mapstructure:"WHATSAPP_PHONE_NUMBER_ID"`
+	AccessToken   string `mapstructure:"WHATSAPP_ACCESS_TOKEN"`
+	WABAID        string `mapstructure:"WHATSAPP_BUSINESS_ACCOUNT_ID"`
+	BusinessName  string `mapstructure:"BUSINESS_NAME"`
+
+	AdminEmail    string `mapstructure:"ADMIN_EMAIL"`
+	AdminPassword string `mapstructure:"ADMIN_PASSWORD"`
+
+	MemoryWarnMB     int           `mapstructure:"MEMORY_WARN_MB"`
+	MemoryCriticalMB int           `mapstructure:"MEMORY_CRITICAL_MB"`
+	MemoryInterval   time.Duration `mapstructure:"MEMORY_CHECK_INTERVAL"`
+
+	BodyLimitBytes int    `mapstructure:"WEBHOOK_BODY_LIMIT"`
+	SendRatePerSec int    `mapstructure:"SEND_RATE_PER_SECOND"`
+	Workers        int    `mapstructure:"SEND_WORKERS"`
+	LogLevel       string `mapstructure:"LOG_LEVEL"`
+}
+
+var keys = map[string]any{
+	"PORT":                         3000,
+	"DATA_DIR":                     "./data",
+	"DATABASE_URL":                 "",
+	"VALKEY_URL":                   "",
+	"WHATSAPP_APP_SECRET":          "",
+	"WHATSAPP_VERIFY_TOKEN":        "",
+	"META_APP_ID":                  "",
+	"META_CONFIG_ID":               "",
+	"GRAPH_API_URL":                "https://graph.facebook.com",
+	"GRAPH_API_VERSION":            "v23.0",
+	"SESSION_SECRET":               "",
+	"ENCRYPTION_KEY":               "",
+	"SANDBOX":                      "",
+	"WHATSAPP_PHONE_NUMBER_ID":     "",
+	"WHATSAPP_ACCESS_TOKEN":        "",
+	"WHATSAPP_BUSINESS_ACCOUNT_ID": "",
+	"BUSINESS_NAME":                "",
+	"ADMIN_EMAIL":                  "",
+	"ADMIN_PASSWORD":               "",
+	"MEMORY_WARN_MB":               200,
+	"MEMORY_CRITICAL_MB":           400,
+	"MEMORY_CHECK_INTERVAL":        "60s",
+	"WEBHOOK_BODY_LIMIT":           3 << 20,
+	"SEND_RATE_PER_SECOND":         80,
+	"SEND_WORKERS":                 4,
+	"LOG_LEVEL":                    "info",
+}
+
+// Load reads the environment (through getenv, so tests need not touch the process environment) and, when present,
+// configFile (YAML, same keys). The environment wins over the file. The result is validated.
+func Load(getenv func(string) string, configFile string) (Config, error) {
+	v := viper.New()
+	for k, d := range keys {
+		v.SetDefault(k, d)
+	}
+	if configFile != "" {
+		v.SetConfigFile(configFile)
+		if err := v.ReadInConfig(); err != nil && !isNotFound(err) {
+			return Config{}, fmt.Errorf("read %s: %w", configFile, err)
+		}
+	}
+	for k := range keys {
+		if val := getenv(k); val != "" {
+			v.Set(k, val)
+		}
+	}
+	if v.GetString("VALKEY_URL") == "" {
+		if r := getenv("REDIS_URL"); r != "" {
+			v.Set("VALKEY_URL", r)
+		}
+	}
+	var c Config
+	if err := v.Unmarshal(&c); err != nil {
+		return Config{}, fmt.Errorf("decode configuration: %w", err)
+	}
+	sandbox := strings.TrimSpace(v.GetString("SANDBOX"))
+	if sandbox == "" {
+		c.Sandbox = c.AppSecret == ""
+	}
+	if c.Sandbox && c.AppSecret == "" {
+		c.AppSecret = SandboxAppSecret
+	}
+	if c.Sandbox && c.VerifyToken == "" {
+		c.VerifyToken = "sandbox-verify-token"
+	}
+	return c, c.Validate()
+}
+
+func isNotFound(err error) bool {
+	var nf viper.ConfigFileNotFoundError
+	return errors.As(err, &nf) || strings.Contains(err.Error(), "no such file")
+}
+
+// Validate names every bad or missing key in one error.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, why string) { errs = append(errs, fmt.Errorf("%s %s", key, why)) }
+	if c.Port <= 0 || c.Port > 65535 {
+		bad("PORT", "must be between 1 and 65535")
+	}
+	if c.Database != "" && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
+		bad("DATABASE_URL", "must start with postgres:// (leave it empty for the embedded database)")
+	}
+	if c.Database == "" && c.DataDir == "" {
+		bad("DATA_DIR", "is required when DATABASE_URL is empty")
+	}
+	if c.Valkey != "" {
+		if u, err := url.Parse(c.Valkey); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "valkey" && u.Scheme != "valkeys") {
+			bad("VALKEY_URL", "must look like redis://host:port/db")
+		}
+	}
+	if u, err := url.Parse(c.GraphURL); err != nil || u.Scheme == "" || u.Host == "" {
+		bad("GRAPH_API_URL", "must be an absolute URL")
+	}
+	if !strings.HasPrefix(c.GraphVer, "v") {
+		bad("GRAPH_API_VERSION", "must look like v23.0")
+	}
+	if !c.Sandbox {
+		for key, val := range map[string]string{
+			"WHATSAPP_APP_SECRET":   c.AppSecret,
+			"WHATSAPP_VERIFY_TOKEN": c.VerifyToken,
+			"SESSION_SECRET":        c.SessionSecret,
+			"ENCRYPTION_KEY":        c.EncryptionKey,
+		} {
+			if val == "" {
+				bad(key, "is required outside sandbox mode")
+			}
+		}
+		if c.SessionSecret != "" && len(c.SessionSecret) < 32 {
+			bad("SESSION_SECRET", "must be at least 32 characters")
+		}
+	}
+	if c.EncryptionKey != "" {
+		if _, err := c.EncryptionKeyBytes(); err != nil {
+			bad("ENCRYPTION_KEY", err.Error())
+		}
+	}
+	if (c.PhoneNumberID == "") != (c.AccessToken == "") {
+		bad("WHATSAPP_ACCESS_TOKEN", "and WHATSAPP_PHONE_NUMBER_ID must be set together")
+	}
+	if (c.AdminEmail == "") != (c.AdminPassword == "") {
+		bad("ADMIN_PASSWORD", "and ADMIN_EMAIL must be set together")
+	}
+	if c.AdminPassword != "" && len(c.AdminPassword) < 8 {
+		bad("ADMIN_PASSWORD", "must be at least 8 characters")
+	}
+	if c.MemoryWarnMB <= 0 || c.MemoryCriticalMB < c.MemoryWarnMB {
+		bad("MEMORY_CRITICAL_MB", "must be positive and not below MEMORY_WARN_MB")
+	}
+	if c.MemoryInterval < time.Second {
+		bad("MEMORY_CHECK_INTERVAL", "must be at least 1s")
+	}
+	if c.BodyLimitBytes < 64<<10 {
+		bad("WEBHOOK_BODY_LIMIT", "must be at least 65536 bytes")
+	}
+	if c.SendRatePerSec <= 0 {
+		bad("SEND_RATE_PER_SECOND", "must be positive")
+	}
+	if c.Workers <= 0 {
+		bad("SEND_WORKERS", "must be positive")
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("invalid configuration: %w", errors.Join(errs...))
+	}
+	return nil
+}

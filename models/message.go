@@ -1,0 +1,108 @@
+package models
+
+import "time"
+
+// InboundMessage is a message a customer sent, stored once per wamid. ProcessedAt is nil until the ordering bot has
+// handled it; unprocessed rows are picked up again after a crash.
+type InboundMessage struct {
+	ID            int64
+	BusinessID    int64
+	PhoneNumberID int64
+	CustomerID    int64
+	Wamid         string
+	Type          string
+	Body          string // human summary
+	Payload       string // the message object as Meta sent it
+	SentAt        time.Time
+	ReceivedAt    time.Time
+	ProcessedAt   *time.Time
+	ClaimUntil    *time.Time
+	Attempts      int
+	ProcessError  string
+}
+
+// MessageStatus is one delivery status Meta reported for a message we sent (sent, delivered, read, failed).
+type MessageStatus struct {
+	ID          int64
+	BusinessID  int64
+	Wamid       string
+	Status      string
+	Recipient   string
+	ErrorCode   int
+	ErrorTitle  string
+	ErrorDetail string
+	Payload     string
+	StatusAt    time.Time
+	ReceivedAt  time.Time
+}
+
+// WebhookEvent is a webhook change that is not a customer message: account and template updates, calls, echoes,
+// deliveries for a phone number we do not know, and bodies we could not parse (Kind "unparsed", with Reason).
+type WebhookEvent struct {
+	ID            int64
+	BusinessID    *int64
+	Kind          string // event | unrouted | unparsed
+	Field         string
+	WABAID        string
+	PhoneNumberID string
+	Reason        string
+	Payload       string
+	Hash          string // sha256 of the payload: a redelivery stores nothing new
+	ReceivedAt    time.Time
+}
+
+// Kinds of webhook events.
+const (
+	EventKindEvent    = "event"
+	EventKindUnrouted = "unrouted"
+	EventKindUnparsed = "unparsed"
+)
+
+// OutboundStatus is where a message we send stands.
+type OutboundStatus string
+
+// Outbound message states, in the order they normally advance. Held: outside the 24-hour window with no template, or
+// the number's token expired; kept, not lost.
+const (
+	OutQueued    OutboundStatus = "queued"
+	OutSent      OutboundStatus = "sent"
+	OutDelivered OutboundStatus = "delivered"
+	OutRead      OutboundStatus = "read"
+	OutFailed    OutboundStatus = "failed"
+	OutHeld      OutboundStatus = "held"
+)
+
+var outboundRank = map[OutboundStatus]int{OutQueued: 0, OutHeld: 0, OutSent: 1, OutDelivered: 2, OutRead: 3, OutFailed: 4}
+
+// Advances reports whether moving from s to next goes forward: a late "delivered" never overwrites "read".
+func (s OutboundStatus) Advances(next OutboundStatus) bool {
+	return outboundRank[next] > outboundRank[s]
+}
+
+// OutboundMessage is a message we send: written in the same transaction as whatever caused it (the outbox), then
+// sent by the queue workers. IdempotencyKey makes a re-run of its cause a no-op.
+type OutboundMessage struct {
+	ID             int64
+	BusinessID     int64
+	PhoneNumberID  int64
+	CustomerID     int64
+	ToWaID         string
+	Kind           string
+	Payload        string // the Graph API request body
+	Summary        string
+	Status         OutboundStatus
+	Wamid          *string
+	IdempotencyKey string
+	Attempts       int
+	NextAttemptAt  time.Time
+	ClaimUntil     *time.Time
+	ClaimedBy      string
+	LastError      string
+	ErrorCode      int
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	SentAt         *time.Time
+	DeliveredAt    *time.Time
+	ReadAt         *time.Time
+	FailedAt       *time.Time
+}

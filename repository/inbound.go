@@ -1,0 +1,301 @@
+package repository
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/waorder/waorder/models"
+)
+
+// Delivery is everything one webhook request carries, already routed to businesses. It is stored in one
+// transaction (together with other deliveries committed at the same moment).
+type Delivery struct {
+	Customers []models.Customer      // upserted by (business, wa_id); LastInboundAt only moves forward
+	Messages  []InboundRow           // inserted once per wamid
+	Statuses  []models.MessageStatus // inserted once per (wamid, status); outbound messages advance
+	Events    []models.WebhookEvent  // inserted once per hash
+}
+
+// InboundRow is an inbound message whose customer is named by wa_id; the customer id is filled in the transaction.
+type InboundRow struct {
+	Message models.InboundMessage
+	WaID    string
+}
+
+// StoreDeliveries commits all deliveries in one transaction and returns the ids of inbound messages that were new
+// (a redelivered wamid inserts nothing and returns nothing). Idempotency comes from unique constraints, so
+// concurrent duplicates are safe.
+func (s *Store) StoreDeliveries(ctx context.Context, ds []Delivery) (newMessageIDs []int64, err error) {
+	err = s.Tx(ctx, func(tx *Store) error {
+		newMessageIDs = newMessageIDs[:0]
+		ids, err := tx.upsertCustomers(ctx, ds)
+		if err != nil {
+			return err
+		}
+		created, err := tx.insertMessages(ctx, ds, ids)
+		if err != nil {
+			return err
+		}
+		newMessageIDs = created
+		if err := tx.insertStatuses(ctx, ds); err != nil {
+			return err
+		}
+		return tx.insertEvents(ctx, ds)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store %d webhook deliveries: %w", len(ds), err)
+	}
+	return newMessageIDs, nil
+}
+
+type customerKey struct {
+	biz  int64
+	waID string
+}
+
+func (s *Store) upsertCustomers(ctx context.Context, ds []Delivery) (map[customerKey]int64, error) {
+	merged := map[customerKey]models.Customer{}
+	for _, d := range ds {
+		for _, c := range d.Customers {
+			k := customerKey{c.BusinessID, c.WaID}
+			prev, ok := merged[k]
+			if ok {
+				if c.Name == "" {
+					c.Name = prev.Name
+				}
+				if c.UserID == "" {
+					c.UserID = prev.UserID
+				}
+				if prev.LastInboundAt != nil && (c.LastInboundAt == nil || prev.LastInboundAt.After(*c.LastInboundAt)) {
+					c.LastInboundAt = prev.LastInboundAt
+				}
+			}
+			merged[k] = c
+		}
+	}
+	ids := make(map[customerKey]int64, len(merged))
+	if len(merged) == 0 {
+		return ids, nil
+	}
+	// A fixed order keeps concurrent batches from taking row locks in opposite orders.
+	keys := make([]customerKey, 0, len(merged))
+	for k := range merged {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].biz != keys[j].biz {
+			return keys[i].biz < keys[j].biz
+		}
+		return keys[i].waID < keys[j].waID
+	})
+	t := now()
+	var sb strings.Builder
+	args := make([]any, 0, len(keys)*7)
+	sb.WriteString("INSERT INTO customers (business_id, wa_id, user_id, name, last_inbound_at, created_at, updated_at) VALUES ")
+	for i, k := range keys {
+		c := merged[k]
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		sb.WriteString("(?,?,?,?,?,?,?)")
+		args = append(args, c.BusinessID, c.WaID, c.UserID, c.Name, c.LastInboundAt, t, t)
+	}
+	sb.WriteString(` ON CONFLICT (business_id, wa_id) DO UPDATE SET
+		name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE customers.name END,
+		user_id = CASE WHEN excluded.user_id <> '' THEN excluded.user_id ELSE customers.user_id END,
+		last_inbound_at = CASE WHEN customers.last_inbound_at IS NULL OR excluded.last_inbound_at > customers.last_inbound_at
+			THEN excluded.last_inbound_at ELSE customers.last_inbound_at END,
+		updated_at = excluded.updated_at
+		RETURNING id, business_id, wa_id`)
+	rows, err := s.db.WithContext(ctx).Raw(sb.String(), args...).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("upsert %d customers: %w", len(keys), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var k customerKey
+		if err := rows.Scan(&id, &k.biz, &k.waID); err != nil {
+			return nil, fmt.Errorf("upsert customers: %w", err)
+		}
+		ids[k] = id
+	}
+	return ids, rows.Err()
+}
+
+func (s *Store) insertMessages(ctx context.Context, ds []Delivery, customers map[customerKey]int64) ([]int64, error) {
+	var rows []InboundRow
+	for _, d := range ds {
+		rows = append(rows, d.Messages...)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	t := now()
+	var sb strings.Builder
+	args := make([]any, 0, len(rows)*9)
+	sb.WriteString("INSERT INTO inbound_messages (business_id, phone_number_id, customer_id, wamid, type, body, payload, sent_at, received_at) VALUES ")
+	for i, r := range rows {
+		m := r.Message
+		cid, ok := customers[customerKey{m.BusinessID, r.WaID}]
+		if !ok {
+			return nil, fmt.Errorf("message %s: customer %s was not upserted", m.Wamid, r.WaID)
+		}
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		sb.WriteString("(?,?,?,?,?,?,?,?,?)")
+		args = append(args, m.BusinessID, m.PhoneNumberID, cid, m.Wamid, m.Type, m.Body, m.Payload, m.SentAt.UTC(), t)
+	}
+	sb.WriteString(" ON CONFLICT (wamid) DO NOTHING RETURNING id")
+	var ids []int64
+	if err := s.db.WithContext(ctx).Raw(sb.String(), args...).Scan(&ids).Error; err != nil {
+		return nil, fmt.Errorf("insert %d inbound messages: %w", len(rows), err)
+	}
+	return ids, nil
+}
+
+// outboundRankSQL orders outbound states so a status update only ever moves a message forward.
+const outboundRankSQL = `CASE %s WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 WHEN 'failed' THEN 4 ELSE 0 END`
+
+func (s *Store) insertStatuses(ctx context.Context, ds []Delivery) error {
+	db := s.db.WithContext(ctx)
+	t := now()
+	for _, d := range ds {
+		for _, st := range d.Statuses {
+			res := db.Exec(`INSERT INTO message_statuses (business_id, wamid, status, recipient, error_code, error_title,
+				error_detail, payload, status_at, received_at) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (wamid, status) DO NOTHING`,
+				st.BusinessID, st.Wamid, st.Status, st.Recipient, st.ErrorCode, st.ErrorTitle, st.ErrorDetail, st.Payload, st.StatusAt.UTC(), t)
+			if res.Error != nil {
+				return fmt.Errorf("insert status %s of %s: %w", st.Status, st.Wamid, res.Error)
+			}
+			if res.RowsAffected == 0 {
+				continue
+			}
+			if err := s.applyStatus(ctx, st); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// applyStatus moves the outbound message with st's wamid forward to st's status. A status for a wamid we do not
+// (yet) know stays in message_statuses; ApplyStoredStatuses matches it once the send records the wamid.
+func (s *Store) applyStatus(ctx context.Context, st models.MessageStatus) error {
+	col := map[string]string{"sent": "sent_at", "delivered": "delivered_at", "read": "read_at", "failed": "failed_at"}[st.Status]
+	if col == "" {
+		return nil // e.g. "played", "deleted": kept in message_statuses only
+	}
+	set := "status = ?, " + col + " = ?, updated_at = ?"
+	args := []any{st.Status, st.StatusAt.UTC(), now()}
+	if st.Status == "failed" {
+		set += ", error_code = ?, last_error = ?"
+		args = append(args, st.ErrorCode, strings.TrimSpace(st.ErrorTitle+": "+st.ErrorDetail))
+	}
+	q := "UPDATE outbound_messages SET " + set + " WHERE business_id = ? AND wamid = ? AND " +
+		fmt.Sprintf(outboundRankSQL, "status") + " < " + fmt.Sprintf(outboundRankSQL, "?")
+	args = append(args, st.BusinessID, st.Wamid, st.Status)
+	if err := s.db.WithContext(ctx).Exec(q, args...).Error; err != nil {
+		return fmt.Errorf("apply status %s to %s: %w", st.Status, st.Wamid, err)
+	}
+	return nil
+}
+
+func (s *Store) insertEvents(ctx context.Context, ds []Delivery) error {
+	db := s.db.WithContext(ctx)
+	t := now()
+	for _, d := range ds {
+		for _, e := range d.Events {
+			if e.ReceivedAt.IsZero() {
+				e.ReceivedAt = t
+			}
+			err := db.Exec(`INSERT INTO webhook_events (business_id, kind, field, waba_id, phone_number_id, reason, payload, hash,
+				received_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (hash) DO NOTHING`,
+				e.BusinessID, e.Kind, e.Field, e.WABAID, e.PhoneNumberID, e.Reason, e.Payload, e.Hash, e.ReceivedAt.UTC()).Error
+			if err != nil {
+				return fmt.Errorf("insert %s webhook event: %w", e.Kind, err)
+			}
+		}
+	}
+	return nil
+}
+
+// StoreEvent stores one raw webhook event on its own, e.g. a body that could not be parsed.
+func (s *Store) StoreEvent(ctx context.Context, e models.WebhookEvent) error {
+	return s.insertEvents(ctx, []Delivery{{Events: []models.WebhookEvent{e}}})
+}
+
+// ListEvents returns the newest webhook events of a kind, for operators.
+func (s *Store) ListEvents(ctx context.Context, kind string, limit int) ([]models.WebhookEvent, error) {
+	var out []models.WebhookEvent
+	err := s.db.WithContext(ctx).Where("kind = ?", kind).Order("id DESC").Limit(limit).Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("list %s events: %w", kind, err)
+	}
+	return out, nil
+}
+
+// ClaimUnprocessed leases, for up to limit customers, the oldest inbound message the bot has not handled (new, or
+// whose lease ran out after a crash) and returns them oldest first. A customer whose oldest message is leased is
+// skipped, so each customer's messages are handled one at a time and in order, across instances. A message that
+// used up maxAttempts no longer blocks its customer.
+func (s *Store) ClaimUnprocessed(ctx context.Context, limit int, lease time.Duration, maxAttempts int) ([]models.InboundMessage, error) {
+	t := now()
+	var candidates []int64
+	err := s.db.WithContext(ctx).Raw(`SELECT id FROM inbound_messages WHERE id IN (
+			SELECT MIN(id) FROM inbound_messages WHERE processed_at IS NULL AND attempts < ? GROUP BY business_id, customer_id)
+		AND (claim_until IS NULL OR claim_until < ?) ORDER BY id LIMIT ?`, maxAttempts, t, limit).Scan(&candidates).Error
+	if err != nil {
+		return nil, fmt.Errorf("find unprocessed messages: %w", err)
+	}
+	var claimed []models.InboundMessage
+	for _, id := range candidates {
+		res := s.db.WithContext(ctx).Exec(`UPDATE inbound_messages SET claim_until = ?, attempts = attempts + 1
+			WHERE id = ? AND processed_at IS NULL AND (claim_until IS NULL OR claim_until < ?)`, t.Add(lease), id, t)
+		if res.Error != nil {
+			return claimed, fmt.Errorf("claim message %d: %w", id, res.Error)
+		}
+		if res.RowsAffected == 1 {
+			var m models.InboundMessage
+			if err := s.db.WithContext(ctx).First(&m, id).Error; err != nil {
+				return claimed, fmt.Errorf("load claimed message %d: %w", id, err)
+			}
+			claimed = append(claimed, m)
+		}
+	}
+	return claimed, nil
+}
+
+// MarkProcessed records that the bot handled a message (procErr empty) or gave up on it.
+func (s *Store) MarkProcessed(ctx context.Context, businessID, id int64, procErr string) error {
+	err := s.db.WithContext(ctx).Exec(`UPDATE inbound_messages SET processed_at = ?, claim_until = NULL, process_error = ?
+		WHERE business_id = ? AND id = ?`, now(), procErr, businessID, id).Error
+	if err != nil {
+		return fmt.Errorf("mark message %d processed: %w", id, err)
+	}
+	return nil
+}
+
+// ReleaseClaim gives a message back for another try after backoff.
+func (s *Store) ReleaseClaim(ctx context.Context, businessID, id int64, retryAt time.Time, procErr string) error {
+	err := s.db.WithContext(ctx).Exec(`UPDATE inbound_messages SET claim_until = ?, process_error = ? WHERE business_id = ? AND id = ?`,
+		retryAt.UTC(), procErr, businessID, id).Error
+	if err != nil {
+		return fmt.Errorf("release message %d: %w", id, err)
+	}
+	return nil
+}
+
+// InboundMessages lists a business's inbound messages, newest first (for tests and the conversation view).
+func (s *Store) InboundMessages(ctx context.Context, businessID int64, limit int) ([]models.InboundMessage, error) {
+	var out []models.InboundMessage
+	err := s.db.WithContext(ctx).Where("business_id = ?", businessID).Order("id DESC").Limit(limit).Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("list inbound messages of business %d: %w", businessID, err)
+	}
+	return out, nil
+}

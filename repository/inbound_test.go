@@ -1,0 +1,211 @@
+package repository_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/repository"
+	"github.com/waorder/waorder/testutil"
+)
+
+func seedBusiness(t *testing.T, s *repository.Store, phoneID string) (models.Business, models.PhoneNumber) {
+	t.Helper()
+	ctx := context.Background()
+	b := models.Business{Name: "Cafe " + phoneID}
+	if err := s.CreateBusiness(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	p := models.PhoneNumber{BusinessID: b.ID, PhoneNumberID: phoneID, WABAID: "waba-" + phoneID, AccessTokenEnc: "x"}
+	if err := s.AddPhoneNumber(ctx, &p); err != nil {
+		t.Fatal(err)
+	}
+	return b, p
+}
+
+func delivery(b models.Business, p models.PhoneNumber, wamid, waID string, at time.Time) repository.Delivery {
+	return repository.Delivery{
+		Customers: []models.Customer{{BusinessID: b.ID, WaID: waID, Name: "Ann", LastInboundAt: &at}},
+		Messages: []repository.InboundRow{{WaID: waID, Message: models.InboundMessage{
+			BusinessID: b.ID, PhoneNumberID: p.ID, Wamid: wamid, Type: "text", Body: "hi", Payload: `{}`, SentAt: at,
+		}}},
+	}
+}
+
+func TestMigrate_ConcurrentInstancesApplyOnce(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			s := be.Open(t) // already migrated once
+			var wg sync.WaitGroup
+			errs := make(chan error, 4)
+			for range 4 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					n, err := s.Migrate(context.Background())
+					if err == nil && n != 0 {
+						err = fmt.Errorf("re-applied %d migrations", n)
+					}
+					errs <- err
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func TestMigrate_FreshPostgresSchemaRacingInstances(t *testing.T) {
+	u := testutil.PostgresSchemaURL(t)
+	var wg sync.WaitGroup
+	applied := make(chan int, 3)
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := repository.Open(context.Background(), u, "", repository.Options{})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer s.Close()
+			n, err := s.Migrate(context.Background())
+			if err != nil {
+				t.Error(err)
+			}
+			applied <- n
+		}()
+	}
+	wg.Wait()
+	close(applied)
+	total := 0
+	for n := range applied {
+		total += n
+	}
+	if total == 0 {
+		t.Fatal("no instance applied the migrations")
+	}
+	s, err := repository.Open(context.Background(), u, "", repository.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n, err := s.Migrate(context.Background()); err != nil || n != 0 {
+		t.Fatalf("after the race: applied %d more, err %v", n, err)
+	}
+}
+
+func TestStoreDeliveries_ConcurrentDuplicatesStoreOnce(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			s := be.Open(t)
+			b, p := seedBusiness(t, s, "111")
+			at := time.Now().UTC().Truncate(time.Second)
+			var wg sync.WaitGroup
+			created := make(chan []int64, 5)
+			for range 5 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					ids, err := s.StoreDeliveries(context.Background(), []repository.Delivery{delivery(b, p, "wamid.A", "15550001", at)})
+					if err != nil {
+						t.Error(err)
+					}
+					created <- ids
+				}()
+			}
+			wg.Wait()
+			close(created)
+			newRows := 0
+			for ids := range created {
+				newRows += len(ids)
+			}
+			if newRows != 1 {
+				t.Fatalf("%d deliveries reported a new row, want exactly 1", newRows)
+			}
+			msgs, err := s.InboundMessages(context.Background(), b.ID, 10)
+			if err != nil || len(msgs) != 1 {
+				t.Fatalf("stored %d messages (%v), want 1", len(msgs), err)
+			}
+		})
+	}
+}
+
+func TestStoreDeliveries_CustomerWindowOnlyMovesForward(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			s := be.Open(t)
+			b, p := seedBusiness(t, s, "222")
+			ctx := context.Background()
+			late := time.Now().UTC().Truncate(time.Second)
+			early := late.Add(-time.Hour)
+			if _, err := s.StoreDeliveries(ctx, []repository.Delivery{delivery(b, p, "wamid.late", "1555", late)}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.StoreDeliveries(ctx, []repository.Delivery{delivery(b, p, "wamid.early", "1555", early)}); err != nil {
+				t.Fatal(err)
+			}
+			msgs, _ := s.InboundMessages(ctx, b.ID, 10)
+			c, err := s.Customer(ctx, b.ID, msgs[0].CustomerID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.LastInboundAt == nil || !c.LastInboundAt.Equal(late) {
+				t.Fatalf("last inbound = %v, want %v", c.LastInboundAt, late)
+			}
+		})
+	}
+}
+
+func TestClaimUnprocessed_OneMessagePerCustomerInOrder(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			s := be.Open(t)
+			b, p := seedBusiness(t, s, "333")
+			ctx := context.Background()
+			at := time.Now().UTC()
+			var ds []repository.Delivery
+			for i, w := range []string{"m1", "m2", "m3"} {
+				ds = append(ds, delivery(b, p, w, "1555", at.Add(time.Duration(i)*time.Second)))
+			}
+			ds = append(ds, delivery(b, p, "other1", "1666", at))
+			if _, err := s.StoreDeliveries(ctx, ds); err != nil {
+				t.Fatal(err)
+			}
+			first, err := s.ClaimUnprocessed(ctx, 10, time.Minute, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(first) != 2 || first[0].Wamid != "m1" || first[1].Wamid != "other1" {
+				t.Fatalf("first claim = %v, want m1 and other1", wamids(first))
+			}
+			// A second instance finds nothing: both customers' oldest messages are leased.
+			if again, _ := s.ClaimUnprocessed(ctx, 10, time.Minute, 5); len(again) != 0 {
+				t.Fatalf("second claim = %v, want none", wamids(again))
+			}
+			if err := s.MarkProcessed(ctx, b.ID, first[0].ID, ""); err != nil {
+				t.Fatal(err)
+			}
+			next, _ := s.ClaimUnprocessed(ctx, 10, time.Minute, 5)
+			if len(next) != 1 || next[0].Wamid != "m2" {
+				t.Fatalf("after m1: %v, want m2", wamids(next))
+			}
+		})
+	}
+}
+
+func wamids(ms []models.InboundMessage) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Wamid)
+	}
+	return out
+}

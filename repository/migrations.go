@@ -1,0 +1,298 @@
+package repository
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// migrations is the ordered schema history. Never edit one that has shipped; append a new one. Each is written once
+// for both dialects: {{pk}}, {{ts}} and {{blob}} are replaced per dialect.
+var migrations = []string{
+	// 1: the spine: tenants, numbers, customers, inbound messages, statuses, raw events.
+	`CREATE TABLE businesses (
+		id {{pk}},
+		name TEXT NOT NULL,
+		currency TEXT NOT NULL DEFAULT 'USD',
+		timezone TEXT NOT NULL DEFAULT 'UTC',
+		opening_hours TEXT NOT NULL DEFAULT '',
+		greeting TEXT NOT NULL DEFAULT '',
+		fulfillment TEXT NOT NULL DEFAULT 'both',
+		min_order_minor BIGINT NOT NULL DEFAULT 0,
+		window_template TEXT NOT NULL DEFAULT '',
+		template_language TEXT NOT NULL DEFAULT 'en_US',
+		catalog_id TEXT NOT NULL DEFAULT '',
+		order_seq BIGINT NOT NULL DEFAULT 0,
+		created_at {{ts}} NOT NULL,
+		updated_at {{ts}} NOT NULL
+	);
+	CREATE TABLE phone_numbers (
+		id {{pk}},
+		business_id BIGINT NOT NULL REFERENCES businesses(id),
+		phone_number_id TEXT NOT NULL UNIQUE,
+		waba_id TEXT NOT NULL DEFAULT '',
+		display_phone_number TEXT NOT NULL DEFAULT '',
+		access_token_enc TEXT NOT NULL DEFAULT '',
+		status TEXT NOT NULL DEFAULT 'connected',
+		status_reason TEXT NOT NULL DEFAULT '',
+		send_rate_per_sec INTEGER NOT NULL DEFAULT 80,
+		created_at {{ts}} NOT NULL,
+		updated_at {{ts}} NOT NULL
+	);
+	CREATE INDEX phone_numbers_business ON phone_numbers(business_id);
+	CREATE TABLE customers (
+		id {{pk}},
+		business_id BIGINT NOT NULL REFERENCES businesses(id),
+		wa_id TEXT NOT NULL,
+		user_id TEXT NOT NULL DEFAULT '',
+		name TEXT NOT NULL DEFAULT '',
+		last_inbound_at {{ts}},
+		created_at {{ts}} NOT NULL,
+		updated_at {{ts}} NOT NULL,
+		UNIQUE (business_id, wa_id)
+	);
+	CREATE TABLE inbound_messages (
+		id {{pk}},
+		business_id BIGINT NOT NULL REFERENCES businesses(id),
+		phone_number_id BIGINT NOT NULL REFERENCES phone_numbers(id),
+		customer_id BIGINT NOT NULL REFERENCES customers(id),
+		wamid TEXT NOT NULL UNIQUE,
+		type TEXT NOT NULL,
+		body TEXT NOT NULL DEFAULT '',
+		payload TEXT NOT NULL,
+		sent_at {{ts}} NOT NULL,
+		received_at {{ts}} NOT NULL,
+		processed_at {{ts}},
+		claim_until {{ts}},
+		attempts INTEGER NOT NULL DEFAULT 0,
+		process_error TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX inbound_messages_customer ON inbound_messages(business_id, customer_id, sent_at);
+	CREATE INDEX inbound_messages_unprocessed ON inbound_messages(id) WHERE processed_at IS NULL;
+	CREATE TABLE message_statuses (
+		id {{pk}},
+		business_id BIGINT NOT NULL REFERENCES businesses(id),
+		wamid TEXT NOT NULL,
+		status TEXT NOT NULL,
+		recipient TEXT NOT NULL DEFAULT '',
+		error_code INTEGER NOT NULL DEFAULT 0,
+		error_title TEXT NOT NULL DEFAULT '',
+		error_detail TEXT NOT NULL DEFAULT '',
+		payload TEXT NOT NULL,
+		status_at {{ts}} NOT NULL,
+		received_at {{ts}} NOT NULL,
+		UNIQUE (wamid, status)
+	);
+	CREATE TABLE webhook_events (
+		id {{pk}},
+		business_id BIGINT REFERENCES businesses(id),
+		kind TEXT NOT NULL,
+		field TEXT NOT NULL DEFAULT '',
+		waba_id TEXT NOT NULL DEFAULT '',
+		phone_number_id TEXT NOT NULL DEFAULT '',
+		reason TEXT NOT NULL DEFAULT '',
+		payload TEXT NOT NULL,
+		hash TEXT NOT NULL UNIQUE,
+		received_at {{ts}} NOT NULL
+	);
+	CREATE INDEX webhook_events_kind ON webhook_events(kind, received_at);`,
+
+	// 2: outbound messages (the outbox), catalog, conversations, orders.
+	`CREATE TABLE outbound_messages (
+		id {{pk}},
+		business_id BIGINT NOT NULL REFERENCES businesses(id),
+		phone_number_id BIGINT NOT NULL REFERENCES phone_numbers(id),
+		customer_id BIGINT NOT NULL REFERENCES customers(id),
+		to_wa_id TEXT NOT NULL,
+		kind TEXT NOT NULL,
+		payload TEXT NOT NULL,
+		summary TEXT NOT NULL DEFAULT '',
+		status TEXT NOT NULL DEFAULT 'queued',
+		wamid TEXT UNIQUE,
+		idempotency_key TEXT NOT NULL UNIQUE,
+		attempts INTEGER NOT NULL DEFAULT 0,
+		next_attempt_at {{ts}} NOT NULL,
+		claim_until {{ts}},
+		claimed_by TEXT NOT NULL DEFAULT '',
+		last_error TEXT NOT NULL DEFAULT '',
+		error_code INTEGER NOT NULL DEFAULT 0,
+		created_at {{ts}} NOT NULL,
+		updated_at {{ts}} NOT NULL,
+		sent_at {{ts}},
+		delivered_at {{ts}},
+		read_at {{ts}},
+		failed_at {{ts}}
+	);
+	CREATE INDEX outbound_messages_due ON outbound_messages(next_attempt_at) WHERE status = 'queued';
+	CREATE INDEX outbound_messages_customer ON outbound_messages(business_id, customer_id, id);
+	CREATE TABLE products (
+		id {{pk}},
+		business_id BIGINT NOT NULL REFERENCES businesses(id),
+		retailer_id TEXT NOT NULL,
+		name TEXT NOT NULL,
+		description TEXT NOT NULL DEFAULT '',
+		price_minor BIGINT NOT NULL,
+		currency TEXT NOT NULL,
+		category TEXT NOT NULL DEFAULT '',
+		available BOOLEAN NOT NULL DEFAULT TRUE,
+		sort INTEGER NOT NULL DEFAULT 0,
+		created_at {{ts}} NOT NULL,
+		updated_at {{ts}} NOT NULL,
+		UNIQUE (business_id, retailer_id)
+	);
+	CREATE TABLE conversations (
+		id {{pk}},
+		business_id BIGINT NOT NULL REFERENCES businesses(id),
+		customer_id BIGINT NOT NULL REFERENCES customers(id),
+		state TEXT NOT NULL DEFAULT '',
+		data TEXT NOT NULL DEFAULT '{}',
+		version BIGINT NOT NULL DEFAULT 0,
+		last_message_at {{ts}} NOT NULL,
+		updated_at {{ts}} NOT NULL,
+		UNIQUE (business_id, customer_id)
+	);
+	CREATE TABLE orders (
+		id {{pk}},
+		business_id BIGINT NOT NULL REFERENCES businesses(id),
+		number BIGINT NOT NULL,
+		customer_id BIGINT NOT NULL REFERENCES customers(id),
+		status TEXT NOT NULL,
+		total_minor BIGINT NOT NULL,
+		currency TEXT NOT NULL,
+		fulfillment TEXT NOT NULL DEFAULT '',
+		address TEXT NOT NULL DEFAULT '',
+		latitude DOUBLE PRECISION,
+		longitude DOUBLE PRECISION,
+		note TEXT NOT NULL DEFAULT '',
+		source TEXT NOT NULL DEFAULT 'chat',
+		source_key TEXT NOT NULL UNIQUE,
+		created_at {{ts}} NOT NULL,
+		updated_at {{ts}} NOT NULL,
+		UNIQUE (business_id, number)
+	);
+	CREATE INDEX orders_business_created ON orders(business_id, created_at);
+	CREATE INDEX orders_business_status ON orders(business_id, status, id);
+	CREATE TABLE order_items (
+		id {{pk}},
+		order_id BIGINT NOT NULL REFERENCES orders(id),
+		business_id BIGINT NOT NULL REFERENCES businesses(id),
+		product_id BIGINT REFERENCES products(id),
+		retailer_id TEXT NOT NULL DEFAULT '',
+		name TEXT NOT NULL,
+		quantity INTEGER NOT NULL,
+		unit_price_minor BIGINT NOT NULL
+	);
+	CREATE INDEX order_items_order ON order_items(order_id);
+	CREATE TABLE order_events (
+		id {{pk}},
+		order_id BIGINT NOT NULL REFERENCES orders(id),
+		business_id BIGINT NOT NULL REFERENCES businesses(id),
+		from_status TEXT NOT NULL DEFAULT '',
+		to_status TEXT NOT NULL,
+		actor TEXT NOT NULL DEFAULT '',
+		created_at {{ts}} NOT NULL
+	);
+	CREATE INDEX order_events_order ON order_events(order_id);`,
+
+	// 3: merchants' accounts, sessions and API tokens.
+	`CREATE TABLE users (
+		id {{pk}},
+		business_id BIGINT NOT NULL REFERENCES businesses(id),
+		email TEXT NOT NULL UNIQUE,
+		password_hash TEXT NOT NULL,
+		role TEXT NOT NULL DEFAULT 'staff',
+		created_at {{ts}} NOT NULL,
+		last_login_at {{ts}}
+	);
+	CREATE TABLE sessions (
+		id TEXT PRIMARY KEY,
+		user_id BIGINT NOT NULL REFERENCES users(id),
+		business_id BIGINT NOT NULL REFERENCES businesses(id),
+		csrf_token TEXT NOT NULL,
+		expires_at {{ts}} NOT NULL,
+		created_at {{ts}} NOT NULL
+	);
+	CREATE TABLE api_tokens (
+		id {{pk}},
+		business_id BIGINT NOT NULL REFERENCES businesses(id),
+		name TEXT NOT NULL DEFAULT '',
+		token_hash TEXT NOT NULL UNIQUE,
+		prefix TEXT NOT NULL,
+		created_at {{ts}} NOT NULL,
+		last_used_at {{ts}},
+		revoked_at {{ts}}
+	);`,
+}
+
+func (s *Store) render(sql string) string {
+	r := strings.NewReplacer(
+		"{{pk}}", map[bool]string{true: "BIGSERIAL PRIMARY KEY", false: "INTEGER PRIMARY KEY AUTOINCREMENT"}[s.postgres],
+		"{{ts}}", map[bool]string{true: "TIMESTAMPTZ", false: "TIMESTAMP"}[s.postgres],
+		"{{blob}}", map[bool]string{true: "BYTEA", false: "BLOB"}[s.postgres],
+	)
+	return r.Replace(sql)
+}
+
+// migrationLockKey is the PostgreSQL advisory lock that lets only one instance migrate at a time.
+const migrationLockKey = 7_283_911_004
+
+// Migrate applies every migration not yet recorded in schema_migrations, each in its own transaction. Two instances
+// starting at once are safe: on PostgreSQL an advisory lock serialises them, on SQLite the write lock does, and each
+// re-reads the applied versions after taking the lock.
+func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
+	db := s.db.WithContext(ctx)
+	if s.postgres {
+		conn, err := db.DB()
+		if err != nil {
+			return 0, fmt.Errorf("migrate: %w", err)
+		}
+		c, err := conn.Conn(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("migrate: connect: %w", err)
+		}
+		defer c.Close()
+		if _, err := c.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
+			return 0, fmt.Errorf("migrate: lock: %w", err)
+		}
+		defer c.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLockKey) //nolint:errcheck
+	}
+	if err := db.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at ` +
+		s.render("{{ts}}") + ` NOT NULL)`).Error; err != nil {
+		return 0, fmt.Errorf("migrate: create schema_migrations: %w", err)
+	}
+	for i, m := range migrations {
+		version := i + 1
+		err := db.Transaction(func(tx *gorm.DB) error {
+			if !s.postgres {
+				// Take SQLite's write lock before reading, so a concurrent migrator waits here.
+				if err := tx.Exec("UPDATE schema_migrations SET version = version WHERE 0").Error; err != nil {
+					return err
+				}
+			}
+			var n int64
+			if err := tx.Raw("SELECT COUNT(*) FROM schema_migrations WHERE version = ?", version).Scan(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			for _, stmt := range strings.Split(s.render(m), ";") {
+				if strings.TrimSpace(stmt) == "" {
+					continue
+				}
+				if err := tx.Exec(stmt).Error; err != nil {
+					return err
+				}
+			}
+			applied++
+			return tx.Exec("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", version, time.Now().UTC()).Error
+		})
+		if err != nil {
+			return applied, fmt.Errorf("migrate to version %d: %w", version, err)
+		}
+	}
+	return applied, nil
+}

@@ -1,0 +1,157 @@
+// Package repository is the only place that talks to the database: PostgreSQL in production, an embedded SQLite
+// file by default. Every query that reads or changes a tenant's rows takes the business id. It holds no caches and
+// sends nothing; it imports only models.
+package repository
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// ErrNotFound is returned when a row does not exist for the given business; callers map it to 404.
+var ErrNotFound = errors.New("not found")
+
+// Store wraps the database connection pool.
+type Store struct {
+	db       *gorm.DB
+	postgres bool
+}
+
+// Options tune the connection pool.
+type Options struct {
+	MaxOpenConns int // 0: 10 on PostgreSQL, 4 on SQLite
+}
+
+// Open connects to PostgreSQL when databaseURL is set, else opens (creating) dataDir/waorder.db.
+func Open(ctx context.Context, databaseURL, dataDir string, opts Options) (*Store, error) {
+	gcfg := &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		PrepareStmt:            false,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	}
+	var (
+		db  *gorm.DB
+		err error
+		pg  = databaseURL != ""
+	)
+	if pg {
+		db, err = gorm.Open(postgres.Open(databaseURL), gcfg)
+	} else {
+		if err := os.MkdirAll(dataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("create data dir %s: %w", dataDir, err)
+		}
+		path := filepath.Join(dataDir, "waorder.db")
+		dsn := "file:" + path + "?_txlock=immediate&_time_format=sqlite" +
+			"&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		db, err = gorm.Open(sqlite.Open(dsn), gcfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	n := opts.MaxOpenConns
+	if n == 0 {
+		n = map[bool]int{true: 10, false: 4}[pg]
+	}
+	sqlDB.SetMaxOpenConns(n)
+	sqlDB.SetMaxIdleConns(n)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	s := &Store{db: db, postgres: pg}
+	if err := s.Ping(ctx); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Postgres reports whether the store runs on PostgreSQL.
+func (s *Store) Postgres() bool { return s.postgres }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// Close closes the pool.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Stats reports the pool's counters, for metrics.
+func (s *Store) Stats() sql.DBStats {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return sql.DBStats{}
+	}
+	return sqlDB.Stats()
+}
+
+// DB returns the GORM handle bound to ctx. Only this package's files and its tests use it.
+func (s *Store) DB(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// Tx runs fn in one transaction on a Store bound to it.
+func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(&Store{db: tx, postgres: s.postgres})
+	})
+}
+
+// IsUnavailable reports whether err means the database could not be reached (as opposed to a bad statement), so
+// the caller should answer 503 and let the sender retry.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) {
+		return true
+	}
+	msg := err.Error()
+	for _, s := range []string{"connection refused", "connect:", "broken pipe", "connection reset", "server closed",
+		"database is locked", "the database system is", "terminating connection", "no connection", "i/o timeout",
+		"failed to connect", "conn closed", "unexpected EOF", "database is closed"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// now is the single clock for rows this package writes.
+func now() time.Time { return time.Now().UTC() }
+
+// notFound maps GORM's miss to ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	return err
+}
