@@ -1,0 +1,259 @@
+package repository
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/waorder/waorder/models"
+)
+
+// ErrDuplicate is returned by CreateOrder when an order with the same source key exists; the caller's transaction
+// should roll back, since whatever it was about to do has been done.
+var ErrDuplicate = errors.New("duplicate")
+
+// ErrInvalidTransition wraps a status change the order's lifecycle forbids; callers map it to 409 or 400.
+var ErrInvalidTransition = errors.New("invalid status transition")
+
+// CreateOrder numbers o within its business and inserts it with its items and a first event. Run it inside Tx with
+// whatever else the order causes (its confirmation message). The business row lock taken for the number serialises
+// concurrent orders of one business, so the source-key check after it is race-free.
+func (s *Store) CreateOrder(ctx context.Context, o *models.Order) error {
+	db := s.db.WithContext(ctx)
+	var seq int64
+	if err := db.Raw("UPDATE businesses SET order_seq = order_seq + 1 WHERE id = ? RETURNING order_seq", o.BusinessID).
+		Scan(&seq).Error; err != nil {
+		return fmt.Errorf("number order of business %d: %w", o.BusinessID, err)
+	}
+	if seq == 0 {
+		return fmt.Errorf("number order: business %d: %w", o.BusinessID, ErrNotFound)
+	}
+	var n int64
+	if err := db.Model(&models.Order{}).Where("source_key = ?", o.SourceKey).Count(&n).Error; err != nil {
+		return fmt.Errorf("check order %s: %w", o.SourceKey, err)
+	}
+	if n > 0 {
+		return fmt.Errorf("order from %s: %w", o.SourceKey, ErrDuplicate)
+	}
+	t := now()
+	o.Number, o.CreatedAt, o.UpdatedAt = seq, t, t
+	if o.Status == "" {
+		o.Status = models.StatusPending
+	}
+	o.TotalMinor = models.ItemsTotal(o.Items)
+	if err := db.Create(o).Error; err != nil {
+		if isUniqueViolation(err) {
+			return fmt.Errorf("order from %s: %w", o.SourceKey, ErrDuplicate)
+		}
+		return fmt.Errorf("insert order: %w", err)
+	}
+	for i := range o.Items {
+		o.Items[i].OrderID, o.Items[i].BusinessID = o.ID, o.BusinessID
+	}
+	if len(o.Items) > 0 {
+		if err := db.Create(&o.Items).Error; err != nil {
+			return fmt.Errorf("insert items of order %d: %w", o.ID, err)
+		}
+	}
+	ev := models.OrderEvent{OrderID: o.ID, BusinessID: o.BusinessID, ToStatus: o.Status, Actor: "customer", CreatedAt: t}
+	if err := db.Create(&ev).Error; err != nil {
+		return fmt.Errorf("insert first event of order %d: %w", o.ID, err)
+	}
+	return nil
+}
+
+// Order loads one order of a business with its items and customer.
+func (s *Store) Order(ctx context.Context, businessID, id int64) (models.Order, error) {
+	var o models.Order
+	if err := s.db.WithContext(ctx).Where("business_id = ? AND id = ?", businessID, id).First(&o).Error; err != nil {
+		return o, fmt.Errorf("load order %d: %w", id, notFound(err))
+	}
+	if err := s.fillOrders(ctx, businessID, []*models.Order{&o}); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
+// OrderFilter selects a page of orders.
+type OrderFilter struct {
+	Status     models.OrderStatus // empty: all
+	Query      string             // order number, or part of the customer's name or wa_id
+	CustomerID int64              // 0: all
+	Page       int                // from 1
+	PageSize   int
+}
+
+// ListOrders returns one page of a business's orders, newest first, and how many match in all.
+func (s *Store) ListOrders(ctx context.Context, businessID int64, f OrderFilter) ([]models.Order, int64, error) {
+	q := s.db.WithContext(ctx).Model(&models.Order{}).Where("orders.business_id = ?", businessID)
+	if f.Status != "" {
+		q = q.Where("orders.status = ?", f.Status)
+	}
+	if f.CustomerID != 0 {
+		q = q.Where("orders.customer_id = ?", f.CustomerID)
+	}
+	if qs := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(f.Query), "#")); qs != "" {
+		like := "%" + strings.ToLower(qs) + "%"
+		sub := s.db.Model(&models.Customer{}).Select("id").
+			Where("business_id = ? AND (LOWER(name) LIKE ? OR wa_id LIKE ?)", businessID, like, like)
+		if num, err := strconv.ParseInt(qs, 10, 64); err == nil {
+			q = q.Where("orders.number = ? OR orders.customer_id IN (?)", num, sub)
+		} else {
+			q = q.Where("orders.customer_id IN (?)", sub)
+		}
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("count orders of business %d: %w", businessID, err)
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	if f.PageSize < 1 {
+		f.PageSize = 20
+	}
+	var orders []models.Order
+	if err := q.Order("orders.id DESC").Offset((f.Page - 1) * f.PageSize).Limit(f.PageSize).Find(&orders).Error; err != nil {
+		return nil, 0, fmt.Errorf("list orders of business %d: %w", businessID, err)
+	}
+	ptrs := make([]*models.Order, len(orders))
+	for i := range orders {
+		ptrs[i] = &orders[i]
+	}
+	if err := s.fillOrders(ctx, businessID, ptrs); err != nil {
+		return nil, 0, err
+	}
+	return orders, total, nil
+}
+
+// fillOrders loads the items and customers of orders in two queries.
+func (s *Store) fillOrders(ctx context.Context, businessID int64, orders []*models.Order) error {
+	if len(orders) == 0 {
+		return nil
+	}
+	ids := make([]int64, 0, len(orders))
+	custIDs := make([]int64, 0, len(orders))
+	for _, o := range orders {
+		ids = append(ids, o.ID)
+		custIDs = append(custIDs, o.CustomerID)
+	}
+	var items []models.OrderItem
+	if err := s.db.WithContext(ctx).Where("business_id = ? AND order_id IN ?", businessID, ids).Order("id").Find(&items).Error; err != nil {
+		return fmt.Errorf("load order items: %w", err)
+	}
+	var custs []models.Customer
+	if err := s.db.WithContext(ctx).Where("business_id = ? AND id IN ?", businessID, custIDs).Find(&custs).Error; err != nil {
+		return fmt.Errorf("load order customers: %w", err)
+	}
+	byOrder := map[int64][]models.OrderItem{}
+	for _, it := range items {
+		byOrder[it.OrderID] = append(byOrder[it.OrderID], it)
+	}
+	byID := map[int64]*models.Customer{}
+	for i := range custs {
+		byID[custs[i].ID] = &custs[i]
+	}
+	for _, o := range orders {
+		o.Items = byOrder[o.ID]
+		o.Customer = byID[o.CustomerID]
+	}
+	return nil
+}
+
+// UpdateOrderStatus moves an order to status if its lifecycle allows, recording who did it. It returns the order as
+// it was before. The update is conditional on the status read, so two concurrent changes cannot both apply.
+func (s *Store) UpdateOrderStatus(ctx context.Context, businessID, id int64, to models.OrderStatus, actor string) (models.Order, error) {
+	var before models.Order
+	err := s.Tx(ctx, func(tx *Store) error {
+		db := tx.db.WithContext(ctx)
+		if err := db.Where("business_id = ? AND id = ?", businessID, id).First(&before).Error; err != nil {
+			return fmt.Errorf("load order %d: %w", id, notFound(err))
+		}
+		if err := before.Status.CanMoveTo(to); err != nil {
+			return fmt.Errorf("order %d: %w: %s", id, ErrInvalidTransition, err.Error())
+		}
+		t := now()
+		res := db.Model(&models.Order{}).Where("business_id = ? AND id = ? AND status = ?", businessID, id, before.Status).
+			Updates(map[string]any{"status": to, "updated_at": t})
+		if res.Error != nil {
+			return fmt.Errorf("update order %d: %w", id, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("order %d changed meanwhile: %w", id, ErrInvalidTransition)
+		}
+		ev := models.OrderEvent{OrderID: id, BusinessID: businessID, FromStatus: before.Status, ToStatus: to, Actor: actor, CreatedAt: t}
+		if err := db.Create(&ev).Error; err != nil {
+			return fmt.Errorf("record event of order %d: %w", id, err)
+		}
+		return nil
+	})
+	return before, err
+}
+
+// OrderEvents lists an order's status history, oldest first.
+func (s *Store) OrderEvents(ctx context.Context, businessID, orderID int64) ([]models.OrderEvent, error) {
+	var out []models.OrderEvent
+	if err := s.db.WithContext(ctx).Where("business_id = ? AND order_id = ?", businessID, orderID).Order("id").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list events of order %d: %w", orderID, err)
+	}
+	return out, nil
+}
+
+// Stats summarises a business's orders since a moment. Cancelled orders count in ByStatus but not in revenue.
+type Stats struct {
+	Orders         int64                        `json:"orders"`
+	RevenueMinor   int64                        `json:"revenue"`
+	AvgBasketMinor int64                        `json:"average_basket"`
+	ByStatus       map[models.OrderStatus]int64 `json:"by_status"`
+	Daily          []DayStat                    `json:"daily"`
+}
+
+// DayStat is one day of a Stats period (UTC days).
+type DayStat struct {
+	Day          string `json:"day"`
+	Orders       int64  `json:"orders"`
+	RevenueMinor int64  `json:"revenue"`
+}
+
+// OrderStats computes Stats over orders created at or after since.
+func (s *Store) OrderStats(ctx context.Context, businessID int64, since time.Time) (Stats, error) {
+	st := Stats{ByStatus: map[models.OrderStatus]int64{}}
+	var rows []struct {
+		Status     models.OrderStatus
+		TotalMinor int64
+		CreatedAt  time.Time
+	}
+	err := s.db.WithContext(ctx).Model(&models.Order{}).Select("status, total_minor, created_at").
+		Where("business_id = ? AND created_at >= ?", businessID, since.UTC()).Find(&rows).Error
+	if err != nil {
+		return st, fmt.Errorf("order stats of business %d: %w", businessID, err)
+	}
+	days := map[string]*DayStat{}
+	for d := since.UTC().Truncate(24 * time.Hour); !d.After(now()); d = d.Add(24 * time.Hour) {
+		key := d.Format("2006-01-02")
+		days[key] = &DayStat{Day: key}
+		st.Daily = append(st.Daily, DayStat{Day: key})
+	}
+	for _, r := range rows {
+		st.ByStatus[r.Status]++
+		if r.Status == models.StatusCancelled {
+			continue
+		}
+		st.Orders++
+		st.RevenueMinor += r.TotalMinor
+		if d := days[r.CreatedAt.UTC().Format("2006-01-02")]; d != nil {
+			d.Orders++
+			d.RevenueMinor += r.TotalMinor
+		}
+	}
+	for i := range st.Daily {
+		st.Daily[i] = *days[st.Daily[i].Day]
+	}
+	if st.Orders > 0 {
+		st.AvgBasketMinor = st.RevenueMinor / st.Orders
+	}
+	return st, nil
+}
