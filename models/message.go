@@ -41,7 +41,7 @@ type MessageStatus struct {
 type WebhookEvent struct {
 	ID            int64
 	BusinessID    *int64
-	Kind          string // event | unrouted | unparsed
+	Kind          string // event | unrouted | unparsed | conflict
 	Field         string
 	WABAID        string
 	PhoneNumberID string
@@ -56,6 +56,7 @@ const (
 	EventKindEvent    = "event"
 	EventKindUnrouted = "unrouted"
 	EventKindUnparsed = "unparsed"
+	EventKindConflict = "conflict" // a message reusing a stored wamid with other content
 )
 
 // OutboundStatus is where a message we send stands.

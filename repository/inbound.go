@@ -2,6 +2,8 @@ package repository
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sort"
 	"strings"
@@ -150,12 +152,64 @@ func (s *Store) insertMessages(ctx context.Context, ds []Delivery, customers map
 		sb.WriteString("(?,?,?,?,?,?,?,?,?)")
 		args = append(args, m.BusinessID, m.PhoneNumberID, cid, m.Wamid, m.Type, m.Body, m.Payload, m.SentAt.UTC(), t)
 	}
-	sb.WriteString(" ON CONFLICT (wamid) DO NOTHING RETURNING id")
-	var ids []int64
-	if err := s.db.WithContext(ctx).Raw(sb.String(), args...).Scan(&ids).Error; err != nil {
+	sb.WriteString(" ON CONFLICT (wamid) DO NOTHING RETURNING id, wamid")
+	var inserted []struct {
+		ID    int64
+		Wamid string
+	}
+	if err := s.db.WithContext(ctx).Raw(sb.String(), args...).Scan(&inserted).Error; err != nil {
 		return nil, fmt.Errorf("insert %d inbound messages: %w", len(rows), err)
 	}
+	ids := make([]int64, len(inserted))
+	fresh := make(map[string]bool, len(inserted))
+	for i, r := range inserted {
+		ids[i] = r.ID
+		fresh[r.Wamid] = true
+	}
+	if len(inserted) < len(rows) {
+		if err := s.keepConflicts(ctx, rows, fresh); err != nil {
+			return nil, err
+		}
+	}
 	return ids, nil
+}
+
+// keepConflicts looks at messages whose wamid was already stored. A true redelivery (same content) is dropped; a
+// different message reusing a wamid is kept as a "conflict" event, so nothing a sender told us is lost.
+func (s *Store) keepConflicts(ctx context.Context, rows []InboundRow, fresh map[string]bool) error {
+	var dup []string
+	for _, r := range rows {
+		if !fresh[r.Message.Wamid] {
+			dup = append(dup, r.Message.Wamid)
+		}
+	}
+	var stored []struct {
+		Wamid   string
+		Payload string
+	}
+	if err := s.db.WithContext(ctx).Raw("SELECT wamid, payload FROM inbound_messages WHERE wamid IN ?", dup).Scan(&stored).Error; err != nil {
+		return fmt.Errorf("compare duplicate messages: %w", err)
+	}
+	have := make(map[string]string, len(stored))
+	for _, st := range stored {
+		have[st.Wamid] = st.Payload
+	}
+	var events []models.WebhookEvent
+	for _, r := range rows {
+		m := r.Message
+		if fresh[m.Wamid] || have[m.Wamid] == m.Payload {
+			continue
+		}
+		biz := m.BusinessID
+		sum := sha256.Sum256([]byte(m.Payload))
+		events = append(events, models.WebhookEvent{BusinessID: &biz, Kind: models.EventKindConflict, Field: "messages",
+			Reason: "wamid " + m.Wamid + " already stored with other content", Payload: m.Payload,
+			Hash: "conflict:" + hex.EncodeToString(sum[:])})
+	}
+	if len(events) == 0 {
+		return nil
+	}
+	return s.insertEvents(ctx, []Delivery{{Events: events}})
 }
 
 // outboundRankSQL orders outbound states so a status update only ever moves a message forward.
