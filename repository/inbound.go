@@ -227,6 +227,9 @@ func (s *Store) insertStatuses(ctx context.Context, ds []Delivery) error {
 				return fmt.Errorf("insert status %s of %s: %w", st.Status, st.Wamid, res.Error)
 			}
 			if res.RowsAffected == 0 {
+				if err := s.keepStatusConflict(ctx, st); err != nil {
+					return err
+				}
 				continue
 			}
 			if err := s.applyStatus(ctx, st); err != nil {
@@ -235,6 +238,25 @@ func (s *Store) insertStatuses(ctx context.Context, ds []Delivery) error {
 		}
 	}
 	return nil
+}
+
+// keepStatusConflict keeps a status whose (wamid, status) was already stored with other content as a conflict event;
+// a true redelivery is dropped.
+func (s *Store) keepStatusConflict(ctx context.Context, st models.MessageStatus) error {
+	var stored string
+	err := s.db.WithContext(ctx).Raw("SELECT payload FROM message_statuses WHERE wamid = ? AND status = ?", st.Wamid, st.Status).
+		Scan(&stored).Error
+	if err != nil {
+		return fmt.Errorf("compare duplicate status: %w", err)
+	}
+	if stored == st.Payload {
+		return nil
+	}
+	biz := st.BusinessID
+	sum := sha256.Sum256([]byte(st.Payload))
+	return s.insertEvents(ctx, []Delivery{{Events: []models.WebhookEvent{{BusinessID: &biz, Kind: models.EventKindConflict,
+		Field: "messages", Reason: st.Status + " status of " + st.Wamid + " already stored with other content",
+		Payload: st.Payload, Hash: "conflict:" + hex.EncodeToString(sum[:])}}}})
 }
 
 // applyStatus moves the outbound message with st's wamid forward to st's status. A status for a wamid we do not

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/waorder/waorder/config"
+	"github.com/waorder/waorder/secretbox"
+)
+
+// admin runs operators' commands. Each prints its result alone on the last line of stdout, for scripts.
+func admin(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("admin needs a subcommand\n%s", usage)
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if _, err := store.Migrate(ctx); err != nil {
+		return err
+	}
+	fs := flag.NewFlagSet("admin "+args[0], flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	switch args[0] {
+	case "create-business":
+		name := fs.String("name", "", "business name")
+		phone := fs.String("phone-number-id", "", "Meta phone_number_id")
+		waba := fs.String("waba-id", "", "WhatsApp Business Account id")
+		token := fs.String("access-token", "", "system-user access token")
+		if err := fs.Parse(args[1:]); err != nil {
+			return fmt.Errorf("create-business: %w", err)
+		}
+		if *name == "" || *phone == "" || *token == "" {
+			return fmt.Errorf("create-business needs --name, --phone-number-id and --access-token")
+		}
+		key, err := cfg.EncryptionKeyBytes()
+		if err != nil {
+			return fmt.Errorf("ENCRYPTION_KEY %w", err)
+		}
+		box, err := secretbox.New(key)
+		if err != nil {
+			return err
+		}
+		id, err := createBusiness(ctx, store, box, *name, *phone, *waba, *token)
+		if err != nil {
+			return fmt.Errorf("create-business: %w", err)
+		}
+		fmt.Fprintln(stdout, id)
+		return nil
+	}
+	return fmt.Errorf("unknown admin command %q\n%s", args[0], usage)
+}

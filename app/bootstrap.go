@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/waorder/waorder/config"
+	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/repository"
+	"github.com/waorder/waorder/secretbox"
+)
+
+// SandboxPhoneNumberID is the phone_number_id of the demo business sandbox mode creates.
+const SandboxPhoneNumberID = "100000000000001"
+
+// bootstrap creates, when asked by the environment, the single business of a self-hosted install, and in sandbox
+// mode a demo business, so a fresh start has something to talk to.
+func bootstrap(ctx context.Context, cfg config.Config, store *repository.Store, log *slog.Logger) error {
+	key, err := cfg.EncryptionKeyBytes()
+	if err != nil {
+		return fmt.Errorf("ENCRYPTION_KEY %w", err)
+	}
+	box, err := secretbox.New(key)
+	if err != nil {
+		return err
+	}
+	phoneID, token, name := cfg.PhoneNumberID, cfg.AccessToken, cfg.BusinessName
+	if phoneID == "" && cfg.Sandbox {
+		phoneID, token = SandboxPhoneNumberID, "sandbox-token"
+		if name == "" {
+			name = "Sandbox Cafe"
+		}
+	}
+	if phoneID == "" {
+		return nil
+	}
+	if _, err := store.PhoneNumberByMetaID(ctx, phoneID); err == nil {
+		return nil
+	} else if !errors.Is(err, repository.ErrNotFound) {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	if name == "" {
+		name = "My Business"
+	}
+	id, err := createBusiness(ctx, store, box, name, phoneID, cfg.WABAID, token)
+	if err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	log.Info("bootstrapped business", "business_id", id, "name", name, "phone_number_id", phoneID)
+	return nil
+}
+
+func createBusiness(ctx context.Context, store *repository.Store, box *secretbox.Box, name, phoneID, wabaID, token string) (int64, error) {
+	sealed, err := box.Seal(token)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = store.Tx(ctx, func(tx *repository.Store) error {
+		b := models.Business{Name: name}
+		if err := tx.CreateBusiness(ctx, &b); err != nil {
+			return err
+		}
+		id = b.ID
+		return tx.AddPhoneNumber(ctx, &models.PhoneNumber{BusinessID: b.ID, PhoneNumberID: phoneID, WABAID: wabaID, AccessTokenEnc: sealed})
+	})
+	return id, err
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/waorder/waorder/config"
+	"github.com/waorder/waorder/repository"
+)
+
+const usage = `usage: waorder [command]
+
+commands:
+  serve                 run the service (default)
+  migrate               apply database migrations and exit
+  admin create-business --name N --phone-number-id P --waba-id W --access-token T
+  admin create-user     --business ID --email E --password P [--role owner|staff]
+  admin create-api-token --business ID [--name N]
+`
+
+// run is the whole program: main only supplies the process's environment, so tests can call it directly.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	configFile := getenv("CONFIG_FILE")
+	if configFile == "" {
+		configFile = "config.yaml"
+	}
+	cfg, err := config.Load(getenv, configFile)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stdout, cfg.LogLevel)
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, log)
+	case "migrate":
+		store, err := openStore(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		n, err := store.Migrate(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "applied %d migrations\n", n)
+		return nil
+	case "admin":
+		return admin(ctx, cfg, args, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func openStore(ctx context.Context, cfg config.Config) (*repository.Store, error) {
+	store, err := repository.Open(ctx, cfg.Database, cfg.DataDir, repository.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return store, nil
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/waorder/waorder/testutil"
+)
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestRun_ServeWithNoSettingsStartsInSandboxAndStopsOnSignal(t *testing.T) {
+	port := freePort(t)
+	env := map[string]string{"PORT": strconv.Itoa(port), "DATA_DIR": t.TempDir(), "CONFIG_FILE": "none.yaml"}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out bytes.Buffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, envOf(env), &syncWriter{w: &out}, &out) }()
+
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	var resp *http.Response
+	var err error
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if resp, err = http.Get(base + "/health"); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("service did not answer: %v\n%s", err, out.String())
+	}
+	var health struct {
+		Status   string
+		Database struct{ Status string }
+		Cache    struct{ Status string }
+	}
+	json.NewDecoder(resp.Body).Decode(&health)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || health.Status != "ok" || health.Database.Status != "up" || health.Cache.Status != "memory" {
+		t.Fatalf("health %d %+v", resp.StatusCode, health)
+	}
+	resp, err = http.Get(base + "/memory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mem struct {
+		Status string
+		Memory map[string]float64
+		Gc     *uint32
+	}
+	json.NewDecoder(resp.Body).Decode(&mem)
+	resp.Body.Close()
+	for _, k := range []string{"rss", "heapUsed", "heapTotal", "stack", "sys"} {
+		if _, ok := mem.Memory[k]; !ok || mem.Status != "ok" {
+			t.Fatalf("/memory lacks %s: %+v", k, mem)
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop after the signal")
+	}
+	if !strings.Contains(out.String(), "SANDBOX MODE") {
+		t.Fatalf("sandbox mode was not announced:\n%s", out.String())
+	}
+}
+
+func TestRun_AdminCreateBusinessPrintsTheIDLast(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": testutil.PostgresSchemaURL(t), "CONFIG_FILE": "none.yaml"}
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"admin", "create-business", "--name", "Cafe", "--phone-number-id", "777",
+		"--waba-id", "888", "--access-token", "EAAG-secret"}, envOf(env), &out, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if id, err := strconv.Atoi(lines[len(lines)-1]); err != nil || id <= 0 {
+		t.Fatalf("last line %q is not a business id", lines[len(lines)-1])
+	}
+	if strings.Contains(out.String(), "EAAG-secret") {
+		t.Fatal("the access token was printed")
+	}
+}
+
+func TestRun_BadConfigurationNamesTheKey(t *testing.T) {
+	err := run(context.Background(), []string{"serve"}, envOf(map[string]string{"PORT": "0", "CONFIG_FILE": "none.yaml"}),
+		&bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "PORT") {
+		t.Fatalf("err = %v, want one naming PORT", err)
+	}
+}

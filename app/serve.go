@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/waorder/waorder/cache"
+	"github.com/waorder/waorder/config"
+	"github.com/waorder/waorder/handlers"
+	"github.com/waorder/waorder/ingest"
+	"github.com/waorder/waorder/metrics"
+	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/repository"
+)
+
+// serve runs the service until ctx ends, then stops in order: stop accepting, finish in-flight requests, commit
+// accepted webhooks, stop workers, close pools.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	if cfg.Sandbox {
+		log.Warn("SANDBOX MODE: no Meta account is used; messages go to the built-in fake Graph API. " +
+			"Set WHATSAPP_APP_SECRET (and the other production keys) to go live.")
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if _, err := store.Migrate(ctx); err != nil {
+		return err
+	}
+	c, err := cache.New(ctx, cfg.Valkey, log)
+	if err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	defer c.Close()
+	if err := bootstrap(ctx, cfg, store, log); err != nil {
+		return err
+	}
+
+	m := metrics.New()
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	proc := ingest.NewProcessor(store, ingest.HandlerFunc(func(context.Context, models.InboundMessage) error { return nil }), log)
+	ing := ingest.New(store, log, ingest.Options{}, proc.Notify)
+
+	var wg sync.WaitGroup
+	run := func(f func(context.Context)) {
+		wg.Add(1)
+		go func() { defer wg.Done(); f(workCtx) }()
+	}
+	run(proc.Run)
+	run(func(ctx context.Context) {
+		metrics.MonitorMemory(ctx, log, cfg.MemoryWarnMB, cfg.MemoryCriticalMB, cfg.MemoryInterval)
+	})
+
+	app := handlers.NewApp(log, cfg.BodyLimitBytes,
+		&handlers.Health{DB: store, Cache: c, Metrics: m},
+		&handlers.Webhook{AppSecret: cfg.AppSecret, VerifyToken: cfg.VerifyToken, Ingest: ing, Metrics: m, Log: log},
+	)
+	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
+	if err != nil {
+		return fmt.Errorf("listen on port %d: %w", cfg.Port, err)
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "database", dbKind(store), "cache", c.Status(), "sandbox", cfg.Sandbox)
+	served := make(chan error, 1)
+	go func() { served <- app.Listener(ln) }()
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	if err := app.ShutdownWithTimeout(20 * time.Second); err != nil && !errors.Is(err, context.Canceled) {
+		log.Error("http shutdown", "err", err)
+	}
+	ing.Close()
+	stopWork()
+	wg.Wait()
+	log.Info("stopped")
+	return nil
+}
+
+func dbKind(s *repository.Store) string {
+	if s.Postgres() {
+		return "postgres"
+	}
+	return "sqlite"
+}

@@ -1,0 +1,62 @@
+package handlers
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/waorder/waorder/ingest"
+	"github.com/waorder/waorder/metrics"
+	"github.com/waorder/waorder/whatsapp"
+)
+
+// Webhook answers Meta: GET verification and POST deliveries.
+type Webhook struct {
+	AppSecret   string
+	VerifyToken string
+	Ingest      *ingest.Service
+	Metrics     *metrics.Metrics
+	Log         *slog.Logger
+	Timeout     time.Duration // how long a delivery may wait for its commit before 503
+}
+
+// Verify answers Meta's subscription check: the challenge as plain text, or 403.
+func (h *Webhook) Verify(c *fiber.Ctx) error {
+	token := c.Query("hub.verify_token")
+	if c.Query("hub.mode") != "subscribe" || token == "" ||
+		subtle.ConstantTimeCompare([]byte(token), []byte(h.VerifyToken)) != 1 {
+		return c.Status(fiber.StatusForbidden).SendString("forbidden")
+	}
+	return c.Type("txt").SendString(c.Query("hub.challenge"))
+}
+
+// Receive checks the signature over the raw body, stores the delivery and answers 200 once it is committed.
+func (h *Webhook) Receive(c *fiber.Ctx) error {
+	start := time.Now()
+	body := c.Body()
+	if !whatsapp.VerifySignature(body, c.Get("X-Hub-Signature-256"), h.AppSecret) {
+		h.Metrics.Webhooks.WithLabelValues("unauthorized").Inc()
+		h.Log.Warn("webhook with a missing or bad signature rejected", "ip", c.IP(), "bytes", len(body))
+		return c.Status(fiber.StatusUnauthorized).JSON(errorBody("bad_signature", "missing or invalid X-Hub-Signature-256"))
+	}
+	timeout := h.Timeout
+	if timeout == 0 {
+		timeout = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), timeout)
+	defer cancel()
+	if err := h.Ingest.Accept(ctx, body); err != nil {
+		h.Metrics.Webhooks.WithLabelValues("unavailable").Inc()
+		if !errors.Is(err, ingest.ErrClosed) {
+			h.Log.Error("webhook not stored; asked Meta to retry", "err", err)
+		}
+		c.Set("Retry-After", "5")
+		return c.Status(fiber.StatusServiceUnavailable).JSON(errorBody("unavailable", "could not store the delivery; retry later"))
+	}
+	h.Metrics.Webhooks.WithLabelValues("stored").Inc()
+	h.Metrics.WebhookSeconds.Observe(time.Since(start).Seconds())
+	return c.SendStatus(fiber.StatusOK)
+}

@@ -1,0 +1,227 @@
+// Package ingest turns a verified webhook body into durable rows: it parses, routes each change to its business by
+// phone_number_id (or WABA id), and commits the whole delivery, grouped with concurrent ones, before the caller
+// answers 200. It never replies to anyone: new messages are handed to the processor after the commit.
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/repository"
+	"github.com/waorder/waorder/whatsapp"
+)
+
+// Service accepts webhook bodies.
+type Service struct {
+	store  *repository.Store
+	log    *slog.Logger
+	batch  *batcher
+	routes *routeCache
+}
+
+// Options tune the group commit.
+type Options struct {
+	Committers int // concurrent commits; 0: 4 on PostgreSQL, 1 on SQLite
+	MaxBatch   int // deliveries per commit; 0: 128
+	RouteTTL   time.Duration
+}
+
+// New starts the service's committers. onNew hears the ids of inbound messages each commit created (the processor's
+// wake-up); it must not block.
+func New(store *repository.Store, log *slog.Logger, opts Options, onNew func(ids []int64)) *Service {
+	if opts.Committers == 0 {
+		opts.Committers = map[bool]int{true: 4, false: 1}[store.Postgres()]
+	}
+	if opts.MaxBatch == 0 {
+		opts.MaxBatch = 128
+	}
+	if opts.RouteTTL == 0 {
+		opts.RouteTTL = 30 * time.Second
+	}
+	return &Service{
+		store:  store,
+		log:    log,
+		batch:  newBatcher(store, opts.Committers, opts.MaxBatch, onNew),
+		routes: &routeCache{ttl: opts.RouteTTL, m: map[string]routeEntry{}},
+	}
+}
+
+// Close waits for accepted deliveries to commit and stops the committers.
+func (s *Service) Close() { s.batch.close() }
+
+// Accept stores everything body carries and returns nil once it is committed. A body it cannot understand is stored
+// raw with the reason and is not an error. An error means nothing may be assumed stored: answer 503 so Meta retries.
+func (s *Service) Accept(ctx context.Context, body []byte) error {
+	n, err := whatsapp.ParseWebhook(body)
+	if err != nil {
+		s.log.Warn("webhook body not understood; stored raw", "reason", err.Error(), "bytes", len(body))
+		return s.batch.submit(ctx, repository.Delivery{Events: []models.WebhookEvent{{
+			Kind: models.EventKindUnparsed, Reason: err.Error(), Payload: string(body), Hash: hash("body", body),
+		}}})
+	}
+	d, err := s.build(ctx, n)
+	if err != nil {
+		return err
+	}
+	return s.batch.submit(ctx, d)
+}
+
+func (s *Service) build(ctx context.Context, n *whatsapp.Notification) (repository.Delivery, error) {
+	var d repository.Delivery
+	for _, ch := range n.Changes {
+		route, known, err := s.route(ctx, ch)
+		if err != nil {
+			return d, err
+		}
+		if !known {
+			if ch.PhoneNumberID != "" {
+				s.log.Warn("webhook for an unknown phone number; stored", "phone_number_id", ch.PhoneNumberID, "field", ch.Field)
+			}
+			d.Events = append(d.Events, event(nil, models.EventKindUnrouted, ch, "no business has this phone number or WABA"))
+			continue
+		}
+		biz := route.BusinessID
+		if len(ch.Messages) == 0 && len(ch.Statuses) == 0 || len(ch.Echoes) > 0 || len(ch.Errors) > 0 || len(ch.Problems) > 0 {
+			reason := ""
+			if len(ch.Problems) > 0 {
+				reason = fmt.Sprint(ch.Problems)
+			}
+			d.Events = append(d.Events, event(&biz, models.EventKindEvent, ch, reason))
+		}
+		if route.PhoneID == 0 {
+			continue // a WABA-level change: kept as an event above
+		}
+		names := map[string]whatsapp.Contact{}
+		for _, c := range ch.Contacts {
+			names[c.WaID] = c
+			if c.UserID != "" {
+				names[c.UserID] = c
+			}
+		}
+		for _, m := range ch.Messages {
+			key := m.SenderKey()
+			if m.ID == "" || key == "" {
+				d.Events = append(d.Events, models.WebhookEvent{BusinessID: &biz, Kind: models.EventKindUnparsed, Field: ch.Field,
+					WABAID: ch.WABAID, PhoneNumberID: ch.PhoneNumberID, Reason: "message without id or sender",
+					Payload: string(m.Raw), Hash: hash("msg", m.Raw)})
+				continue
+			}
+			sent := m.Timestamp
+			if sent.IsZero() {
+				sent = time.Now().UTC()
+			}
+			c := names[key]
+			if c.WaID == "" && c.UserID == "" {
+				c = names[m.From]
+			}
+			userID := c.UserID
+			if userID == "" {
+				userID = m.FromUserID
+			}
+			d.Customers = append(d.Customers, models.Customer{BusinessID: biz, WaID: key, UserID: userID, Name: c.Name, LastInboundAt: &sent})
+			body := m.Text
+			if m.Problem != "" {
+				s.log.Warn("message partly understood; stored raw", "wamid", m.ID, "reason", m.Problem)
+			}
+			d.Messages = append(d.Messages, repository.InboundRow{WaID: key, Message: models.InboundMessage{
+				BusinessID: biz, PhoneNumberID: route.PhoneID, Wamid: m.ID, Type: m.Type, Body: body,
+				Payload: string(m.Raw), SentAt: sent,
+			}})
+		}
+		for _, st := range ch.Statuses {
+			if st.ID == "" {
+				d.Events = append(d.Events, models.WebhookEvent{BusinessID: &biz, Kind: models.EventKindUnparsed, Field: ch.Field,
+					PhoneNumberID: ch.PhoneNumberID, Reason: "status without id", Payload: string(st.Raw), Hash: hash("status", st.Raw)})
+				continue
+			}
+			row := models.MessageStatus{BusinessID: biz, Wamid: st.ID, Status: st.Status, Recipient: st.RecipientID,
+				Payload: string(st.Raw), StatusAt: st.Timestamp}
+			if row.StatusAt.IsZero() {
+				row.StatusAt = time.Now().UTC()
+			}
+			if len(st.Errors) > 0 {
+				e := st.Errors[0]
+				row.ErrorCode, row.ErrorTitle, row.ErrorDetail = e.Code, e.Title, e.Details
+				if row.ErrorDetail == "" {
+					row.ErrorDetail = e.Message
+				}
+			}
+			d.Statuses = append(d.Statuses, row)
+		}
+	}
+	return d, nil
+}
+
+func event(biz *int64, kind string, ch whatsapp.Change, reason string) models.WebhookEvent {
+	return models.WebhookEvent{BusinessID: biz, Kind: kind, Field: ch.Field, WABAID: ch.WABAID, PhoneNumberID: ch.PhoneNumberID,
+		Reason: reason, Payload: string(ch.Value), Hash: hash(kind+"|"+ch.Field+"|"+ch.WABAID+"|"+ch.PhoneNumberID, ch.Value)}
+}
+
+func hash(prefix string, b []byte) string {
+	h := sha256.New()
+	h.Write([]byte(prefix))
+	h.Write([]byte{0})
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+type routeEntry struct {
+	BusinessID int64
+	PhoneID    int64 // 0 for a WABA-level route
+	known      bool
+	expires    time.Time
+}
+
+// routeCache remembers phone number and WABA lookups briefly: routing is on every webhook's path.
+type routeCache struct {
+	mu  sync.Mutex
+	ttl time.Duration
+	m   map[string]routeEntry
+}
+
+func (s *Service) route(ctx context.Context, ch whatsapp.Change) (routeEntry, bool, error) {
+	key := "p:" + ch.PhoneNumberID
+	if ch.PhoneNumberID == "" {
+		key = "w:" + ch.WABAID
+	}
+	s.routes.mu.Lock()
+	e, ok := s.routes.m[key]
+	s.routes.mu.Unlock()
+	if ok && time.Now().Before(e.expires) {
+		return e, e.known, nil
+	}
+	e = routeEntry{expires: time.Now().Add(s.routes.ttl)}
+	var err error
+	if ch.PhoneNumberID != "" {
+		var p models.PhoneNumber
+		p, err = s.store.PhoneNumberByMetaID(ctx, ch.PhoneNumberID)
+		e.BusinessID, e.PhoneID = p.BusinessID, p.ID
+	} else if ch.WABAID != "" {
+		e.BusinessID, err = s.store.BusinessByWABA(ctx, ch.WABAID)
+	} else {
+		err = repository.ErrNotFound
+	}
+	switch {
+	case err == nil:
+		e.known = true
+	case errors.Is(err, repository.ErrNotFound):
+		// Cache the miss too, but briefly: the number may be added in a moment.
+		e.expires = time.Now().Add(2 * time.Second)
+	default:
+		return e, false, fmt.Errorf("route webhook: %w", err)
+	}
+	s.routes.mu.Lock()
+	if len(s.routes.m) > 10000 {
+		s.routes.m = map[string]routeEntry{}
+	}
+	s.routes.m[key] = e
+	s.routes.mu.Unlock()
+	return e, e.known, nil
+}

@@ -1,0 +1,118 @@
+package ingest
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/repository"
+)
+
+// Handler processes one stored inbound message (the ordering bot). It runs after the webhook was answered; an error
+// means "try again later", so it must be idempotent.
+type Handler interface {
+	HandleInbound(ctx context.Context, m models.InboundMessage) error
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, m models.InboundMessage) error
+
+// HandleInbound calls f.
+func (f HandlerFunc) HandleInbound(ctx context.Context, m models.InboundMessage) error {
+	return f(ctx, m)
+}
+
+// Processor hands stored inbound messages to the Handler. It claims with a lease, so a crash after the 200 loses
+// nothing: the lease runs out and this or another instance takes the message again (at start, at once). Per customer,
+// messages are handled one at a time in arrival order, across instances too.
+type Processor struct {
+	store       *repository.Store
+	handler     Handler
+	log         *slog.Logger
+	kick        chan struct{}
+	Lease       time.Duration
+	Poll        time.Duration
+	MaxAttempts int
+	Parallel    int
+}
+
+// NewProcessor makes a processor; Run starts it.
+func NewProcessor(store *repository.Store, h Handler, log *slog.Logger) *Processor {
+	return &Processor{store: store, handler: h, log: log, kick: make(chan struct{}, 1),
+		Lease: time.Minute, Poll: 2 * time.Second, MaxAttempts: 5, Parallel: 8}
+}
+
+// Notify wakes the processor; it never blocks.
+func (p *Processor) Notify(_ []int64) {
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run processes until ctx ends, then waits for messages in hand.
+func (p *Processor) Run(ctx context.Context) {
+	t := time.NewTicker(p.Poll)
+	defer t.Stop()
+	for {
+		for p.round(ctx) > 0 && ctx.Err() == nil {
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.kick:
+		case <-t.C:
+		}
+	}
+}
+
+// round claims the oldest waiting message of each customer and handles them in parallel; it returns how many it
+// handled.
+func (p *Processor) round(ctx context.Context) int {
+	msgs, err := p.store.ClaimUnprocessed(ctx, p.Parallel*4, p.Lease, p.MaxAttempts)
+	if err != nil {
+		if ctx.Err() == nil {
+			p.log.Error("claim inbound messages", "err", err)
+		}
+		return 0
+	}
+	sem := make(chan struct{}, p.Parallel)
+	var wg sync.WaitGroup
+	for _, m := range msgs {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(m models.InboundMessage) {
+			defer func() { <-sem; wg.Done() }()
+			p.handle(context.WithoutCancel(ctx), m)
+		}(m)
+	}
+	wg.Wait()
+	return len(msgs)
+}
+
+func (p *Processor) handle(ctx context.Context, m models.InboundMessage) {
+	hctx, cancel := context.WithTimeout(ctx, p.Lease/2)
+	err := p.handler.HandleInbound(hctx, m)
+	cancel()
+	if err == nil {
+		if err := p.store.MarkProcessed(ctx, m.BusinessID, m.ID, ""); err != nil {
+			p.log.Error("mark inbound message processed", "id", m.ID, "err", err)
+		}
+		return
+	}
+	if m.Attempts >= p.MaxAttempts {
+		p.log.Error("inbound message given up", "id", m.ID, "wamid", m.Wamid, "attempts", m.Attempts, "err", err)
+		if err := p.store.MarkProcessed(ctx, m.BusinessID, m.ID, err.Error()); err != nil {
+			p.log.Error("mark inbound message failed", "id", m.ID, "err", err)
+		}
+		return
+	}
+	backoff := time.Duration(1<<min(m.Attempts, 8))*time.Second + time.Duration(rand.N(500))*time.Millisecond
+	p.log.Warn("inbound message will be retried", "id", m.ID, "in", backoff, "err", err)
+	if err := p.store.ReleaseClaim(ctx, m.BusinessID, m.ID, time.Now().Add(backoff), err.Error()); err != nil {
+		p.log.Error("release inbound message", "id", m.ID, "err", err)
+	}
+}
