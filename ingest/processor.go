@@ -80,39 +80,50 @@ func (p *Processor) round(ctx context.Context) int {
 		return 0
 	}
 	sem := make(chan struct{}, p.Parallel)
-	var wg sync.WaitGroup
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		done []int64
+	)
 	for _, m := range msgs {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func(m models.InboundMessage) {
 			defer func() { <-sem; wg.Done() }()
-			p.handle(context.WithoutCancel(ctx), m)
+			if p.handle(context.WithoutCancel(ctx), m) {
+				mu.Lock()
+				done = append(done, m.ID)
+				mu.Unlock()
+			}
 		}(m)
 	}
 	wg.Wait()
+	// One statement for every success of the round; until it commits the leases keep other instances off them.
+	if err := p.store.MarkProcessedBatch(context.WithoutCancel(ctx), done); err != nil {
+		p.log.Error("mark inbound messages processed", "err", err)
+	}
 	return len(msgs)
 }
 
-func (p *Processor) handle(ctx context.Context, m models.InboundMessage) {
+// handle runs the handler on m; it reports success, and deals with failure itself (retry later, or give up).
+func (p *Processor) handle(ctx context.Context, m models.InboundMessage) bool {
 	hctx, cancel := context.WithTimeout(ctx, p.Lease/2)
 	err := p.handler.HandleInbound(hctx, m)
 	cancel()
 	if err == nil {
-		if err := p.store.MarkProcessed(ctx, m.BusinessID, m.ID, ""); err != nil {
-			p.log.Error("mark inbound message processed", "id", m.ID, "err", err)
-		}
-		return
+		return true
 	}
 	if m.Attempts >= p.MaxAttempts {
 		p.log.Error("inbound message given up", "id", m.ID, "wamid", m.Wamid, "attempts", m.Attempts, "err", err)
 		if err := p.store.MarkProcessed(ctx, m.BusinessID, m.ID, err.Error()); err != nil {
 			p.log.Error("mark inbound message failed", "id", m.ID, "err", err)
 		}
-		return
+		return false
 	}
 	backoff := time.Duration(1<<min(m.Attempts, 8))*time.Second + time.Duration(rand.N(500))*time.Millisecond
 	p.log.Warn("inbound message will be retried", "id", m.ID, "in", backoff, "err", err)
 	if err := p.store.ReleaseClaim(ctx, m.BusinessID, m.ID, time.Now().Add(backoff), err.Error()); err != nil {
 		p.log.Error("release inbound message", "id", m.ID, "err", err)
 	}
+	return false
 }

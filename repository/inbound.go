@@ -315,35 +315,44 @@ func (s *Store) ListEvents(ctx context.Context, kind string, limit int) ([]model
 	return out, nil
 }
 
-// ClaimUnprocessed leases, for up to limit customers, the oldest inbound message the bot has not handled (new, or
-// whose lease ran out after a crash) and returns them oldest first. A customer whose oldest message is leased is
-// skipped, so each customer's messages are handled one at a time and in order, across instances. A message that
-// used up maxAttempts no longer blocks its customer.
+// ClaimUnprocessed leases up to limit inbound messages the bot has not handled (new, or whose lease ran out after a
+// crash), oldest first, taking only the oldest pending message of each customer: a customer whose oldest message is
+// leased is skipped, so each customer's messages are handled one at a time and in order, across instances. A message
+// that used up maxAttempts no longer blocks its customer.
 func (s *Store) ClaimUnprocessed(ctx context.Context, limit int, lease time.Duration, maxAttempts int) ([]models.InboundMessage, error) {
 	t := now()
-	var candidates []int64
-	err := s.db.WithContext(ctx).Raw(`SELECT id FROM inbound_messages WHERE id IN (
-			SELECT MIN(id) FROM inbound_messages WHERE processed_at IS NULL AND attempts < ? GROUP BY business_id, customer_id)
-		AND (claim_until IS NULL OR claim_until < ?) ORDER BY id LIMIT ?`, maxAttempts, t, limit).Scan(&candidates).Error
-	if err != nil {
-		return nil, fmt.Errorf("find unprocessed messages: %w", err)
+	lock := ""
+	if s.postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
 	}
 	var claimed []models.InboundMessage
-	for _, id := range candidates {
-		res := s.db.WithContext(ctx).Exec(`UPDATE inbound_messages SET claim_until = ?, attempts = attempts + 1
-			WHERE id = ? AND processed_at IS NULL AND (claim_until IS NULL OR claim_until < ?)`, t.Add(lease), id, t)
-		if res.Error != nil {
-			return claimed, fmt.Errorf("claim message %d: %w", id, res.Error)
-		}
-		if res.RowsAffected == 1 {
-			var m models.InboundMessage
-			if err := s.db.WithContext(ctx).First(&m, id).Error; err != nil {
-				return claimed, fmt.Errorf("load claimed message %d: %w", id, err)
-			}
-			claimed = append(claimed, m)
-		}
+	err := s.db.WithContext(ctx).Raw(`UPDATE inbound_messages SET claim_until = ?, attempts = attempts + 1
+		WHERE id IN (
+			SELECT m.id FROM inbound_messages m
+			WHERE m.processed_at IS NULL AND m.attempts < ? AND (m.claim_until IS NULL OR m.claim_until < ?)
+			AND NOT EXISTS (SELECT 1 FROM inbound_messages o WHERE o.business_id = m.business_id
+				AND o.customer_id = m.customer_id AND o.processed_at IS NULL AND o.attempts < ? AND o.id < m.id)
+			ORDER BY m.id LIMIT ?`+lock+`)
+		AND processed_at IS NULL AND (claim_until IS NULL OR claim_until < ?)
+		RETURNING *`, t.Add(lease), maxAttempts, t, maxAttempts, limit, t).Scan(&claimed).Error
+	if err != nil {
+		return nil, fmt.Errorf("claim unprocessed messages: %w", err)
 	}
+	sort.Slice(claimed, func(i, j int) bool { return claimed[i].ID < claimed[j].ID })
 	return claimed, nil
+}
+
+// MarkProcessedBatch records that the bot handled these messages.
+func (s *Store) MarkProcessedBatch(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	err := s.db.WithContext(ctx).Exec(`UPDATE inbound_messages SET processed_at = ?, claim_until = NULL, process_error = ''
+		WHERE id IN ?`, now(), ids).Error
+	if err != nil {
+		return fmt.Errorf("mark %d messages processed: %w", len(ids), err)
+	}
+	return nil
 }
 
 // MarkProcessed records that the bot handled a message (procErr empty) or gave up on it.

@@ -72,6 +72,7 @@ var migrations = []string{
 	);
 	CREATE INDEX inbound_messages_customer ON inbound_messages(business_id, customer_id, sent_at);
 	CREATE INDEX inbound_messages_unprocessed ON inbound_messages(id) WHERE processed_at IS NULL;
+	CREATE INDEX inbound_messages_pending_customer ON inbound_messages(business_id, customer_id, id) WHERE processed_at IS NULL;
 	CREATE TABLE message_statuses (
 		id {{pk}},
 		business_id BIGINT NOT NULL REFERENCES businesses(id),

@@ -15,6 +15,7 @@ trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 schema="bench_$(date +%s)"
 psql -q "$PG" -c "CREATE SCHEMA $schema" >/dev/null
 dburl="$PG&search_path=$schema"
+export PGOPTIONS="-c search_path=$schema"
 
 go build -o "$work/waorder" ./app
 go build -o "$work/loadgen" ./tools/loadgen
@@ -37,8 +38,8 @@ echo "duplicates: 2000 deliveries each sent 5x concurrently:"
 
 peak=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
 echo "peak RSS under load: $((peak / 1024)) MB"
-stored=$(psql -tA "$dburl" -c "SELECT COUNT(*) FROM inbound_messages")
-dups=$(psql -tA "$dburl" -c "SELECT COUNT(*) FROM (SELECT wamid FROM inbound_messages GROUP BY wamid HAVING COUNT(*) > 1) d")
+stored=$(psql -tA "$PG" -c "SELECT COUNT(*) FROM inbound_messages")
+dups=$(psql -tA "$PG" -c "SELECT COUNT(*) FROM (SELECT wamid FROM inbound_messages GROUP BY wamid HAVING COUNT(*) > 1) d")
 echo "stored inbound messages: $stored; wamids stored more than once: $dups"
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
