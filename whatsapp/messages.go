@@ -1,0 +1,498 @@
+package whatsapp
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Meta's limits for outgoing messages, in characters (runes). The constructors enforce them so that a message
+// Meta would refuse fails before it is queued; fit data (product names, ...) into them with TruncateRunes.
+const (
+	MaxTextBody, MaxListBody, MaxInteractiveBody = 4096, 4096, 1024 // MaxInteractiveBody: buttons, products
+	MaxHeaderText, MaxFooterText                 = 60, 60
+	MaxButtons, MaxButtonID, MaxButtonTitle      = 3, 256, 20
+	MaxListButton, MaxListSections, MaxListRows  = 20, 10, 10 // rows across all sections
+	MaxRowID, MaxRowTitle, MaxRowDescription     = 200, 24, 72
+	MaxSectionTitle                              = 24
+	MaxProductSections, MaxProducts              = 10, 30 // products across all sections
+	MaxTemplateName, MaxTemplateHeaderText       = 512, 60
+)
+
+// OutgoingMessage is exactly the JSON body of POST /{phone-number-id}/messages. Build it with the New*
+// constructors; the send queue stores json.Marshal(m) and passes those bytes to Client.Send later. A stored
+// payload decodes back with json.Unmarshal, for Text and Summary.
+type OutgoingMessage struct {
+	MessagingProduct string           `json:"messaging_product"` // always "whatsapp"
+	RecipientType    string           `json:"recipient_type"`    // always "individual"
+	To               string           `json:"to"`                // the customer's wa_id or phone number
+	Type             string           `json:"type"`              // "text", "interactive" or "template"
+	TextContent      *TextContent     `json:"text,omitempty"`
+	Interactive      *Interactive     `json:"interactive,omitempty"`
+	Template         *TemplateContent `json:"template,omitempty"`
+}
+
+// TextContent is the "text" object.
+type TextContent struct {
+	PreviewURL bool   `json:"preview_url,omitempty"`
+	Body       string `json:"body"`
+}
+
+// Interactive is the "interactive" object: Type is "button", "list", "product" or "product_list".
+type Interactive struct {
+	Type   string             `json:"type"`
+	Header *InteractiveHeader `json:"header,omitempty"`
+	Body   *InteractiveText   `json:"body,omitempty"`
+	Footer *InteractiveText   `json:"footer,omitempty"`
+	Action InteractiveAction  `json:"action"`
+}
+
+// InteractiveHeader is a text header, the only kind built here.
+type InteractiveHeader struct {
+	Type string `json:"type"` // "text"
+	Text string `json:"text"`
+}
+
+// InteractiveText is the {"text": ...} object of an interactive body or footer.
+type InteractiveText struct {
+	Text string `json:"text"`
+}
+
+func (t *InteractiveText) text() string {
+	if t == nil {
+		return ""
+	}
+	return t.Text
+}
+
+// InteractiveAction is what the customer can do: tap reply buttons, open a list (Button is its label), look at
+// one product, or browse sections of products.
+type InteractiveAction struct {
+	Buttons           []ActionButton `json:"buttons,omitempty"`
+	Button            string         `json:"button,omitempty"`
+	CatalogID         string         `json:"catalog_id,omitempty"`
+	ProductRetailerID string         `json:"product_retailer_id,omitempty"`
+	Sections          []Section      `json:"sections,omitempty"`
+}
+
+// ActionButton is one reply button as Meta wants it: {"type":"reply","reply":{"id","title"}}.
+type ActionButton struct {
+	Type  string `json:"type"`
+	Reply Button `json:"reply"`
+}
+
+// Button is a reply button; ID comes back in the webhook when the customer taps it.
+type Button struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
+// Section groups the rows of a list message, or the ProductItems of a multi-product message (see
+// ProductSection). Title is required when there is more than one section.
+type Section struct {
+	Title        string        `json:"title,omitempty"`
+	Rows         []Row         `json:"rows,omitempty"`
+	ProductItems []ProductItem `json:"product_items,omitempty"`
+}
+
+// Row is one choice of a list message; ID comes back in the webhook when the customer picks it.
+type Row struct {
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+}
+
+// ProductItem is one catalog product of a multi-product message.
+type ProductItem struct {
+	ProductRetailerID string `json:"product_retailer_id"`
+}
+
+// ProductSection is the input of NewProductList: a titled group of catalog products by retailer id.
+type ProductSection struct {
+	Title       string
+	RetailerIDs []string
+}
+
+// InteractiveOption adds an optional part to an interactive message.
+type InteractiveOption func(*Interactive)
+
+// WithHeader adds a text header. An empty text adds nothing.
+func WithHeader(text string) InteractiveOption {
+	return func(i *Interactive) {
+		if text != "" {
+			i.Header = &InteractiveHeader{Type: "text", Text: text}
+		}
+	}
+}
+
+// WithFooter adds a footer. An empty text adds nothing.
+func WithFooter(text string) InteractiveOption {
+	return func(i *Interactive) {
+		if text != "" {
+			i.Footer = &InteractiveText{Text: text}
+		}
+	}
+}
+
+// TemplateContent is the "template" object: an approved template by name and language, and the values of its
+// variables. Templates are the only messages allowed outside the 24-hour customer service window.
+type TemplateContent struct {
+	Name       string              `json:"name"`
+	Language   TemplateLanguage    `json:"language"`
+	Components []TemplateComponent `json:"components,omitempty"`
+}
+
+// TemplateLanguage selects the template's translation; Policy is always "deterministic".
+type TemplateLanguage struct {
+	Policy string `json:"policy,omitempty"`
+	Code   string `json:"code"`
+}
+
+// TemplateComponent fills the variables of one part ("header" or "body") of a template, in order.
+type TemplateComponent struct {
+	Type       string              `json:"type"`
+	Parameters []TemplateParameter `json:"parameters"`
+}
+
+// TemplateParameter is the value of one {{n}} variable; Type is "text".
+type TemplateParameter struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+}
+
+// NewText builds a text message; previewURL asks WhatsApp to render a preview of the first URL in body.
+func NewText(to, body string, previewURL bool) (OutgoingMessage, error) {
+	m := newMessage(to, "text")
+	m.TextContent = &TextContent{PreviewURL: previewURL, Body: body}
+	return validated(m)
+}
+
+// NewReplyButtons builds a message with one to three reply buttons; WithHeader and WithFooter add the optional
+// parts.
+func NewReplyButtons(to, body string, buttons []Button, opts ...InteractiveOption) (OutgoingMessage, error) {
+	in := &Interactive{Type: "button", Body: &InteractiveText{Text: body}}
+	for _, b := range buttons {
+		in.Action.Buttons = append(in.Action.Buttons, ActionButton{Type: "reply", Reply: b})
+	}
+	return newInteractive(to, in, opts)
+}
+
+// NewList builds a list message: buttonText opens a menu of sections of rows (at most ten rows in all).
+func NewList(to, body, buttonText string, sections []Section, opts ...InteractiveOption) (OutgoingMessage, error) {
+	in := &Interactive{Type: "list", Body: &InteractiveText{Text: body}}
+	in.Action.Button, in.Action.Sections = buttonText, append([]Section(nil), sections...)
+	return newInteractive(to, in, opts)
+}
+
+// NewProduct builds a single-product message showing one catalog item; body and footer may be empty.
+func NewProduct(to, catalogID, retailerID, body, footer string) (OutgoingMessage, error) {
+	in := &Interactive{Type: "product"}
+	if body != "" {
+		in.Body = &InteractiveText{Text: body}
+	}
+	in.Action.CatalogID, in.Action.ProductRetailerID = catalogID, retailerID
+	return newInteractive(to, in, []InteractiveOption{WithFooter(footer)})
+}
+
+// NewProductList builds a multi-product message: a header and a body (both required), and up to 30 catalog
+// products in up to 10 sections. WithFooter adds a footer.
+func NewProductList(to, catalogID, header, body string, sections []ProductSection, opts ...InteractiveOption) (OutgoingMessage, error) {
+	in := &Interactive{Type: "product_list", Body: &InteractiveText{Text: body}}
+	in.Action.CatalogID = catalogID
+	for _, s := range sections {
+		sec := Section{Title: s.Title}
+		for _, id := range s.RetailerIDs {
+			sec.ProductItems = append(sec.ProductItems, ProductItem{ProductRetailerID: id})
+		}
+		in.Action.Sections = append(in.Action.Sections, sec)
+	}
+	// The header is not optional here, so it wins over a WithHeader option.
+	opts = append(opts, func(i *Interactive) { i.Header = &InteractiveHeader{Type: "text", Text: header} })
+	return newInteractive(to, in, opts)
+}
+
+// NewTemplate builds a template message; languageCode is the approved translation, e.g. "en_US" or "es".
+func NewTemplate(to, name, languageCode string, components []TemplateComponent) (OutgoingMessage, error) {
+	m := newMessage(to, "template")
+	m.Template = &TemplateContent{Name: name, Components: components,
+		Language: TemplateLanguage{Policy: "deterministic", Code: languageCode}}
+	return validated(m)
+}
+
+// TemplateBodyText fills the body variables {{1}}, {{2}}, ... with params, in order.
+func TemplateBodyText(params ...string) TemplateComponent {
+	return TemplateComponent{Type: "body", Parameters: textParams(params)}
+}
+
+// TemplateHeaderText fills the one variable a text header may have.
+func TemplateHeaderText(param string) TemplateComponent {
+	return TemplateComponent{Type: "header", Parameters: textParams([]string{param})}
+}
+
+func textParams(params []string) []TemplateParameter {
+	out := make([]TemplateParameter, len(params))
+	for i, p := range params {
+		out[i] = TemplateParameter{Type: "text", Text: p}
+	}
+	return out
+}
+
+func newMessage(to, typ string) OutgoingMessage {
+	return OutgoingMessage{MessagingProduct: "whatsapp", RecipientType: "individual", To: to, Type: typ}
+}
+
+func newInteractive(to string, in *Interactive, opts []InteractiveOption) (OutgoingMessage, error) {
+	for _, o := range opts {
+		o(in)
+	}
+	m := newMessage(to, "interactive")
+	m.Interactive = in
+	return validated(m)
+}
+
+func validated(m OutgoingMessage) (OutgoingMessage, error) {
+	if err := m.Validate(); err != nil {
+		return OutgoingMessage{}, err
+	}
+	return m, nil
+}
+
+// TruncateRunes shortens s to at most n characters, ending it with "…" when something was cut.
+func TruncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	if n <= 1 {
+		return string([]rune(s)[:max(n, 0)])
+	}
+	return strings.TrimRight(string([]rune(s)[:n-1]), " ") + "…"
+}
+
+// Text renders the message for people, with the choices it offers, e.g. "Your order is ready\n[Track] [Help]":
+// for storage beside the payload and for the conversation view.
+func (m OutgoingMessage) Text() string {
+	var lines, choices []string
+	add := func(s string) {
+		if s != "" {
+			lines = append(lines, s)
+		}
+	}
+	switch in, t := m.Interactive, m.Template; {
+	case m.Type == "text" && m.TextContent != nil:
+		add(m.TextContent.Body)
+	case m.Type == "template" && t != nil:
+		for _, c := range t.Components {
+			for _, p := range c.Parameters {
+				choices = append(choices, p.Text)
+			}
+		}
+		add(strings.TrimSuffix("Template "+t.Name+" ("+t.Language.Code+"): "+strings.Join(choices, " | "), ": "))
+	case m.Type == "interactive" && in != nil:
+		if in.Header != nil {
+			add(in.Header.Text)
+		}
+		add(in.Body.text())
+		add(in.Footer.text())
+		a := in.Action
+		for _, b := range a.Buttons {
+			choices = append(choices, "["+b.Reply.Title+"]")
+		}
+		for _, s := range a.Sections {
+			for _, r := range s.Rows {
+				choices = append(choices, r.Title)
+			}
+			for _, p := range s.ProductItems {
+				choices = append(choices, p.ProductRetailerID)
+			}
+		}
+		switch in.Type {
+		case "button":
+			add(strings.Join(choices, " "))
+		case "list":
+			add("[" + a.Button + "] " + strings.Join(choices, ", "))
+		case "product":
+			add("Product " + a.ProductRetailerID)
+		case "product_list":
+			add(fmt.Sprintf("Products (%d): %s", len(choices), strings.Join(choices, ", ")))
+		}
+	default:
+		add("[" + m.Type + " message]")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Summary is Text on one line and at most 100 characters, for lists and previews.
+func (m OutgoingMessage) Summary() string {
+	return TruncateRunes(strings.Join(strings.Fields(m.Text()), " "), 100)
+}
+
+// Validate checks m against Meta's rules for its type and returns the first *ValidationError found. The
+// constructors call it; call it yourself on a message built or decoded by hand.
+func (m OutgoingMessage) Validate() error {
+	v := &msgCheck{}
+	if m.MessagingProduct != "whatsapp" {
+		v.fail("messaging_product", `must be "whatsapp"`)
+	}
+	v.text("to", m.To, 64, true)
+	switch {
+	case m.Type == "text" && m.TextContent != nil:
+		v.text("text.body", m.TextContent.Body, MaxTextBody, true)
+	case m.Type == "interactive" && m.Interactive != nil:
+		v.interactive(m.Interactive)
+	case m.Type == "template" && m.Template != nil:
+		v.template(m.Template)
+	case m.Type == "text" || m.Type == "interactive" || m.Type == "template":
+		v.fail(m.Type, "is required")
+	default:
+		v.fail("type", fmt.Sprintf("%q is not a type this package builds", m.Type))
+	}
+	if v.err == nil {
+		return nil // not a nil *ValidationError in a non-nil error
+	}
+	return v.err
+}
+
+// msgCheck keeps the first rule a message breaks.
+type msgCheck struct{ err *ValidationError }
+
+func (v *msgCheck) fail(field, reason string) {
+	if v.err == nil {
+		v.err = &ValidationError{Field: field, Reason: reason}
+	}
+}
+
+// text checks the length of s in characters and, if required, that it is not blank.
+func (v *msgCheck) text(field, s string, max int, required bool) {
+	if required && strings.TrimSpace(s) == "" {
+		v.fail(field, "is required")
+	} else if n := utf8.RuneCountInString(s); n > max {
+		v.fail(field, fmt.Sprintf("is %d characters, more than %d", n, max))
+	}
+}
+
+func (v *msgCheck) count(field string, n, max int) {
+	if n < 1 || n > max {
+		v.fail(field, fmt.Sprintf("has %d items, want 1 to %d", n, max))
+	}
+}
+
+func (v *msgCheck) unique(seen map[string]bool, field, s string) {
+	if seen[s] {
+		v.fail(field, fmt.Sprintf("%q is used twice", s))
+	}
+	seen[s] = true
+}
+
+func (v *msgCheck) interactive(in *Interactive) {
+	bodyMax, bodyRequired := MaxInteractiveBody, in.Type != "product"
+	switch {
+	case in.Type == "list":
+		bodyMax = MaxListBody
+	case in.Type == "product" && in.Header != nil:
+		v.fail("interactive.header", "is not allowed in a single-product message")
+	case in.Type == "product_list" && in.Header == nil:
+		v.fail("interactive.header", "is required")
+	case in.Type != "button" && in.Type != "product" && in.Type != "product_list":
+		v.fail("interactive.type", fmt.Sprintf("%q is not a type this package builds", in.Type))
+	}
+	if in.Header != nil && in.Header.Type != "text" {
+		v.fail("interactive.header.type", `must be "text"`)
+	} else if in.Header != nil {
+		v.text("interactive.header.text", in.Header.Text, MaxHeaderText, true)
+	}
+	if in.Body == nil && bodyRequired {
+		v.fail("interactive.body", "is required")
+	} else if in.Body != nil {
+		v.text("interactive.body.text", in.Body.Text, bodyMax, bodyRequired)
+	}
+	if in.Footer != nil {
+		v.text("interactive.footer.text", in.Footer.Text, MaxFooterText, true)
+	}
+	switch a := in.Action; in.Type {
+	case "button":
+		v.count("interactive.action.buttons", len(a.Buttons), MaxButtons)
+		ids, titles := map[string]bool{}, map[string]bool{}
+		for i, b := range a.Buttons {
+			f := fmt.Sprintf("interactive.action.buttons[%d]", i)
+			if b.Type != "reply" {
+				v.fail(f+".type", `must be "reply"`)
+			}
+			v.text(f+".reply.id", b.Reply.ID, MaxButtonID, true)
+			if strings.TrimSpace(b.Reply.ID) != b.Reply.ID {
+				v.fail(f+".reply.id", "must not start or end with spaces")
+			}
+			v.unique(ids, f+".reply.id", b.Reply.ID)
+			v.text(f+".reply.title", b.Reply.Title, MaxButtonTitle, true)
+			v.unique(titles, f+".reply.title", b.Reply.Title)
+		}
+	case "list":
+		v.text("interactive.action.button", a.Button, MaxListButton, true)
+		v.sections(a.Sections, false)
+	case "product":
+		v.text("interactive.action.catalog_id", a.CatalogID, 256, true)
+		v.text("interactive.action.product_retailer_id", a.ProductRetailerID, 256, true)
+	case "product_list":
+		v.text("interactive.action.catalog_id", a.CatalogID, 256, true)
+		v.sections(a.Sections, true)
+	}
+}
+
+// sections checks the sections of a list (rows) or of a multi-product message (products).
+func (v *msgCheck) sections(sections []Section, products bool) {
+	const p = "interactive.action.sections"
+	maxSections, maxItems, what := MaxListSections, MaxListRows, "rows"
+	if products {
+		maxSections, maxItems, what = MaxProductSections, MaxProducts, "products"
+	}
+	v.count(p, len(sections), maxSections)
+	total, ids := 0, map[string]bool{}
+	for i, s := range sections {
+		f := fmt.Sprintf("%s[%d]", p, i)
+		v.text(f+".title", s.Title, MaxSectionTitle, len(sections) > 1)
+		items, others := len(s.Rows), len(s.ProductItems)
+		if products {
+			items, others = others, items
+		}
+		if items == 0 || others > 0 {
+			v.fail(f, "must have "+what+", and only "+what)
+		}
+		total += items
+		for j, r := range s.Rows {
+			rf := fmt.Sprintf("%s.rows[%d]", f, j)
+			v.text(rf+".id", r.ID, MaxRowID, true)
+			v.unique(ids, rf+".id", r.ID)
+			v.text(rf+".title", r.Title, MaxRowTitle, true)
+			v.text(rf+".description", r.Description, MaxRowDescription, false)
+		}
+		for j, it := range s.ProductItems {
+			v.text(fmt.Sprintf("%s.product_items[%d].product_retailer_id", f, j), it.ProductRetailerID, 256, true)
+		}
+	}
+	if total > maxItems {
+		v.fail(p, fmt.Sprintf("have %d %s in all, more than %d", total, what, maxItems))
+	}
+}
+
+func (v *msgCheck) template(t *TemplateContent) {
+	v.text("template.name", t.Name, MaxTemplateName, true)
+	v.text("template.language.code", t.Language.Code, 16, true)
+	for i, c := range t.Components {
+		f, max := fmt.Sprintf("template.components[%d]", i), 32768
+		if c.Type == "header" {
+			max = MaxTemplateHeaderText
+		} else if c.Type != "body" {
+			v.fail(f+".type", fmt.Sprintf("%q is not a type this package builds", c.Type))
+		}
+		for j, prm := range c.Parameters {
+			pf := fmt.Sprintf("%s.parameters[%d]", f, j)
+			if prm.Type != "text" {
+				v.fail(pf+".type", `must be "text"`)
+			}
+			v.text(pf+".text", prm.Text, max, true)
+			// Meta refuses these (error 132018) instead of rendering them.
+			if strings.ContainsAny(prm.Text, "\n\t") || strings.Contains(prm.Text, "     ") {
+				v.fail(pf+".text", "must not contain new lines, tabs or more than 4 spaces in a row")
+			}
+		}
+	}
+}
