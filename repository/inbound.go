@@ -319,22 +319,31 @@ func (s *Store) ListEvents(ctx context.Context, kind string, limit int) ([]model
 // crash), oldest first, taking only the oldest pending message of each customer: a customer whose oldest message is
 // leased is skipped, so each customer's messages are handled one at a time and in order, across instances. A message
 // that used up maxAttempts no longer blocks its customer.
-func (s *Store) ClaimUnprocessed(ctx context.Context, limit int, lease time.Duration, maxAttempts int) ([]models.InboundMessage, error) {
+//
+// With ids, only those messages are considered: the fast path for messages just stored, which costs index probes
+// instead of a scan of everything pending. Without, every pending message is (the sweep for retries and crashes).
+func (s *Store) ClaimUnprocessed(ctx context.Context, ids []int64, limit int, lease time.Duration, maxAttempts int) ([]models.InboundMessage, error) {
 	t := now()
 	lock := ""
 	if s.postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
+	only, args := "", []any{t.Add(lease), maxAttempts, t, maxAttempts}
+	if ids != nil {
+		only = " AND m.id IN ?"
+		args = append(args, ids)
+	}
+	args = append(args, limit, t)
 	var claimed []models.InboundMessage
 	err := s.db.WithContext(ctx).Raw(`UPDATE inbound_messages SET claim_until = ?, attempts = attempts + 1
 		WHERE id IN (
 			SELECT m.id FROM inbound_messages m
 			WHERE m.processed_at IS NULL AND m.attempts < ? AND (m.claim_until IS NULL OR m.claim_until < ?)
 			AND NOT EXISTS (SELECT 1 FROM inbound_messages o WHERE o.business_id = m.business_id
-				AND o.customer_id = m.customer_id AND o.processed_at IS NULL AND o.attempts < ? AND o.id < m.id)
+				AND o.customer_id = m.customer_id AND o.processed_at IS NULL AND o.attempts < ? AND o.id < m.id)`+only+`
 			ORDER BY m.id LIMIT ?`+lock+`)
 		AND processed_at IS NULL AND (claim_until IS NULL OR claim_until < ?)
-		RETURNING *`, t.Add(lease), maxAttempts, t, maxAttempts, limit, t).Scan(&claimed).Error
+		RETURNING *`, args...).Scan(&claimed).Error
 	if err != nil {
 		return nil, fmt.Errorf("claim unprocessed messages: %w", err)
 	}

@@ -180,7 +180,7 @@ func TestClaimUnprocessed_OneMessagePerCustomerInOrder(t *testing.T) {
 			if _, err := s.StoreDeliveries(ctx, ds); err != nil {
 				t.Fatal(err)
 			}
-			first, err := s.ClaimUnprocessed(ctx, 10, time.Minute, 5)
+			first, err := s.ClaimUnprocessed(ctx, nil, 10, time.Minute, 5)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -188,13 +188,17 @@ func TestClaimUnprocessed_OneMessagePerCustomerInOrder(t *testing.T) {
 				t.Fatalf("first claim = %v, want m1 and other1", wamids(first))
 			}
 			// A second instance finds nothing: both customers' oldest messages are leased.
-			if again, _ := s.ClaimUnprocessed(ctx, 10, time.Minute, 5); len(again) != 0 {
+			if again, _ := s.ClaimUnprocessed(ctx, nil, 10, time.Minute, 5); len(again) != 0 {
 				t.Fatalf("second claim = %v, want none", wamids(again))
 			}
 			if err := s.MarkProcessed(ctx, b.ID, first[0].ID, ""); err != nil {
 				t.Fatal(err)
 			}
-			next, _ := s.ClaimUnprocessed(ctx, 10, time.Minute, 5)
+			// The fast path by id: m3 waits behind m2, which is free now.
+			if got, _ := s.ClaimUnprocessed(ctx, []int64{first[0].ID + 2}, 10, time.Minute, 5); len(got) != 0 {
+				t.Fatalf("claimed %v ahead of m2", wamids(got))
+			}
+			next, _ := s.ClaimUnprocessed(ctx, []int64{first[0].ID + 1, first[0].ID + 2}, 10, time.Minute, 5)
 			if len(next) != 1 || next[0].Wamid != "m2" {
 				t.Fatalf("after m1: %v, want m2", wamids(next))
 			}
