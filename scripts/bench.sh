@@ -47,4 +47,4 @@ echo "pgbench baseline: 16 clients, one INSERT per transaction, 10s:"
 psql -q "$PG" -c "CREATE TABLE IF NOT EXISTS $schema.pgb (id BIGSERIAL PRIMARY KEY, wamid TEXT UNIQUE, payload TEXT)" >/dev/null
 echo "INSERT INTO $schema.pgb (wamid, payload) VALUES (md5(random()::text), repeat('x', 600));" >"$work/insert.sql"
 pgbench -n -c 16 -j 2 -T 10 -f "$work/insert.sql" "$PG" 2>/dev/null | grep -E "^tps|latency average"
-psql -q "$PG" -c "DROP SCHEMA $schema CASCADE" >/dev/null
+psql -q "$PG" -c "DROP SCHEMA $schema CASCADE" >/dev/null 2>&1
