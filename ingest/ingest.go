@@ -28,7 +28,7 @@ type Service struct {
 
 // Options tune the group commit.
 type Options struct {
-	Committers int // concurrent commits; 0: 4 on PostgreSQL, 1 on SQLite
+	Committers int // concurrent commits; 0: 2 on PostgreSQL, 1 on SQLite
 	MaxBatch   int // deliveries per commit; 0: 128
 	RouteTTL   time.Duration
 }
@@ -37,7 +37,7 @@ type Options struct {
 // wake-up); it must not block.
 func New(store *repository.Store, log *slog.Logger, opts Options, onNew func(ids []int64)) *Service {
 	if opts.Committers == 0 {
-		opts.Committers = map[bool]int{true: 4, false: 1}[store.Postgres()]
+		opts.Committers = map[bool]int{true: 2, false: 1}[store.Postgres()]
 	}
 	if opts.MaxBatch == 0 {
 		opts.MaxBatch = 128
