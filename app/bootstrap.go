@@ -17,15 +17,7 @@ const SandboxPhoneNumberID = "100000000000001"
 
 // bootstrap creates, when asked by the environment, the single business of a self-hosted install, and in sandbox
 // mode a demo business, so a fresh start has something to talk to.
-func bootstrap(ctx context.Context, cfg config.Config, store *repository.Store, log *slog.Logger) error {
-	key, err := cfg.EncryptionKeyBytes()
-	if err != nil {
-		return fmt.Errorf("ENCRYPTION_KEY %w", err)
-	}
-	box, err := secretbox.New(key)
-	if err != nil {
-		return err
-	}
+func bootstrap(ctx context.Context, cfg config.Config, store *repository.Store, box *secretbox.Box, log *slog.Logger) error {
 	phoneID, token, name := cfg.PhoneNumberID, cfg.AccessToken, cfg.BusinessName
 	if phoneID == "" && cfg.Sandbox {
 		phoneID, token = SandboxPhoneNumberID, "sandbox-token"

@@ -16,7 +16,11 @@ import (
 	"github.com/waorder/waorder/ingest"
 	"github.com/waorder/waorder/metrics"
 	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/outbox"
 	"github.com/waorder/waorder/repository"
+	"github.com/waorder/waorder/sandbox"
+	"github.com/waorder/waorder/secretbox"
+	"github.com/waorder/waorder/whatsapp"
 )
 
 // serve runs the service until ctx ends, then stops in order: stop accepting, finish in-flight requests, commit
@@ -39,15 +43,43 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return fmt.Errorf("cache: %w", err)
 	}
 	defer c.Close()
-	if err := bootstrap(ctx, cfg, store, log); err != nil {
+	key, err := cfg.EncryptionKeyBytes()
+	if err != nil {
+		return fmt.Errorf("ENCRYPTION_KEY %w", err)
+	}
+	box, err := secretbox.New(key)
+	if err != nil {
+		return err
+	}
+	if err := bootstrap(ctx, cfg, store, box, log); err != nil {
 		return err
 	}
 
 	m := metrics.New()
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
-	proc := ingest.NewProcessor(store, ingest.HandlerFunc(func(context.Context, models.InboundMessage) error { return nil }), log)
+
+	// Inbound: webhooks are stored, then handed to the processor. Outbound: the outbox sends what was queued.
+	var out *outbox.Outbox
+	proc := ingest.NewProcessor(store, ingest.HandlerFunc(func(ctx context.Context, msg models.InboundMessage) error {
+		// The customer wrote: the 24-hour window is open again, so messages held for it can go.
+		if n, err := store.ReleaseHeld(ctx, msg.BusinessID, msg.CustomerID); err != nil {
+			return err
+		} else if n > 0 {
+			out.Wake()
+		}
+		return nil
+	}), log)
 	ing := ingest.New(store, log, ingest.Options{}, proc.Notify)
+
+	graph := whatsapp.NewClient(cfg.GraphURL, cfg.GraphVer, nil)
+	if cfg.Sandbox {
+		sb := sandbox.New(ing, log, strconv.FormatInt(time.Now().UnixNano(), 36), 0)
+		defer sb.Close()
+		graph = sb.Client(cfg.GraphVer)
+	}
+	out = outbox.New(store, graph, box, log, m, cfg.SendRatePerSec)
+	out.Workers = cfg.Workers
 
 	var wg sync.WaitGroup
 	run := func(f func(context.Context)) {
@@ -55,6 +87,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		go func() { defer wg.Done(); f(workCtx) }()
 	}
 	run(proc.Run)
+	run(out.Run)
 	run(func(ctx context.Context) {
 		metrics.MonitorMemory(ctx, log, cfg.MemoryWarnMB, cfg.MemoryCriticalMB, cfg.MemoryInterval)
 	})

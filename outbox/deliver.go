@@ -47,6 +47,7 @@ func (o *Outbox) try(ctx context.Context, m models.OutboundMessage) error {
 		o.count("failed")
 		return o.store.FailOutbound(ctx, m, 0, "cannot decrypt the phone number's access token: "+err.Error())
 	}
+	o.limits.pace(m.ToWaID)
 	o.limits.wait(phone.ID, phone.SendRatePerSec)
 	wamid, err := o.sender.Send(ctx, phone.PhoneNumberID, token, []byte(payload))
 	if err == nil {
