@@ -41,6 +41,32 @@ func bootstrap(ctx context.Context, cfg config.Config, store *repository.Store, 
 		return fmt.Errorf("bootstrap: %w", err)
 	}
 	log.Info("bootstrapped business", "business_id", id, "name", name, "phone_number_id", phoneID)
+	if cfg.Sandbox && cfg.PhoneNumberID == "" {
+		return seedDemoCatalog(ctx, store, id)
+	}
+	return nil
+}
+
+// seedDemoCatalog gives the sandbox business a menu long enough to page through.
+func seedDemoCatalog(ctx context.Context, store *repository.Store, bizID int64) error {
+	demo := []struct {
+		sku, name, category string
+		price               int64
+	}{
+		{"espresso", "Espresso", "Coffee", 180}, {"cappuccino", "Cappuccino", "Coffee", 290},
+		{"latte", "Caffè latte", "Coffee", 320}, {"tea", "Green tea", "Tea", 220}, {"chai", "Chai latte", "Tea", 340},
+		{"croissant", "Butter croissant", "Bakery", 250}, {"muffin", "Blueberry muffin", "Bakery", 280},
+		{"bagel", "Salmon bagel", "Food", 690}, {"toast", "Avocado toast", "Food", 750},
+		{"salad", "Quinoa salad", "Food", 890}, {"cookie", "Chocolate cookie", "Bakery", 190},
+		{"juice", "Orange juice", "Drinks", 350},
+	}
+	for i, d := range demo {
+		p := models.Product{BusinessID: bizID, RetailerID: d.sku, Name: d.name, PriceMinor: d.price, Currency: "USD",
+			Category: d.category, Available: true, Sort: i}
+		if err := store.CreateProduct(ctx, &p); err != nil {
+			return fmt.Errorf("seed demo catalog: %w", err)
+		}
+	}
 	return nil
 }
 

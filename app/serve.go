@@ -16,6 +16,7 @@ import (
 	"github.com/waorder/waorder/ingest"
 	"github.com/waorder/waorder/metrics"
 	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/ordering"
 	"github.com/waorder/waorder/outbox"
 	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/sandbox"
@@ -59,20 +60,26 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 
-	// Inbound: webhooks are stored, then handed to the processor. Outbound: the outbox sends what was queued.
-	var out *outbox.Outbox
+	// Inbound: webhooks are stored, then handed to the bot. Outbound: the outbox sends what the bot queued.
+	var (
+		out   *outbox.Outbox
+		graph *whatsapp.Client
+	)
+	bot := &ordering.Bot{Store: store, Cache: c, Log: log}
+	bot.AfterCommit = func(ctx context.Context, msg models.InboundMessage) {
+		out.Wake()
+		markRead(ctx, store, box, graph, log, msg)
+	}
 	proc := ingest.NewProcessor(store, ingest.HandlerFunc(func(ctx context.Context, msg models.InboundMessage) error {
 		// The customer wrote: the 24-hour window is open again, so messages held for it can go.
-		if n, err := store.ReleaseHeld(ctx, msg.BusinessID, msg.CustomerID); err != nil {
+		if _, err := store.ReleaseHeld(ctx, msg.BusinessID, msg.CustomerID); err != nil {
 			return err
-		} else if n > 0 {
-			out.Wake()
 		}
-		return nil
+		return bot.HandleInbound(ctx, msg)
 	}), log)
 	ing := ingest.New(store, log, ingest.Options{}, proc.Notify)
 
-	graph := whatsapp.NewClient(cfg.GraphURL, cfg.GraphVer, nil)
+	graph = whatsapp.NewClient(cfg.GraphURL, cfg.GraphVer, nil)
 	if cfg.Sandbox {
 		sb := sandbox.New(ing, log, strconv.FormatInt(time.Now().UnixNano(), 36), 0)
 		defer sb.Close()
@@ -125,4 +132,22 @@ func dbKind(s *repository.Store) string {
 		return "postgres"
 	}
 	return "sqlite"
+}
+
+// markRead shows the customer blue ticks and a typing indicator while the reply is on its way. It is cosmetic, so it
+// is sent directly and only logged when it fails.
+func markRead(ctx context.Context, store *repository.Store, box *secretbox.Box, graph *whatsapp.Client, log *slog.Logger, msg models.InboundMessage) {
+	phone, err := store.PhoneNumber(ctx, msg.BusinessID, msg.PhoneNumberID)
+	if err != nil || phone.Status != models.PhoneConnected {
+		return
+	}
+	token, err := box.Open(phone.AccessTokenEnc)
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := graph.MarkRead(ctx, phone.PhoneNumberID, token, msg.Wamid, true); err != nil {
+		log.Debug("mark as read failed", "wamid", msg.Wamid, "err", err)
+	}
 }

@@ -339,3 +339,6 @@ func summary(m *InboundMessage, body, contactNames string) string {
 	}
 	return ""
 }
+
+// DecodeMessage decodes one stored message object (InboundMessage.Raw) again, as ParseWebhook would have.
+func DecodeMessage(raw json.RawMessage) InboundMessage { return decodeMessage(raw, 0) }

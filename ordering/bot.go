@@ -1,0 +1,153 @@
+package ordering
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/waorder/waorder/cache"
+	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/repository"
+	"github.com/waorder/waorder/whatsapp"
+)
+
+// Bot handles stored inbound messages (it is the processor's ingest.Handler).
+type Bot struct {
+	Store *repository.Store
+	Cache cache.Cache // invalidated when an order is created; may be nil
+	Log   *slog.Logger
+	// OnOrder hears every order the bot created, after its commit (live feeds); may be nil.
+	OnOrder func(ctx context.Context, o models.Order)
+	// AfterCommit runs after each handled message's commit (wake the outbox, mark the message read); may be nil.
+	AfterCommit func(ctx context.Context, m models.InboundMessage)
+	Now         func() time.Time
+}
+
+// HandleInbound runs one message through the conversation and commits the new state, the order and the replies
+// together. A message already handled (a re-run after a crash) changes nothing.
+func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error {
+	now := time.Now
+	if b.Now != nil {
+		now = b.Now
+	}
+	conv, err := b.Store.Conversation(ctx, m.BusinessID, m.CustomerID)
+	if err != nil {
+		return err
+	}
+	var st State
+	if conv.Data != "" {
+		if err := json.Unmarshal([]byte(conv.Data), &st); err != nil {
+			b.Log.Warn("conversation state unreadable; starting over", "conversation", conv.ID, "err", err)
+			st = State{}
+		}
+	}
+	if st.LastWamid == m.Wamid {
+		return nil
+	}
+	biz, err := b.Store.Business(ctx, m.BusinessID)
+	if err != nil {
+		return err
+	}
+	cust, err := b.Store.Customer(ctx, m.BusinessID, m.CustomerID)
+	if err != nil {
+		return err
+	}
+	cat, err := b.Store.Products(ctx, m.BusinessID, false)
+	if err != nil {
+		return err
+	}
+	in := input(m, cust.WaID)
+	if command(in.Text) == "status" {
+		if in.LastOrder, err = b.Store.LastOrder(ctx, m.BusinessID, m.CustomerID); err != nil {
+			return err
+		}
+	}
+	info := Business{Name: biz.Name, Greeting: biz.Greeting, Currency: biz.Currency, Fulfillment: biz.Fulfillment,
+		MinOrderMinor: biz.MinOrderMinor, OpeningHours: biz.OpeningHours, Timezone: biz.Timezone}
+	next, replies, draft := Step(st, in, cat, info, now())
+	next.LastWamid = m.Wamid
+
+	var created *models.Order
+	err = b.Store.Tx(ctx, func(tx *repository.Store) error {
+		data, _ := json.Marshal(next)
+		conv.State, conv.Data = next.Step, string(data)
+		if err := tx.SaveConversation(ctx, conv, m.SentAt); err != nil {
+			return err
+		}
+		if draft != nil {
+			o := models.Order{BusinessID: m.BusinessID, CustomerID: m.CustomerID, Currency: biz.Currency,
+				Fulfillment: draft.Fulfillment, Address: draft.Address, Latitude: draft.Latitude, Longitude: draft.Longitude,
+				Source: draft.Source, SourceKey: draft.SourceKey, Items: draft.Items}
+			err := tx.CreateOrder(ctx, &o)
+			if errors.Is(err, repository.ErrDuplicate) {
+				replies = append(replies[:0], mustText(cust.WaID, "We already have this order. Send *status* to follow it."))
+			} else if err != nil {
+				return err
+			} else {
+				created = &o
+				replies = append(replies, mustText(cust.WaID, fmt.Sprintf("Thank you! Order #%d is received (%s). "+
+					"We'll message you as it moves along. Send *status* any time.", o.Number, whatsapp.FormatMoney(o.TotalMinor, o.Currency))))
+			}
+		}
+		for i, r := range replies {
+			payload, err := json.Marshal(r)
+			if err != nil {
+				return fmt.Errorf("encode reply: %w", err)
+			}
+			out := models.OutboundMessage{BusinessID: m.BusinessID, PhoneNumberID: m.PhoneNumberID, CustomerID: m.CustomerID,
+				ToWaID: cust.WaID, Kind: r.Type, Payload: string(payload), Summary: r.Summary(),
+				IdempotencyKey: fmt.Sprintf("in:%s:%d", m.Wamid, i)}
+			if _, err := tx.EnqueueOutbound(ctx, &out); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("handle message %s: %w", m.Wamid, err)
+	}
+	if created != nil {
+		if b.Cache != nil {
+			cache.InvalidateOrders(ctx, b.Cache, m.BusinessID)
+		}
+		if b.OnOrder != nil {
+			b.OnOrder(ctx, *created)
+		}
+	}
+	if b.AfterCommit != nil {
+		b.AfterCommit(ctx, m)
+	}
+	return nil
+}
+
+func mustText(to, body string) whatsapp.OutgoingMessage {
+	m, _ := whatsapp.NewText(to, body, false)
+	return m
+}
+
+// input reduces a stored message to what Step acts on.
+func input(m models.InboundMessage, to string) Input {
+	msg := whatsapp.DecodeMessage(json.RawMessage(m.Payload))
+	in := Input{Wamid: m.Wamid, To: to}
+	switch {
+	case msg.Interactive != nil:
+		in.ReplyID, in.Text = msg.Interactive.ID, msg.Interactive.Title
+	case msg.Button != nil:
+		in.ReplyID, in.Text = msg.Button.Payload, msg.Button.Text
+	case msg.Location != nil:
+		l := msg.Location
+		in.Location = &Location{Latitude: l.Latitude, Longitude: l.Longitude, Name: l.Name, Address: l.Address}
+	case msg.Order != nil:
+		for _, it := range msg.Order.Items {
+			in.Order = append(in.Order, OrderLine{RetailerID: it.RetailerID, Quantity: it.Quantity, UnitPrice: it.UnitPrice, Currency: it.Currency})
+		}
+	case msg.Type == "text":
+		in.Text = msg.Text
+	default:
+		in.Other = msg.Type
+	}
+	return in
+}

@@ -1,0 +1,259 @@
+package ordering
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/whatsapp"
+)
+
+// perPage is the products one list shows: Meta allows ten rows in all, and one is kept for "More…".
+const perPage = 9
+
+func (r *turn) available() []models.Product {
+	var out []models.Product
+	for _, p := range r.cat {
+		if p.Available {
+			out = append(out, p)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Category < out[j].Category })
+	return out
+}
+
+// menu shows page n of the available products as a list, grouped by category.
+func (r *turn) menu(n int) {
+	r.st.Step = StepMenu
+	items := r.available()
+	if len(items) == 0 {
+		r.text("Our menu is empty right now, sorry. Please check back later.")
+		return
+	}
+	pages := (len(items) + perPage - 1) / perPage
+	n = max(0, min(n, pages-1))
+	r.st.Page = n
+	page := items[n*perPage : min(len(items), (n+1)*perPage)]
+	var sections []whatsapp.Section
+	for _, p := range page {
+		cat := whatsapp.TruncateRunes(orDefault(p.Category, "Menu"), whatsapp.MaxSectionTitle)
+		if len(sections) == 0 || sections[len(sections)-1].Title != cat {
+			sections = append(sections, whatsapp.Section{Title: cat})
+		}
+		s := &sections[len(sections)-1]
+		s.Rows = append(s.Rows, whatsapp.Row{ID: "p:" + p.RetailerID, Title: whatsapp.TruncateRunes(p.Name, whatsapp.MaxRowTitle),
+			Description: whatsapp.TruncateRunes(whatsapp.FormatMoney(p.PriceMinor, p.Currency)+" · "+p.Description, whatsapp.MaxRowDescription)})
+	}
+	if n+1 < pages {
+		sections[len(sections)-1].Rows = append(sections[len(sections)-1].Rows,
+			whatsapp.Row{ID: "page:" + strconv.Itoa(n+1), Title: "More…", Description: fmt.Sprintf("Page %d of %d", n+2, pages)})
+	} else if n > 0 {
+		sections[len(sections)-1].Rows = append(sections[len(sections)-1].Rows,
+			whatsapp.Row{ID: "page:0", Title: "Back to start", Description: "Page 1"})
+	}
+	body := "What would you like? Tap *View menu* and pick an item."
+	m, err := whatsapp.NewList(r.in.To, body, "View menu", sections)
+	if err != nil {
+		r.text(body)
+		return
+	}
+	r.out = append(r.out, m)
+}
+
+func (r *turn) pick(retailerID string) {
+	p, ok := r.product(retailerID)
+	if !ok || !p.Available {
+		name := retailerID
+		if ok {
+			name = p.Name
+		}
+		r.text(fmt.Sprintf("Sorry, %s is not available right now.", name))
+		r.menu(r.st.Page)
+		return
+	}
+	r.st.Step, r.st.Pending = StepQuantity, p.RetailerID
+	r.buttons(fmt.Sprintf("%s — %s each. How many? Tap or type a number.", p.Name, whatsapp.FormatMoney(p.PriceMinor, p.Currency)),
+		whatsapp.Button{ID: "q:1", Title: "1"}, whatsapp.Button{ID: "q:2", Title: "2"}, whatsapp.Button{ID: "q:3", Title: "3"})
+}
+
+var numberWords = map[string]int{"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+	"nine": 9, "ten": 10}
+
+func parseQuantity(in Input) (int, bool) {
+	if q, ok := strings.CutPrefix(in.ReplyID, "q:"); ok {
+		n, err := strconv.Atoi(q)
+		return n, err == nil
+	}
+	t := strings.ToLower(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(in.Text), "x")))
+	if n, err := strconv.Atoi(t); err == nil {
+		return n, true
+	}
+	n, ok := numberWords[t]
+	return n, ok
+}
+
+func (r *turn) quantity() {
+	n, ok := parseQuantity(r.in)
+	if !ok || n < 1 || n > maxQuantity {
+		r.text(fmt.Sprintf("Please send a number from 1 to %d.", maxQuantity))
+		return
+	}
+	p, found := r.product(r.st.Pending)
+	if !found || !p.Available {
+		r.text("Sorry, that item is not available any more.")
+		r.menu(r.st.Page)
+		return
+	}
+	merged := false
+	for i := range r.st.Cart {
+		if r.st.Cart[i].RetailerID == p.RetailerID {
+			r.st.Cart[i].Quantity = min(maxQuantity, r.st.Cart[i].Quantity+n)
+			merged = true
+		}
+	}
+	if !merged {
+		r.st.Cart = append(r.st.Cart, CartLine{RetailerID: p.RetailerID, ProductID: p.ID, Name: p.Name, Quantity: n, UnitPrice: p.PriceMinor})
+	}
+	r.st.Pending = ""
+	r.cart()
+}
+
+func (r *turn) summary() string {
+	var b strings.Builder
+	for _, l := range r.st.Cart {
+		fmt.Fprintf(&b, "%d × %s — %s\n", l.Quantity, l.Name, whatsapp.FormatMoney(int64(l.Quantity)*l.UnitPrice, r.biz.Currency))
+	}
+	fmt.Fprintf(&b, "*Total: %s*", whatsapp.FormatMoney(r.st.Total(), r.biz.Currency))
+	return b.String()
+}
+
+func (r *turn) cart() {
+	if len(r.st.Cart) == 0 {
+		r.text("Your cart is empty.")
+		r.menu(0)
+		return
+	}
+	r.st.Step = StepCart
+	r.buttons("Your cart:\n"+r.summary(),
+		whatsapp.Button{ID: "checkout", Title: "Checkout"}, whatsapp.Button{ID: "more", Title: "Add more"},
+		whatsapp.Button{ID: "clear", Title: "Clear"})
+}
+
+func (r *turn) checkout() {
+	if len(r.st.Cart) == 0 {
+		r.cart()
+		return
+	}
+	if t := r.st.Total(); t < r.biz.MinOrderMinor {
+		r.text(fmt.Sprintf("The minimum order is %s; your cart is %s. Add a little more?",
+			whatsapp.FormatMoney(r.biz.MinOrderMinor, r.biz.Currency), whatsapp.FormatMoney(t, r.biz.Currency)))
+		r.menu(0)
+		return
+	}
+	switch r.biz.Fulfillment {
+	case models.FulfillDelivery:
+		r.st.Fulfillment = "delivery"
+		r.askAddress()
+	case models.FulfillPickup:
+		r.st.Fulfillment = "pickup"
+		r.confirm()
+	default:
+		r.st.Step = StepFulfillment
+		r.buttons("Delivery or pickup?", whatsapp.Button{ID: "delivery", Title: "Delivery"}, whatsapp.Button{ID: "pickup", Title: "Pickup"})
+	}
+}
+
+func (r *turn) askAddress() {
+	r.st.Step = StepAddress
+	r.text("Where should we deliver? Type your address or share your location 📍.")
+}
+
+func (r *turn) address() {
+	if l := r.in.Location; l != nil {
+		lat, lng := l.Latitude, l.Longitude
+		r.st.Latitude, r.st.Longitude = &lat, &lng
+		r.st.Address = strings.TrimSpace(strings.Join(nonEmpty(l.Name, l.Address), ", "))
+		if r.st.Address == "" {
+			r.st.Address = fmt.Sprintf("Location %.5f, %.5f", lat, lng)
+		}
+	} else {
+		r.st.Address = whatsapp.TruncateRunes(strings.TrimSpace(r.in.Text), 300)
+		r.st.Latitude, r.st.Longitude = nil, nil
+	}
+	r.confirm()
+}
+
+func (r *turn) confirm() {
+	r.st.Step = StepConfirm
+	where := "Pickup at " + r.biz.Name
+	if r.st.Fulfillment == "delivery" {
+		where = "Deliver to: " + r.st.Address
+	}
+	r.buttons("Please confirm your order:\n"+r.summary()+"\n"+where,
+		whatsapp.Button{ID: "confirm", Title: "Confirm"}, whatsapp.Button{ID: "cancel", Title: "Cancel"})
+}
+
+// place turns the confirmed cart into an order; the Bot numbers it and sends the confirmation.
+func (r *turn) place() {
+	d := &OrderDraft{Fulfillment: models.Fulfillment(r.st.Fulfillment), Address: r.st.Address,
+		Latitude: r.st.Latitude, Longitude: r.st.Longitude, Source: orDefault(r.st.Source, "chat"),
+		SourceKey: orDefault(r.st.SourceKey, r.in.Wamid)}
+	for _, l := range r.st.Cart {
+		pid := l.ProductID
+		d.Items = append(d.Items, models.OrderItem{ProductID: &pid, RetailerID: l.RetailerID, Name: l.Name,
+			Quantity: l.Quantity, UnitPriceMinor: l.UnitPrice})
+	}
+	r.draft = d
+	r.st = State{Step: StepMenu}
+}
+
+// catalogOrder takes a cart sent from the WhatsApp catalog: our prices, unknown items reported.
+func (r *turn) catalogOrder() {
+	r.st = State{Step: StepCart, Source: "catalog", SourceKey: r.in.Wamid}
+	var notes []string
+	for _, l := range r.in.Order {
+		p, ok := r.product(l.RetailerID)
+		switch {
+		case !ok:
+			notes = append(notes, fmt.Sprintf("We don't sell item %q any more; it was left out.", l.RetailerID))
+			continue
+		case !p.Available:
+			notes = append(notes, fmt.Sprintf("%s is not available right now; it was left out.", p.Name))
+			continue
+		case l.UnitPrice != p.PriceMinor || (l.Currency != "" && l.Currency != p.Currency):
+			notes = append(notes, fmt.Sprintf("%s is now %s, not %s.", p.Name, whatsapp.FormatMoney(p.PriceMinor, p.Currency),
+				whatsapp.FormatMoney(l.UnitPrice, orDefault(l.Currency, p.Currency))))
+		}
+		q := max(1, min(l.Quantity, maxQuantity))
+		r.st.Cart = append(r.st.Cart, CartLine{RetailerID: p.RetailerID, ProductID: p.ID, Name: p.Name, Quantity: q, UnitPrice: p.PriceMinor})
+	}
+	if len(notes) > 0 {
+		r.text(strings.Join(notes, "\n"))
+	}
+	if len(r.st.Cart) == 0 {
+		r.st = State{Step: StepMenu}
+		r.text("None of those items can be ordered right now.")
+		r.menu(0)
+		return
+	}
+	r.checkout()
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func nonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}

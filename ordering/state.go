@@ -1,0 +1,142 @@
+// Package ordering is the conversational bot: a pure state machine (Step) that turns a customer's message into
+// replies and, at the end, an order; and the Bot, which loads what Step needs, runs it, and commits the new state,
+// the order and the replies in one transaction. It never sends anything itself: replies go to the outbox.
+package ordering
+
+import (
+	"strings"
+	"time"
+
+	"github.com/waorder/waorder/models"
+)
+
+// Steps of a conversation.
+const (
+	StepNew         = ""
+	StepMenu        = "menu"
+	StepQuantity    = "quantity"
+	StepCart        = "cart"
+	StepFulfillment = "fulfillment"
+	StepAddress     = "address"
+	StepConfirm     = "confirm"
+)
+
+// State is what the bot remembers about one customer's conversation (stored as JSON).
+type State struct {
+	Step        string     `json:"step"`
+	Cart        []CartLine `json:"cart,omitempty"`
+	Pending     string     `json:"pending,omitempty"` // retailer id waiting for a quantity
+	Page        int        `json:"page,omitempty"`
+	Fulfillment string     `json:"fulfillment,omitempty"`
+	Address     string     `json:"address,omitempty"`
+	Latitude    *float64   `json:"lat,omitempty"`
+	Longitude   *float64   `json:"lng,omitempty"`
+	Source      string     `json:"source,omitempty"`     // "catalog" when the cart came from a WhatsApp catalog order
+	SourceKey   string     `json:"source_key,omitempty"` // that order message's wamid
+	LastWamid   string     `json:"last_wamid,omitempty"` // the last message handled: a re-run of it is a no-op
+}
+
+// CartLine is one product in the cart, at our price.
+type CartLine struct {
+	RetailerID string `json:"retailer_id"`
+	ProductID  int64  `json:"product_id"`
+	Name       string `json:"name"`
+	Quantity   int    `json:"quantity"`
+	UnitPrice  int64  `json:"unit_price"`
+}
+
+// Total is the cart's sum in minor units.
+func (s State) Total() int64 {
+	var t int64
+	for _, l := range s.Cart {
+		t += int64(l.Quantity) * l.UnitPrice
+	}
+	return t
+}
+
+// Input is a customer's message, reduced to what the bot acts on.
+type Input struct {
+	Wamid     string
+	To        string // the customer's wa_id, where replies go
+	Text      string // typed text
+	ReplyID   string // id of a tapped button or list row
+	Location  *Location
+	Order     []OrderLine // a cart sent from the WhatsApp catalog
+	Other     string      // a type the bot does not act on (reaction, sticker, …)
+	LastOrder *models.Order
+}
+
+// Location is a shared location.
+type Location struct {
+	Latitude, Longitude float64
+	Name, Address       string
+}
+
+// OrderLine is one line of a catalog order as Meta reported it.
+type OrderLine struct {
+	RetailerID string
+	Quantity   int
+	UnitPrice  int64
+	Currency   string
+}
+
+// Business is what the bot needs to know about the business.
+type Business struct {
+	Name          string
+	Greeting      string
+	Currency      string
+	Fulfillment   models.Fulfillment
+	MinOrderMinor int64
+	OpeningHours  string
+	Timezone      string
+}
+
+// OrderDraft is an order the conversation completed; the Bot numbers and stores it.
+type OrderDraft struct {
+	Items       []models.OrderItem
+	Fulfillment models.Fulfillment
+	Address     string
+	Latitude    *float64
+	Longitude   *float64
+	Source      string
+	SourceKey   string
+}
+
+// command recognises the words that work at any point.
+func command(text string) string {
+	t := strings.ToLower(strings.Trim(strings.TrimSpace(text), "!.?/ "))
+	switch t {
+	case "menu", "start", "order", "catalog", "catalogue", "hi", "hello", "hola", "oi", "olá", "hey":
+		return "menu"
+	case "cart", "basket", "my cart", "bag":
+		return "cart"
+	case "cancel", "stop", "clear", "reset", "empty":
+		return "cancel"
+	case "status", "my order", "order status", "where is my order", "track":
+		return "status"
+	case "help", "?", "commands", "ajuda", "ayuda":
+		return "help"
+	}
+	return ""
+}
+
+// openNow reports whether the business is open at now, and a human description of its hours.
+func openNow(b Business, now time.Time) (bool, string) {
+	hours, err := parseHours(b.OpeningHours)
+	if err != nil || len(hours) == 0 {
+		return true, ""
+	}
+	loc, err := time.LoadLocation(b.Timezone)
+	if err != nil {
+		loc = time.UTC
+	}
+	local := now.In(loc)
+	day := strings.ToLower(local.Weekday().String()[:3])
+	hm := local.Format("15:04")
+	for _, r := range hours[day] {
+		if hm >= r[0] && hm < r[1] {
+			return true, describeHours(hours)
+		}
+	}
+	return false, describeHours(hours)
+}

@@ -1,0 +1,197 @@
+package ordering
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/whatsapp"
+)
+
+// maxQuantity bounds one line, so a typo ("100") is caught.
+const maxQuantity = 50
+
+// Step is the bot: from the state, a message, the catalog (available and unavailable products) and the business,
+// it computes the next state, the replies, and an order when the customer confirmed one. It does no I/O.
+func Step(st State, in Input, cat []models.Product, biz Business, now time.Time) (State, []whatsapp.OutgoingMessage, *OrderDraft) {
+	r := &turn{st: st, in: in, cat: cat, biz: biz}
+	r.run(now)
+	return r.st, r.out, r.draft
+}
+
+type turn struct {
+	st    State
+	in    Input
+	cat   []models.Product
+	biz   Business
+	out   []whatsapp.OutgoingMessage
+	draft *OrderDraft
+}
+
+func (r *turn) run(now time.Time) {
+	cmd := command(r.in.Text)
+	switch cmd {
+	case "help":
+		r.help()
+		return
+	case "status":
+		r.status()
+		return
+	case "cancel":
+		r.st = State{Step: StepMenu}
+		r.text("Your cart is empty now. Send *menu* whenever you want to order.")
+		return
+	}
+	if open, hours := openNow(r.biz, now); !open {
+		r.text(fmt.Sprintf("Sorry, %s is closed right now. Opening hours: %s. Send *status* to follow an order.", r.biz.Name, hours))
+		return
+	}
+	switch {
+	case len(r.in.Order) > 0:
+		r.catalogOrder()
+	case cmd == "menu":
+		r.greet()
+		r.menu(0)
+	case cmd == "cart":
+		r.cart()
+	case r.in.Other != "":
+		if r.st.Step == StepNew {
+			r.greet()
+			r.menu(0)
+		}
+	case r.st.Step == StepNew:
+		r.greet()
+		if p, ok := r.find(r.in.Text); ok {
+			r.pick(p.RetailerID)
+			return
+		}
+		r.menu(0)
+	default:
+		r.answer()
+	}
+}
+
+// answer handles a message that is not a command, by the step the conversation is in.
+func (r *turn) answer() {
+	id := r.in.ReplyID
+	switch {
+	case strings.HasPrefix(id, "page:"):
+		n, _ := strconv.Atoi(strings.TrimPrefix(id, "page:"))
+		r.menu(n)
+	case strings.HasPrefix(id, "p:"):
+		r.pick(strings.TrimPrefix(id, "p:"))
+	case id == "more":
+		r.menu(0)
+	case id == "clear":
+		r.st = State{Step: StepMenu}
+		r.text("Cart cleared.")
+		r.menu(0)
+	case id == "checkout":
+		r.checkout()
+	case id == "delivery" || id == "pickup":
+		r.st.Fulfillment = id
+		if id == "delivery" {
+			r.askAddress()
+		} else {
+			r.confirm()
+		}
+	case id == "confirm" && r.st.Step == StepConfirm:
+		r.place()
+	case id == "cancel":
+		r.st = State{Step: StepMenu}
+		r.text("Cancelled. Send *menu* whenever you want to order.")
+	case r.st.Step == StepQuantity:
+		r.quantity()
+	case r.st.Step == StepAddress && (r.in.Location != nil || strings.TrimSpace(r.in.Text) != ""):
+		r.address()
+	case r.st.Step == StepMenu:
+		if p, ok := r.find(r.in.Text); ok {
+			r.pick(p.RetailerID)
+			return
+		}
+		r.unknown()
+	default:
+		r.unknown()
+	}
+}
+
+func (r *turn) unknown() {
+	r.text("Sorry, I didn't get that. " + helpText)
+	switch r.st.Step {
+	case StepCart, StepConfirm:
+		r.cart()
+	case StepAddress:
+		r.askAddress()
+	}
+}
+
+const helpText = "You can send: *menu* to see what we have, *cart* to see your order so far, *cancel* to start over, " +
+	"*status* to follow your last order, *help* for this message."
+
+func (r *turn) help() { r.text(helpText) }
+
+// greet welcomes a customer at the start of a conversation.
+func (r *turn) greet() {
+	if r.st.Step != StepNew {
+		return
+	}
+	greet := r.biz.Greeting
+	if greet == "" {
+		greet = fmt.Sprintf("Welcome to %s! 👋", r.biz.Name)
+	}
+	r.text(greet)
+}
+
+func (r *turn) status() {
+	o := r.in.LastOrder
+	if o == nil {
+		r.text("You have no orders yet. Send *menu* to order.")
+		return
+	}
+	r.text(fmt.Sprintf("Order #%d (%s) is *%s*.", o.Number, whatsapp.FormatMoney(o.TotalMinor, o.Currency), statusWords(o.Status)))
+}
+
+func statusWords(s models.OrderStatus) string {
+	return strings.ReplaceAll(string(s), "_", " ")
+}
+
+// find matches typed text to a product by name or retailer id.
+func (r *turn) find(text string) (models.Product, bool) {
+	t := strings.ToLower(strings.TrimSpace(text))
+	if t == "" {
+		return models.Product{}, false
+	}
+	for _, p := range r.cat {
+		if strings.ToLower(p.Name) == t || strings.ToLower(p.RetailerID) == t {
+			return p, true
+		}
+	}
+	return models.Product{}, false
+}
+
+func (r *turn) product(retailerID string) (models.Product, bool) {
+	for _, p := range r.cat {
+		if p.RetailerID == retailerID {
+			return p, true
+		}
+	}
+	return models.Product{}, false
+}
+
+func (r *turn) text(body string) {
+	m, err := whatsapp.NewText(r.in.To, whatsapp.TruncateRunes(body, whatsapp.MaxTextBody), false)
+	if err == nil {
+		r.out = append(r.out, m)
+	}
+}
+
+func (r *turn) buttons(body string, bs ...whatsapp.Button) {
+	m, err := whatsapp.NewReplyButtons(r.in.To, whatsapp.TruncateRunes(body, whatsapp.MaxInteractiveBody), bs)
+	if err != nil {
+		r.text(body)
+		return
+	}
+	r.out = append(r.out, m)
+}

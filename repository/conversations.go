@@ -1,0 +1,50 @@
+package repository
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/waorder/waorder/models"
+)
+
+// ErrStale is returned when a conversation changed since it was read; the caller retries with fresh state.
+var ErrStale = errors.New("stale conversation")
+
+// Conversation loads the bot's state for a customer, creating an empty one the first time.
+func (s *Store) Conversation(ctx context.Context, businessID, customerID int64) (models.Conversation, error) {
+	t := now()
+	err := s.db.WithContext(ctx).Exec(`INSERT INTO conversations (business_id, customer_id, state, data, version, last_message_at, updated_at)
+		VALUES (?, ?, '', '{}', 0, ?, ?) ON CONFLICT (business_id, customer_id) DO NOTHING`, businessID, customerID, t, t).Error
+	if err != nil {
+		return models.Conversation{}, fmt.Errorf("create conversation of customer %d: %w", customerID, err)
+	}
+	var c models.Conversation
+	if err := s.db.WithContext(ctx).Where("business_id = ? AND customer_id = ?", businessID, customerID).First(&c).Error; err != nil {
+		return c, fmt.Errorf("load conversation of customer %d: %w", customerID, notFound(err))
+	}
+	return c, nil
+}
+
+// SaveConversation writes c's new state if nobody changed it since it was read at c.Version; else ErrStale.
+func (s *Store) SaveConversation(ctx context.Context, c models.Conversation, at time.Time) error {
+	res := s.db.WithContext(ctx).Exec(`UPDATE conversations SET state = ?, data = ?, version = version + 1, last_message_at = ?,
+		updated_at = ? WHERE business_id = ? AND id = ? AND version = ?`, c.State, c.Data, at.UTC(), now(), c.BusinessID, c.ID, c.Version)
+	if res.Error != nil {
+		return fmt.Errorf("save conversation %d: %w", c.ID, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("save conversation %d: %w", c.ID, ErrStale)
+	}
+	return nil
+}
+
+// LastOrder is a customer's newest order, or nil.
+func (s *Store) LastOrder(ctx context.Context, businessID, customerID int64) (*models.Order, error) {
+	orders, _, err := s.ListOrders(ctx, businessID, OrderFilter{CustomerID: customerID, Page: 1, PageSize: 1})
+	if err != nil || len(orders) == 0 {
+		return nil, err
+	}
+	return &orders[0], nil
+}
