@@ -47,7 +47,9 @@ func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error 
 	if st.LastWamid == m.Wamid {
 		return nil
 	}
-	biz, err := b.Store.Business(ctx, m.BusinessID)
+	biz, err := cached(ctx, b.Cache, cache.BusinessKey(m.BusinessID), cache.BusinessTTL, func(ctx context.Context) (models.Business, error) {
+		return b.Store.Business(ctx, m.BusinessID)
+	})
 	if err != nil {
 		return err
 	}
@@ -55,7 +57,9 @@ func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error 
 	if err != nil {
 		return err
 	}
-	cat, err := b.Store.Products(ctx, m.BusinessID, false)
+	cat, err := cached(ctx, b.Cache, cache.CatalogKey(m.BusinessID), cache.CatalogTTL, func(ctx context.Context) ([]models.Product, error) {
+		return b.Store.Products(ctx, m.BusinessID, false)
+	})
 	if err != nil {
 		return err
 	}
@@ -121,6 +125,14 @@ func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error 
 		b.AfterCommit(ctx, m)
 	}
 	return nil
+}
+
+// cached reads through the cache when there is one. The merchant side invalidates these keys on every write.
+func cached[T any](ctx context.Context, c cache.Cache, key string, ttl time.Duration, load func(context.Context) (T, error)) (T, error) {
+	if c == nil {
+		return load(ctx)
+	}
+	return cache.Remember(ctx, c, key, ttl, load)
 }
 
 func mustText(to, body string) whatsapp.OutgoingMessage {

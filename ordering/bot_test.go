@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/waorder/waorder/cache"
 	"github.com/waorder/waorder/ingest"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/ordering"
@@ -51,7 +52,7 @@ func newEnv(t *testing.T, store *repository.Store, fulfillment models.Fulfillmen
 			t.Fatal(err)
 		}
 	}
-	bot := &ordering.Bot{Store: store, Log: quiet}
+	bot := &ordering.Bot{Store: store, Log: quiet, Cache: cache.NewMemory(100)}
 	proc := ingest.NewProcessor(store, bot, quiet)
 	proc.Poll = 50 * time.Millisecond
 	e.ing = ingest.New(store, quiet, ingest.Options{}, proc.Notify)
