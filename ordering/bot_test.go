@@ -32,6 +32,11 @@ type env struct {
 
 func newEnv(t *testing.T, store *repository.Store, fulfillment models.Fulfillment) *env {
 	t.Helper()
+	return newEnvWithCache(t, store, fulfillment, cache.NewMemory(100))
+}
+
+func newEnvWithCache(t *testing.T, store *repository.Store, fulfillment models.Fulfillment, c cache.Cache) *env {
+	t.Helper()
 	ctx := context.Background()
 	e := &env{store: store}
 	e.biz = models.Business{Name: "Casa", Currency: "USD", Fulfillment: fulfillment, MinOrderMinor: 300}
@@ -52,7 +57,7 @@ func newEnv(t *testing.T, store *repository.Store, fulfillment models.Fulfillmen
 			t.Fatal(err)
 		}
 	}
-	bot := &ordering.Bot{Store: store, Log: quiet, Cache: cache.NewMemory(100)}
+	bot := &ordering.Bot{Store: store, Log: quiet, Cache: c}
 	proc := ingest.NewProcessor(store, bot, quiet)
 	proc.Poll = 50 * time.Millisecond
 	e.ing = ingest.New(store, quiet, ingest.Options{}, proc.Notify)
@@ -141,45 +146,70 @@ func (e *env) orders(t *testing.T) []models.Order {
 }
 
 func TestBot_HappyPathWithACartOfSeveralItems(t *testing.T) {
+	caches := map[string]func(t *testing.T) cache.Cache{
+		"memory cache": func(*testing.T) cache.Cache { return cache.NewMemory(100) },
+		"valkey": func(t *testing.T) cache.Cache {
+			c, err := cache.New(context.Background(), testutil.ValkeyURL(), quiet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(c.Close)
+			return c
+		},
+		"valkey down": func(t *testing.T) cache.Cache {
+			c, err := cache.New(context.Background(), "redis://127.0.0.1:1/0", quiet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(c.Close)
+			return c
+		},
+	}
 	for _, be := range testutil.Backends() {
-		t.Run(be.Name, func(t *testing.T) {
-			e := newEnv(t, be.Open(t), models.FulfillBoth)
-			c := "15550001"
-			w := e.send(t, c, "text", text("hello"))
-			if r := e.replies(t, w); len(r) != 2 || !strings.HasPrefix(r[1], "interactive:") || !contains(r, "Tea") || contains(r, "Soup") {
-				t.Fatalf("greeting replies %v", r)
-			}
-			w = e.send(t, c, "interactive", listReply("p:tea"))
-			if r := e.replies(t, w); !contains(r, "How many") {
-				t.Fatalf("pick replies %v", r)
-			}
-			e.send(t, c, "interactive", buttonReply("q:2"))
-			e.send(t, c, "interactive", buttonReply("more"))
-			e.send(t, c, "interactive", listReply("p:cake"))
-			w = e.send(t, c, "text", text("3"))
-			if r := e.replies(t, w); !contains(r, "2 × Tea") || !contains(r, "3 × Cake") || !contains(r, "Total: USD 17.00") {
-				t.Fatalf("cart %v", r)
-			}
-			e.send(t, c, "interactive", buttonReply("checkout"))
-			e.send(t, c, "interactive", buttonReply("delivery"))
-			w = e.send(t, c, "location", `"location":{"latitude":38.7,"longitude":-9.1,"name":"Home","address":"Rua A 1"}`)
-			if r := e.replies(t, w); !contains(r, "Deliver to: Home, Rua A 1") {
-				t.Fatalf("confirm %v", r)
-			}
-			w = e.send(t, c, "interactive", buttonReply("confirm"))
-			if r := e.replies(t, w); !contains(r, "Order #1 is received (USD 17.00)") {
-				t.Fatalf("placed %v", r)
-			}
-			got := e.orders(t)
-			if len(got) != 1 || got[0].TotalMinor != 1700 || len(got[0].Items) != 2 || got[0].Fulfillment != models.FulfillDelivery ||
-				got[0].Latitude == nil || got[0].Status != models.StatusPending || got[0].Source != "chat" {
-				t.Fatalf("order %+v", got)
-			}
-			w = e.send(t, c, "text", text("Status"))
-			if r := e.replies(t, w); !contains(r, "Order #1 (USD 17.00) is *pending*") {
-				t.Fatalf("status %v", r)
-			}
-		})
+		for cname, mk := range caches {
+			t.Run(be.Name+"/"+cname, func(t *testing.T) {
+				happyPath(t, newEnvWithCache(t, be.Open(t), models.FulfillBoth, mk(t)))
+			})
+		}
+	}
+}
+
+func happyPath(t *testing.T, e *env) {
+	t.Helper()
+	c := "15550001"
+	w := e.send(t, c, "text", text("hello"))
+	if r := e.replies(t, w); len(r) != 2 || !strings.HasPrefix(r[1], "interactive:") || !contains(r, "Tea") || contains(r, "Soup") {
+		t.Fatalf("greeting replies %v", r)
+	}
+	w = e.send(t, c, "interactive", listReply("p:tea"))
+	if r := e.replies(t, w); !contains(r, "How many") {
+		t.Fatalf("pick replies %v", r)
+	}
+	e.send(t, c, "interactive", buttonReply("q:2"))
+	e.send(t, c, "interactive", buttonReply("more"))
+	e.send(t, c, "interactive", listReply("p:cake"))
+	w = e.send(t, c, "text", text("3"))
+	if r := e.replies(t, w); !contains(r, "2 × Tea") || !contains(r, "3 × Cake") || !contains(r, "Total: USD 17.00") {
+		t.Fatalf("cart %v", r)
+	}
+	e.send(t, c, "interactive", buttonReply("checkout"))
+	e.send(t, c, "interactive", buttonReply("delivery"))
+	w = e.send(t, c, "location", `"location":{"latitude":38.7,"longitude":-9.1,"name":"Home","address":"Rua A 1"}`)
+	if r := e.replies(t, w); !contains(r, "Deliver to: Home, Rua A 1") {
+		t.Fatalf("confirm %v", r)
+	}
+	w = e.send(t, c, "interactive", buttonReply("confirm"))
+	if r := e.replies(t, w); !contains(r, "Order #1 is received (USD 17.00)") {
+		t.Fatalf("placed %v", r)
+	}
+	got := e.orders(t)
+	if len(got) != 1 || got[0].TotalMinor != 1700 || len(got[0].Items) != 2 || got[0].Fulfillment != models.FulfillDelivery ||
+		got[0].Latitude == nil || got[0].Status != models.StatusPending || got[0].Source != "chat" {
+		t.Fatalf("order %+v", got)
+	}
+	w = e.send(t, c, "text", text("Status"))
+	if r := e.replies(t, w); !contains(r, "Order #1 (USD 17.00) is *pending*") {
+		t.Fatalf("status %v", r)
 	}
 }
 
