@@ -1,0 +1,418 @@
+// Package merchant is what a merchant does to their business, whichever door they come through (dashboard or JSON
+// API): reads go through the cache, writes go to the database and then invalidate what they changed. A status
+// change also notifies the customer on WhatsApp through the outbox, in the same transaction. No HTTP here.
+//
+// Every method takes the business id of the caller and scopes every query by it: another business's id is
+// repository.ErrNotFound, never its data.
+package merchant
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/waorder/waorder/cache"
+	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/repository"
+	"github.com/waorder/waorder/whatsapp"
+)
+
+// PageSizes are the page sizes ListOrders accepts; DefaultPageSize is used when none is given.
+var PageSizes = []int{10, 20, 25, 50}
+
+// DefaultPageSize is the order list's page size when the caller gives none.
+const DefaultPageSize = 20
+
+// ValidationError is bad input, naming the field. Both ValidationError and *ValidationError are errors; use
+// AsValidation to recognise either.
+type ValidationError struct{ Field, Message string }
+
+func (e ValidationError) Error() string { return e.Field + ": " + e.Message }
+
+// AsValidation finds a ValidationError (value or pointer) in err's chain.
+func AsValidation(err error) (ValidationError, bool) {
+	var p *ValidationError
+	if errors.As(err, &p) && p != nil {
+		return *p, true
+	}
+	var v ValidationError
+	if errors.As(err, &v) {
+		return v, true
+	}
+	return ValidationError{}, false
+}
+
+func invalid(field, msg string) error { return &ValidationError{Field: field, Message: msg} }
+
+// OrderPage is one page of an order list.
+type OrderPage struct {
+	Orders   []models.Order
+	Page     int
+	PageSize int
+	Total    int64
+}
+
+// Service is the merchant-facing operations.
+type Service struct {
+	store *repository.Store
+	cache cache.Cache
+	log   *slog.Logger
+	waker interface{ Wake() }
+	now   func() time.Time
+}
+
+// New returns the service; c may be nil (no cache).
+func New(store *repository.Store, c cache.Cache, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if c == nil {
+		c = noCache{}
+	}
+	return &Service{store: store, cache: c, log: log, now: time.Now}
+}
+
+// SetWaker sets what to wake after enqueueing a message (the outbox).
+func (s *Service) SetWaker(w interface{ Wake() }) { s.waker = w }
+
+// ListOrders returns one page of the business's orders, newest first. Page sizes are PageSizes (0 means
+// DefaultPageSize); pages start at 1. Pages are cached per orders generation, so any order change shows at once.
+func (s *Service) ListOrders(ctx context.Context, bizID int64, f repository.OrderFilter) (OrderPage, error) {
+	if f.PageSize == 0 {
+		f.PageSize = DefaultPageSize
+	}
+	if !validPageSize(f.PageSize) {
+		return OrderPage{}, invalid("page_size", "page_size must be one of 10, 20, 25, 50")
+	}
+	if f.Page == 0 {
+		f.Page = 1
+	}
+	if f.Page < 1 || f.Page > 1_000_000 {
+		return OrderPage{}, invalid("page", "page must be a positive number")
+	}
+	if f.Status != "" && !f.Status.Valid() {
+		return OrderPage{}, invalid("status", fmt.Sprintf("unknown status %q", f.Status))
+	}
+	f.Query = strings.TrimSpace(f.Query)
+	if utf8.RuneCountInString(f.Query) > 100 {
+		return OrderPage{}, invalid("q", "search is too long")
+	}
+	load := func(ctx context.Context) (OrderPage, error) {
+		orders, total, err := s.store.ListOrders(ctx, bizID, f)
+		if err != nil {
+			return OrderPage{}, err
+		}
+		return OrderPage{Orders: orders, Page: f.Page, PageSize: f.PageSize, Total: total}, nil
+	}
+	if f.CustomerID != 0 { // not part of the cache key
+		return load(ctx)
+	}
+	gen := cache.Generation(ctx, s.cache, bizID, cache.FamilyOrders)
+	key := cache.OrderListKey(bizID, gen, string(f.Status), f.Page, f.PageSize, f.Query)
+	return cache.Remember(ctx, s.cache, key, cache.OrderListTTL, load)
+}
+
+func validPageSize(n int) bool {
+	for _, s := range PageSizes {
+		if s == n {
+			return true
+		}
+	}
+	return false
+}
+
+// Order loads one order with its items and customer (not cached: the detail page must be current).
+func (s *Service) Order(ctx context.Context, bizID, id int64) (models.Order, error) {
+	return s.store.Order(ctx, bizID, id)
+}
+
+// OrderEvents lists an order's status history; an order of another business is ErrNotFound.
+func (s *Service) OrderEvents(ctx context.Context, bizID, id int64) ([]models.OrderEvent, error) {
+	if _, err := s.store.Order(ctx, bizID, id); err != nil {
+		return nil, err
+	}
+	return s.store.OrderEvents(ctx, bizID, id)
+}
+
+// ChangeStatus moves an order to status to and, in the same transaction, queues a WhatsApp message telling the
+// customer (idempotency key "order:<id>:status:<to>", from the business's first connected number). A transition
+// the lifecycle forbids, or that someone else made first, is repository.ErrInvalidTransition.
+func (s *Service) ChangeStatus(ctx context.Context, bizID, id int64, to models.OrderStatus, actor string) (models.Order, error) {
+	if !to.Valid() {
+		return models.Order{}, invalid("status", fmt.Sprintf("unknown status %q", to))
+	}
+	var queued bool
+	err := s.store.Tx(ctx, func(tx *repository.Store) error {
+		before, err := tx.UpdateOrderStatus(ctx, bizID, id, to, actor)
+		if err != nil {
+			return err
+		}
+		queued, err = s.notify(ctx, tx, before, to)
+		return err
+	})
+	if err != nil {
+		return models.Order{}, err
+	}
+	s.InvalidateOrders(ctx, bizID)
+	if queued && s.waker != nil {
+		s.waker.Wake()
+	}
+	return s.store.Order(ctx, bizID, id)
+}
+
+// notify queues the status message; no number or no customer is logged, not an error (the change stands).
+func (s *Service) notify(ctx context.Context, tx *repository.Store, o models.Order, to models.OrderStatus) (bool, error) {
+	numbers, err := tx.PhoneNumbers(ctx, o.BusinessID)
+	if err != nil {
+		return false, err
+	}
+	var phone *models.PhoneNumber
+	for i := range numbers {
+		if numbers[i].Status == models.PhoneConnected {
+			phone = &numbers[i]
+			break
+		}
+	}
+	if phone == nil && len(numbers) > 0 {
+		phone = &numbers[0] // queued and held until the number is reconnected
+	}
+	if phone == nil {
+		s.log.Warn("order status: business has no number, customer not notified", "business", o.BusinessID, "order", o.ID)
+		return false, nil
+	}
+	cust, err := tx.Customer(ctx, o.BusinessID, o.CustomerID)
+	if err != nil {
+		return false, err
+	}
+	biz, err := tx.Business(ctx, o.BusinessID)
+	if err != nil {
+		return false, err
+	}
+	text := StatusText(biz, o, to)
+	msg, err := whatsapp.NewText(cust.WaID, text, false)
+	if err != nil {
+		return false, fmt.Errorf("status message of order %d: %w", o.ID, err)
+	}
+	payload, err := json.Marshal(msg)
+	if err != nil {
+		return false, fmt.Errorf("status message of order %d: %w", o.ID, err)
+	}
+	out := models.OutboundMessage{BusinessID: o.BusinessID, PhoneNumberID: phone.ID, CustomerID: cust.ID, ToWaID: cust.WaID,
+		Kind: "text", Payload: string(payload), Summary: text,
+		IdempotencyKey: fmt.Sprintf("order:%d:status:%s", o.ID, to)}
+	return tx.EnqueueOutbound(ctx, &out)
+}
+
+// StatusText is the message a customer gets when their order moves to status to.
+func StatusText(biz models.Business, o models.Order, to models.OrderStatus) string {
+	n := fmt.Sprintf("#%d", o.Number)
+	switch to {
+	case models.StatusConfirmed:
+		return fmt.Sprintf("✅ Your order %s (%s) is confirmed. We'll let you know when it's being prepared.",
+			n, whatsapp.FormatMoney(o.TotalMinor, o.Currency))
+	case models.StatusPreparing:
+		return fmt.Sprintf("👩‍🍳 We're preparing your order %s now.", n)
+	case models.StatusReady:
+		if o.Fulfillment == models.FulfillPickup {
+			return fmt.Sprintf("🛍️ Your order %s is ready for pickup.", n)
+		}
+		return fmt.Sprintf("📦 Your order %s is ready and will be on its way soon.", n)
+	case models.StatusOutForDelivery:
+		return fmt.Sprintf("🛵 Your order %s is on its way!", n)
+	case models.StatusDelivered:
+		return fmt.Sprintf("🎉 Your order %s has been delivered. Thank you for ordering from %s!", n, biz.Name)
+	case models.StatusCancelled:
+		return fmt.Sprintf("❌ Your order %s has been cancelled. Reply to this message if you have any questions.", n)
+	default:
+		return fmt.Sprintf("Your order %s is now %s.", n, strings.ReplaceAll(string(to), "_", " "))
+	}
+}
+
+// Stats summarises the last 1, 7 or 30 days (1 = today in the business's time zone), cached StatsTTL.
+func (s *Service) Stats(ctx context.Context, bizID int64, days int) (repository.Stats, error) {
+	var period string
+	switch days {
+	case 1:
+		period = "today"
+	case 7:
+		period = "7d"
+	case 30:
+		period = "30d"
+	default:
+		return repository.Stats{}, invalid("days", "days must be 1, 7 or 30")
+	}
+	return cache.Remember(ctx, s.cache, cache.StatsKey(bizID, period), cache.StatsTTL, func(ctx context.Context) (repository.Stats, error) {
+		biz, err := s.Business(ctx, bizID)
+		if err != nil {
+			return repository.Stats{}, err
+		}
+		loc, err := time.LoadLocation(biz.Timezone)
+		if err != nil || biz.Timezone == "" {
+			loc = time.UTC
+		}
+		now := s.now().In(loc)
+		since := time.Date(now.Year(), now.Month(), now.Day()-(days-1), 0, 0, 0, 0, loc)
+		return s.store.OrderStats(ctx, bizID, since)
+	})
+}
+
+// InvalidateOrders drops the business's cached order lists and stats (after a change made elsewhere).
+func (s *Service) InvalidateOrders(ctx context.Context, bizID int64) {
+	cache.InvalidateOrders(context.WithoutCancel(ctx), s.cache, bizID)
+}
+
+// Products lists the whole catalog (available or not), cached CatalogTTL.
+func (s *Service) Products(ctx context.Context, bizID int64) ([]models.Product, error) {
+	return cache.Remember(ctx, s.cache, cache.CatalogKey(bizID), cache.CatalogTTL, func(ctx context.Context) ([]models.Product, error) {
+		return s.store.Products(ctx, bizID, false)
+	})
+}
+
+// Product loads one product from the database.
+func (s *Service) Product(ctx context.Context, bizID, id int64) (models.Product, error) {
+	return s.store.Product(ctx, bizID, id)
+}
+
+// ValidateProduct checks what a merchant may set on a product, normalising its text fields.
+func ValidateProduct(p *models.Product) error {
+	p.Name = strings.TrimSpace(p.Name)
+	p.RetailerID = strings.TrimSpace(p.RetailerID)
+	p.Category = strings.TrimSpace(p.Category)
+	p.Currency = strings.ToUpper(strings.TrimSpace(p.Currency))
+	switch {
+	case p.Name == "":
+		return invalid("name", "name is required")
+	case utf8.RuneCountInString(p.Name) > 200:
+		return invalid("name", "name must be at most 200 characters")
+	case p.RetailerID == "":
+		return invalid("retailer_id", "retailer_id is required")
+	case utf8.RuneCountInString(p.RetailerID) > 100:
+		return invalid("retailer_id", "retailer_id must be at most 100 characters")
+	case p.PriceMinor < 0:
+		return invalid("price", "price must be zero or more")
+	case p.PriceMinor > 1_000_000_000_00:
+		return invalid("price", "price is too large")
+	case !isCurrency(p.Currency):
+		return invalid("currency", "currency must be a 3-letter ISO code")
+	case utf8.RuneCountInString(p.Description) > 2000:
+		return invalid("description", "description must be at most 2000 characters")
+	case utf8.RuneCountInString(p.Category) > 100:
+		return invalid("category", "category must be at most 100 characters")
+	}
+	return nil
+}
+
+func isCurrency(c string) bool {
+	if len(c) != 3 {
+		return false
+	}
+	for _, r := range c {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// CreateProduct validates and adds p to p.BusinessID's catalog (an empty currency is the business's); a taken
+// retailer id is repository.ErrConflict.
+func (s *Service) CreateProduct(ctx context.Context, p *models.Product) error {
+	if p.Currency == "" {
+		if b, err := s.Business(ctx, p.BusinessID); err == nil {
+			p.Currency = b.Currency
+		}
+	}
+	if err := ValidateProduct(p); err != nil {
+		return err
+	}
+	p.ID = 0
+	if err := s.store.CreateProduct(ctx, p); err != nil {
+		return err
+	}
+	cache.InvalidateCatalog(context.WithoutCancel(ctx), s.cache, p.BusinessID)
+	return nil
+}
+
+// UpdateProduct validates and saves p (scoped by p.BusinessID).
+func (s *Service) UpdateProduct(ctx context.Context, p models.Product) error {
+	if err := ValidateProduct(&p); err != nil {
+		return err
+	}
+	if err := s.store.UpdateProduct(ctx, p); err != nil {
+		return err
+	}
+	cache.InvalidateCatalog(context.WithoutCancel(ctx), s.cache, p.BusinessID)
+	return nil
+}
+
+// DeleteProduct removes a product of the business.
+func (s *Service) DeleteProduct(ctx context.Context, bizID, id int64) error {
+	if err := s.store.DeleteProduct(ctx, bizID, id); err != nil {
+		return err
+	}
+	cache.InvalidateCatalog(context.WithoutCancel(ctx), s.cache, bizID)
+	return nil
+}
+
+// Business loads the business's settings, cached BusinessTTL.
+func (s *Service) Business(ctx context.Context, bizID int64) (models.Business, error) {
+	return cache.Remember(ctx, s.cache, cache.BusinessKey(bizID), cache.BusinessTTL, func(ctx context.Context) (models.Business, error) {
+		return s.store.Business(ctx, bizID)
+	})
+}
+
+// UpdateSettings validates and saves the merchant-editable settings of b.
+func (s *Service) UpdateSettings(ctx context.Context, b models.Business) error {
+	b.Name = strings.TrimSpace(b.Name)
+	b.Currency = strings.ToUpper(strings.TrimSpace(b.Currency))
+	switch {
+	case b.Name == "":
+		return invalid("name", "name is required")
+	case utf8.RuneCountInString(b.Name) > 200:
+		return invalid("name", "name must be at most 200 characters")
+	case !isCurrency(b.Currency):
+		return invalid("currency", "currency must be a 3-letter ISO code")
+	case b.MinOrderMinor < 0:
+		return invalid("min_order", "minimum order must be zero or more")
+	}
+	if b.Timezone != "" {
+		if _, err := time.LoadLocation(b.Timezone); err != nil {
+			return invalid("timezone", "unknown time zone")
+		}
+	}
+	switch b.Fulfillment {
+	case "", models.FulfillDelivery, models.FulfillPickup, models.FulfillBoth:
+	default:
+		return invalid("fulfillment", "fulfillment must be delivery, pickup or both")
+	}
+	if _, err := s.store.Business(ctx, b.ID); err != nil {
+		return err
+	}
+	if err := s.store.UpdateBusinessSettings(ctx, b); err != nil {
+		return err
+	}
+	wctx := context.WithoutCancel(ctx)
+	cache.InvalidateBusiness(wctx, s.cache, b.ID)
+	cache.InvalidateCatalog(wctx, s.cache, b.ID) // catalog pages show the business's currency and name
+	return nil
+}
+
+// PhoneNumbers lists the business's WhatsApp numbers.
+func (s *Service) PhoneNumbers(ctx context.Context, bizID int64) ([]models.PhoneNumber, error) {
+	return s.store.PhoneNumbers(ctx, bizID)
+}
+
+// noCache is the cache when none is given: every read misses.
+type noCache struct{}
+
+func (noCache) Get(context.Context, string) ([]byte, bool)                 { return nil, false }
+func (noCache) Set(context.Context, string, []byte, time.Duration)         {}
+func (noCache) Delete(context.Context, ...string)                          {}
+func (noCache) Incr(context.Context, string, time.Duration) (int64, error) { return 0, nil }
+func (noCache) Status() string                                             { return cache.StatusMemory }
+func (noCache) Close()                                                     {}
