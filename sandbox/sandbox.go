@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync"
+	"strings"
 	"time"
 
 	"github.com/waorder/waorder/whatsapp"
@@ -27,10 +27,18 @@ type Sandbox struct {
 	log    *slog.Logger
 	wabaID string
 	delay  time.Duration
-	wg     sync.WaitGroup
-	ctx    context.Context
+	sends  chan send
+	done   chan struct{}
 	cancel context.CancelFunc
 }
+
+type send struct {
+	phone, wamid, to string
+	at               time.Time
+}
+
+// maxPending bounds the sends waiting for their statuses; past it, statuses are skipped (and said so once).
+const maxPending = 10000
 
 // New starts a sandbox whose status webhooks go to in. runID keeps wamids unique across restarts on one database.
 // delay spaces sent, delivered and read (0: 300 ms).
@@ -39,9 +47,19 @@ func New(in Acceptor, log *slog.Logger, runID string, delay time.Duration) *Sand
 		delay = 300 * time.Millisecond
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Sandbox{Fake: fakegraph.New(fakegraph.WithWAMIDPrefix("wamid.SANDBOX." + runID + ".")), ingest: in, log: log,
-		wabaID: "sandbox-waba", delay: delay, ctx: ctx, cancel: cancel}
-	s.Fake.OnSent(s.sent)
+	s := &Sandbox{
+		Fake:   fakegraph.New(fakegraph.WithWAMIDPrefix("wamid.SANDBOX."+runID+"."), fakegraph.WithoutRecording()),
+		ingest: in, log: log, wabaID: "sandbox-waba", delay: delay,
+		sends: make(chan send, maxPending), done: make(chan struct{}), cancel: cancel,
+	}
+	s.Fake.OnSent(func(phone, wamid, to string) {
+		select {
+		case s.sends <- send{phone, wamid, to, time.Now()}:
+		default:
+			s.log.Warn("sandbox: too many sends waiting for statuses; skipping one", "wamid", wamid)
+		}
+	})
+	go s.loop(ctx)
 	return s
 }
 
@@ -50,36 +68,68 @@ func (s *Sandbox) HTTPClient() *http.Client {
 	return &http.Client{Transport: fakegraph.Transport(s.Fake), Timeout: 15 * time.Second}
 }
 
-// Close stops pending status webhooks.
+// Close stops the status loop.
 func (s *Sandbox) Close() {
 	s.cancel()
-	s.wg.Wait()
+	<-s.done
 }
 
-func (s *Sandbox) sent(phoneNumberID, wamid, to string) {
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		for _, status := range []string{"sent", "delivered", "read"} {
-			select {
-			case <-s.ctx.Done():
-				return
-			case <-time.After(s.delay):
-			}
-			body := StatusWebhook(s.wabaID, phoneNumberID, wamid, to, status, time.Now())
-			if err := s.ingest.Accept(s.ctx, body); err != nil && s.ctx.Err() == nil {
-				s.log.Warn("sandbox status webhook not stored", "wamid", wamid, "status", status, "err", err)
-			}
+// loop emits, every delay, one webhook per phone number carrying each waiting message's next status, as Meta
+// batches statuses: sent, then delivered, then read.
+func (s *Sandbox) loop(ctx context.Context) {
+	defer close(s.done)
+	t := time.NewTicker(s.delay)
+	defer t.Stop()
+	var stages [3][]send // waiting for sent, delivered, read
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case x := <-s.sends:
+			stages[0] = append(stages[0], x)
+			continue
+		case <-t.C:
 		}
-	}()
+		for i, status := range []string{"read", "delivered", "sent"} {
+			stage := 2 - i
+			if len(stages[stage]) == 0 {
+				continue
+			}
+			s.emit(ctx, status, stages[stage])
+			if stage < 2 {
+				stages[stage+1] = append(stages[stage+1], stages[stage]...)
+			}
+			stages[stage] = stages[stage][:0:0]
+		}
+	}
+}
+
+func (s *Sandbox) emit(ctx context.Context, status string, sends []send) {
+	byPhone := map[string][]send{}
+	for _, x := range sends {
+		byPhone[x.phone] = append(byPhone[x.phone], x)
+	}
+	for phone, xs := range byPhone {
+		body := statusWebhook(s.wabaID, phone, status, xs, time.Now())
+		if err := s.ingest.Accept(ctx, body); err != nil && ctx.Err() == nil {
+			s.log.Warn("sandbox status webhook not stored", "status", status, "messages", len(xs), "err", err)
+		}
+	}
+}
+
+func statusWebhook(wabaID, phone, status string, xs []send, at time.Time) []byte {
+	var items []string
+	for _, x := range xs {
+		items = append(items, fmt.Sprintf(`{"id":%q,"status":%q,"timestamp":"%d","recipient_id":%q}`, x.wamid, status, at.Unix(), x.to))
+	}
+	return fmt.Appendf(nil, `{"object":"whatsapp_business_account","entry":[{"id":%q,"changes":[{"field":"messages","value":`+
+		`{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550000000","phone_number_id":%q},`+
+		`"statuses":[%s]}}]}]}`, wabaID, phone, strings.Join(items, ","))
 }
 
 // StatusWebhook is the body Meta sends when a message reaches a status.
 func StatusWebhook(wabaID, phoneNumberID, wamid, recipient, status string, at time.Time) []byte {
-	return fmt.Appendf(nil, `{"object":"whatsapp_business_account","entry":[{"id":%q,"changes":[{"field":"messages","value":`+
-		`{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550000000","phone_number_id":%q},`+
-		`"statuses":[{"id":%q,"status":%q,"timestamp":"%d","recipient_id":%q}]}}]}]}`,
-		wabaID, phoneNumberID, wamid, status, at.Unix(), recipient)
+	return statusWebhook(wabaID, phoneNumberID, status, []send{{phoneNumberID, wamid, recipient, at}}, at)
 }
 
 // Client returns a Graph API client wired to the fake.

@@ -27,7 +27,11 @@ sleep 3
 idle=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
 echo "idle RSS: $((idle / 1024)) MB"
 
-echo "open loop, $RATE deliveries/s for $DUR (time to 200):"
+echo "open loop, $RATE deliveries/s for $DUR, Meta-like mix: 80% statuses, 20% customer messages the bot answers:"
+"$work/loadgen" -url "http://127.0.0.1:$PORT/webhook" -rate "$RATE" -d "$DUR" -c 128 -statuses 80 -run "mix$RANDOM"
+sleep 5
+
+echo "open loop, $RATE deliveries/s for $DUR, every one a customer message the bot answers (worst case):"
 "$work/loadgen" -url "http://127.0.0.1:$PORT/webhook" -rate "$RATE" -d "$DUR" -c 128 -run "open$RANDOM"
 
 echo "closed loop, 64 senders for 10s (durable webhooks/s, 200 only after commit):"

@@ -31,16 +31,25 @@ func main() {
 		duration = flag.Duration("d", 20*time.Second, "how long to send")
 		dup      = flag.Int("dup", 1, "send each delivery this many times, concurrently")
 		runID    = flag.String("run", fmt.Sprint(time.Now().UnixNano()), "unique run id (wamid prefix)")
+		statuses = flag.Int("statuses", 0, "percent of deliveries that are status updates rather than customer messages")
 	)
 	flag.Parse()
-	if err := run(*url, *secret, *phone, *rate, *conc, *duration, *dup, *runID, os.Stdout); err != nil {
+	if err := run(*url, *secret, *phone, *rate, *conc, *duration, *dup, *statuses, *runID, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
 }
 
-func body(runID, phone string, n int) []byte {
+// body is delivery n: a status update when n falls in the mix percent of statuses, else a customer's text.
+func body(runID, phone string, n, mix int) []byte {
 	ts := time.Now().Unix()
+	if n%100 < mix {
+		// What Meta sends most: a status of a message the business sent (sent, delivered or read).
+		return fmt.Appendf(nil, `{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":`+
+			`{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"%s"},`+
+			`"statuses":[{"id":"wamid.out.%s.%d","status":"%s","timestamp":"%d","recipient_id":"1555%07d"}]},"field":"messages"}]}]}`,
+			phone, runID, n/3, [3]string{"sent", "delivered", "read"}[n%3], ts, n%500)
+	}
 	return fmt.Appendf(nil, `{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":`+
 		`{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"%s"},`+
 		`"contacts":[{"profile":{"name":"Load %d"},"wa_id":"1555%07d"}],"messages":[{"from":"1555%07d",`+
@@ -54,7 +63,7 @@ func sign(b []byte, secret string) string {
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
-func run(url, secret, phone string, rate, conc int, d time.Duration, dup int, runID string, out io.Writer) error {
+func run(url, secret, phone string, rate, conc int, d time.Duration, dup, mix int, runID string, out io.Writer) error {
 	// fasthttp's client costs a fraction of net/http's CPU, which matters when the load and the service share cores.
 	client := &fasthttp.Client{MaxConnsPerHost: conc * dup, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 	ctx, cancel := context.WithTimeout(context.Background(), d)
@@ -97,7 +106,7 @@ func run(url, secret, phone string, rate, conc int, d time.Duration, dup int, ru
 		go func() {
 			defer wg.Done()
 			for n := range jobs {
-				b := body(runID, phone, n)
+				b := body(runID, phone, n, mix)
 				sig := sign(b, secret)
 				if dup <= 1 {
 					send(b, sig)

@@ -80,6 +80,9 @@ func WithApp(appID, appSecret string) Option {
 	return func(s *Server) { s.appID, s.appSecret = appID, appSecret }
 }
 
+// WithoutRecording keeps no log of requests: for a long-running sandbox, where the log would only grow.
+func WithoutRecording() Option { return func(s *Server) { s.noRecord = true } }
+
 // WithWAMIDPrefix replaces "wamid.FAKE" before the counter in message ids. A sandbox that keeps its database
 // across restarts gives each run its own prefix, as the counter starts again at 1.
 func WithWAMIDPrefix(prefix string) Option { return func(s *Server) { s.prefix = prefix } }
@@ -92,6 +95,7 @@ type Server struct {
 	appID     string
 	appSecret string
 	prefix    string
+	noRecord  bool
 
 	mu        sync.Mutex
 	requests  []Request
@@ -169,6 +173,9 @@ type slot struct{ index, epoch int }
 func (s *Server) record(req Request) slot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.noRecord {
+		return slot{-1, -1}
+	}
 	s.requests = append(s.requests, req)
 	return slot{len(s.requests) - 1, s.epoch}
 }
