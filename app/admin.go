@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/waorder/waorder/auth"
 	"github.com/waorder/waorder/config"
+	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/secretbox"
 )
 
@@ -50,6 +52,38 @@ func admin(ctx context.Context, cfg config.Config, args []string, stdout io.Writ
 			return fmt.Errorf("create-business: %w", err)
 		}
 		fmt.Fprintln(stdout, id)
+		return nil
+	case "create-user":
+		biz := fs.Int64("business", 0, "business id")
+		email := fs.String("email", "", "login email")
+		password := fs.String("password", "", "password (at least 8 characters)")
+		role := fs.String("role", string(models.RoleOwner), "owner or staff")
+		if err := fs.Parse(args[1:]); err != nil {
+			return fmt.Errorf("create-user: %w", err)
+		}
+		if *biz <= 0 || *email == "" || *password == "" {
+			return fmt.Errorf("create-user needs --business, --email and --password")
+		}
+		u, err := auth.New(store, nil, cfg.SessionKey(), nil).CreateUser(ctx, *biz, *email, *password, models.Role(*role))
+		if err != nil {
+			return fmt.Errorf("create-user: %w", err)
+		}
+		fmt.Fprintln(stdout, u.ID)
+		return nil
+	case "create-api-token":
+		biz := fs.Int64("business", 0, "business id")
+		name := fs.String("name", "", "what the token is for")
+		if err := fs.Parse(args[1:]); err != nil {
+			return fmt.Errorf("create-api-token: %w", err)
+		}
+		if *biz <= 0 {
+			return fmt.Errorf("create-api-token needs --business")
+		}
+		tok, err := auth.New(store, nil, cfg.SessionKey(), nil).CreateAPIToken(ctx, *biz, *name)
+		if err != nil {
+			return fmt.Errorf("create-api-token: %w", err)
+		}
+		fmt.Fprintln(stdout, tok)
 		return nil
 	}
 	return fmt.Errorf("unknown admin command %q\n%s", args[0], usage)
