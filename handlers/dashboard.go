@@ -1,0 +1,266 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/waorder/waorder/auth"
+	"github.com/waorder/waorder/ingest"
+	"github.com/waorder/waorder/merchant"
+	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/repository"
+	"github.com/waorder/waorder/web"
+)
+
+// Dashboard serves the merchants' pages: login, orders (with a live feed), order detail, stats, catalog, settings
+// and, in sandbox mode, the chat simulator. Every page reads and writes only the logged-in merchant's business.
+type Dashboard struct {
+	Merchant *merchant.Service
+	Auth     *auth.Service
+	Store    *repository.Store // read-only views: conversations and the live order feed
+	Ingest   *ingest.Service   // the simulator hands its signed webhooks to the webhook path
+	Connect  PhoneConnector    // connects WhatsApp numbers from the settings page; nil hides the forms
+	Log      *slog.Logger
+
+	Sandbox      bool
+	AppSecret    string // signs the simulator's webhooks (config.SandboxAppSecret in sandbox mode)
+	MetaAppID    string // Embedded Signup: both set shows Meta's button
+	MetaConfigID string
+	GraphVersion string
+
+	// EventPoll is how often the live feed looks for new orders (default 2 s; NotifyOrder wakes it sooner);
+	// EventStream is how long one stream lasts before the browser reconnects (default 20 s), which keeps
+	// instances stateless and shutdowns short.
+	EventPoll   time.Duration
+	EventStream time.Duration
+
+	pages map[string]*template.Template
+	asset string
+	hub   orderHub
+}
+
+// PhoneConnector registers a business's WhatsApp number: from pasted ids and a token, or from an Embedded Signup
+// code it exchanges for a token. Errors of type merchant.ValidationError are shown next to their field.
+type PhoneConnector interface {
+	ConnectManual(ctx context.Context, bizID int64, phoneNumberID, wabaID, token string) error
+	ConnectSignup(ctx context.Context, bizID int64, code, phoneNumberID, wabaID string) error
+}
+
+// Routes registers the pages on r. Login and static assets are public; everything else needs a session, and every
+// POST a CSRF token.
+func (d *Dashboard) Routes(r fiber.Router) {
+	if err := d.load(); err != nil {
+		panic(err) // templates are embedded: a parse error is a build defect, caught by any test
+	}
+	if d.EventPoll == 0 {
+		d.EventPoll = 2 * time.Second
+	}
+	if d.EventStream == 0 {
+		d.EventStream = 20 * time.Second
+	}
+	files := filesystem.New(filesystem.Config{Root: http.FS(mustSub(web.Static, "static"))})
+	r.Use("/static", func(c *fiber.Ctx) error {
+		if err := files(c); err != nil {
+			return err
+		}
+		if c.Response().StatusCode() == fiber.StatusOK {
+			c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+		}
+		return nil
+	})
+
+	r.Get("/login", d.loginPage)
+	r.Post("/login", d.login)
+	in := func(h fiber.Handler) []fiber.Handler {
+		return []fiber.Handler{RequireSession(d.Auth), CSRF(), d.noStore, h}
+	}
+	r.Post("/logout", in(d.logout)...)
+	r.Get("/", in(d.orders)...)
+	r.Get("/events", in(d.events)...)
+	r.Get("/orders/:id", in(d.order)...)
+	r.Post("/orders/:id/status", in(d.changeStatus)...)
+	r.Get("/stats", in(d.stats)...)
+	r.Get("/catalog", in(d.catalog)...)
+	r.Post("/catalog", in(d.createProduct)...)
+	r.Get("/catalog/:id", in(d.productPage)...)
+	r.Post("/catalog/:id", in(d.updateProduct)...)
+	r.Post("/catalog/:id/availability", in(d.setAvailability)...)
+	r.Post("/catalog/:id/delete", in(d.deleteProduct)...)
+	r.Get("/settings", in(d.settings)...)
+	r.Post("/settings", in(d.saveSettings)...)
+	r.Post("/settings/connect", in(d.connectManual)...)
+	r.Post("/settings/connect/signup", in(d.connectSignup)...)
+	if d.Sandbox {
+		r.Get("/simulator", in(d.simulator)...)
+		r.Get("/simulator/messages", in(d.simulatorMessages)...)
+		r.Post("/simulator/send", in(d.simulatorSend)...)
+	}
+}
+
+// noStore keeps logged-in pages out of shared and back-button caches.
+func (d *Dashboard) noStore(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Next()
+}
+
+// load parses every page with the shared layout and partials, and fingerprints the static assets so their URLs
+// change whenever their content does (which is what makes the year-long cache safe).
+func (d *Dashboard) load() error {
+	funcs := template.FuncMap{"statusLabel": statusLabel}
+	base, err := template.New("").Funcs(funcs).ParseFS(web.Templates, "templates/layout.html", "templates/partials.html")
+	if err != nil {
+		return fmt.Errorf("parse dashboard layout: %w", err)
+	}
+	names, err := fs.Glob(web.Templates, "templates/*.html")
+	if err != nil {
+		return err
+	}
+	d.pages = map[string]*template.Template{}
+	for _, n := range names {
+		name := strings.TrimSuffix(path.Base(n), ".html")
+		if name == "layout" || name == "partials" {
+			continue
+		}
+		t, err := template.Must(base.Clone()).ParseFS(web.Templates, n)
+		if err != nil {
+			return fmt.Errorf("parse page %s: %w", name, err)
+		}
+		d.pages[name] = t
+	}
+	h := sha256.New()
+	err = fs.WalkDir(web.Static, ".", func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(web.Static, p)
+		h.Write([]byte(p))
+		h.Write(b)
+		return err
+	})
+	d.asset = hex.EncodeToString(h.Sum(nil))[:10]
+	return err
+}
+
+func mustSub(f fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(f, dir)
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// page is what every template receives; Data is the page's own view.
+type page struct {
+	Nav          string
+	Email        string
+	BusinessName string
+	CSRF         string
+	CSRFField    string
+	Sandbox      bool
+	Flash        string
+	Asset        string
+	Data         any
+}
+
+// render executes a page into a buffer first, so a template error becomes a clean 500 rather than half a page.
+func (d *Dashboard) render(c *fiber.Ctx, status int, name, nav string, data any) error {
+	t := d.pages[name]
+	if t == nil {
+		return fmt.Errorf("no page template %q", name)
+	}
+	p := page{Nav: nav, Sandbox: d.Sandbox, Asset: d.asset, CSRFField: CSRFField, Data: data}
+	if pr, ok := principal(c); ok {
+		p.Email, p.CSRF = pr.Email, pr.CSRFToken
+		if b, err := d.business(c); err == nil {
+			p.BusinessName = b.Name
+		}
+		p.Flash = takeFlash(c)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.Status(status).Send(buf.Bytes())
+}
+
+// business loads the logged-in merchant's business once per request.
+func (d *Dashboard) business(c *fiber.Ctx) (models.Business, error) {
+	if b, ok := c.Locals("dashboard.business").(models.Business); ok {
+		return b, nil
+	}
+	p, _ := principal(c)
+	b, err := d.Merchant.Business(c.UserContext(), p.BusinessID)
+	if err == nil {
+		c.Locals("dashboard.business", b)
+	}
+	return b, err
+}
+
+// principal is the logged-in merchant, if any.
+func principal(c *fiber.Ctx) (auth.Principal, bool) {
+	p := CurrentPrincipal(c)
+	return p, p.UserID != 0
+}
+
+type errorView struct{ Title, Message string }
+
+// notFound answers the 404 page: for unknown ids and for another business's ids alike, so nothing leaks.
+func (d *Dashboard) notFound(c *fiber.Ctx) error {
+	return d.render(c, fiber.StatusNotFound, "error", "", errorView{"Not found", "There is nothing here, or it belongs to another business."})
+}
+
+// fail maps a service error to the right page: not found → 404, anything else → logged 500.
+func (d *Dashboard) fail(c *fiber.Ctx, err error) error {
+	if errors.Is(err, repository.ErrNotFound) {
+		return d.notFound(c)
+	}
+	d.Log.Error("dashboard request failed", "method", c.Method(), "path", c.Path(), "err", err)
+	return d.render(c, fiber.StatusInternalServerError, "error", "",
+		errorView{"Something went wrong", "Please try again in a moment. If it keeps happening, the logs say why."})
+}
+
+// idParam parses :id; a malformed id is a 404 like an unknown one.
+func idParam(c *fiber.Ctx) (int64, bool) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	return id, err == nil && id > 0
+}
+
+const flashCookie = "waorder_flash"
+
+// redirect answers a form POST with 303 to target, carrying a one-line message for the next page.
+func redirect(c *fiber.Ctx, target, flash string) error {
+	if flash != "" {
+		c.Cookie(&fiber.Cookie{Name: flashCookie, Value: url.QueryEscape(flash), Path: "/", MaxAge: 60,
+			HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode, Secure: c.Protocol() == "https"})
+	}
+	return c.Redirect(target, fiber.StatusSeeOther)
+}
+
+func takeFlash(c *fiber.Ctx) string {
+	v := c.Cookies(flashCookie)
+	if v == "" {
+		return ""
+	}
+	c.Cookie(&fiber.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(1, 0)})
+	msg, err := url.QueryUnescape(v)
+	if err != nil || len(msg) > 300 {
+		return ""
+	}
+	return msg
+}

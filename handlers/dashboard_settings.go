@@ -1,0 +1,280 @@
+package handlers
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/waorder/waorder/merchant"
+	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/whatsapp"
+)
+
+type settingsView struct {
+	Form         settingsForm
+	Errors       map[string]string
+	Error        string
+	CanEdit      bool
+	Fulfillments []option
+	Numbers      []numberView
+	Connect      struct{ PhoneNumberID, WABAID string }
+	Signup       bool
+	MetaAppID    string
+	MetaConfigID string
+	GraphVersion string
+}
+
+type settingsForm struct {
+	Name, Currency, Timezone, MinOrder, Greeting  string
+	WindowTemplate, TemplateLanguage, Fulfillment string
+	AlwaysOpen                                    bool
+	Days                                          []dayHours
+}
+
+type dayHours struct{ Key, Label, Value string }
+
+type numberView struct {
+	ID                                     int64
+	Display, PhoneNumberID, WABAID, Reason string
+	Status                                 string
+	NeedsReconnect                         bool
+}
+
+var weekdays = []struct{ Key, Label string }{
+	{"mon", "Monday"}, {"tue", "Tuesday"}, {"wed", "Wednesday"}, {"thu", "Thursday"}, {"fri", "Friday"},
+	{"sat", "Saturday"}, {"sun", "Sunday"},
+}
+
+// settings shows the business settings, its WhatsApp numbers with their connection state, and how to connect one.
+func (d *Dashboard) settings(c *fiber.Ctx) error {
+	biz, err := d.business(c)
+	if err != nil {
+		return d.fail(c, err)
+	}
+	return d.renderSettings(c, fiber.StatusOK, formFromBusiness(biz), nil)
+}
+
+func (d *Dashboard) renderSettings(c *fiber.Ctx, status int, f settingsForm, errs map[string]string) error {
+	p, _ := principal(c)
+	numbers, err := d.Merchant.PhoneNumbers(c.UserContext(), p.BusinessID)
+	if err != nil {
+		return d.fail(c, err)
+	}
+	v := settingsView{Form: f, Errors: errs, CanEdit: p.Role == models.RoleOwner, MetaAppID: d.MetaAppID,
+		MetaConfigID: d.MetaConfigID, GraphVersion: d.GraphVersion,
+		Signup: d.MetaAppID != "" && d.MetaConfigID != "" && d.Connect != nil}
+	if v.GraphVersion == "" {
+		v.GraphVersion = "v23.0"
+	}
+	if len(errs) > 0 {
+		v.Error = "Nothing was saved: please check the fields marked below."
+	}
+	v.Connect.PhoneNumberID, v.Connect.WABAID = c.FormValue("phone_number_id"), c.FormValue("waba_id")
+	for _, fl := range []models.Fulfillment{models.FulfillBoth, models.FulfillDelivery, models.FulfillPickup} {
+		label := map[models.Fulfillment]string{models.FulfillBoth: "Delivery and pickup", models.FulfillDelivery: "Delivery only",
+			models.FulfillPickup: "Pickup only"}[fl]
+		v.Fulfillments = append(v.Fulfillments, option{string(fl), label, string(fl) == f.Fulfillment})
+	}
+	for _, n := range numbers {
+		v.Numbers = append(v.Numbers, numberView{ID: n.ID, Display: n.DisplayPhoneNumber, PhoneNumberID: n.PhoneNumberID,
+			WABAID: n.WABAID, Status: string(n.Status), Reason: n.StatusReason, NeedsReconnect: n.Status != models.PhoneConnected})
+	}
+	return d.render(c, status, "settings", "settings", v)
+}
+
+func formFromBusiness(b models.Business) settingsForm {
+	f := settingsForm{Name: b.Name, Currency: b.Currency, Timezone: b.Timezone, Greeting: b.Greeting,
+		WindowTemplate: b.WindowTemplate, TemplateLanguage: b.TemplateLanguage, Fulfillment: string(b.Fulfillment),
+		MinOrder: majorUnits(b.MinOrderMinor, b.Currency), AlwaysOpen: strings.TrimSpace(b.OpeningHours) == ""}
+	var hours map[string][][2]string
+	_ = json.Unmarshal([]byte(b.OpeningHours), &hours) // unreadable hours show as empty days, to be fixed here
+	for _, wd := range weekdays {
+		var ranges []string
+		for _, r := range hours[wd.Key] {
+			ranges = append(ranges, r[0]+"-"+r[1])
+		}
+		f.Days = append(f.Days, dayHours{wd.Key, wd.Label, strings.Join(ranges, ", ")})
+	}
+	return f
+}
+
+// saveSettings validates and stores the settings; only owners may.
+func (d *Dashboard) saveSettings(c *fiber.Ctx) error {
+	p, _ := principal(c)
+	if p.Role != models.RoleOwner {
+		return d.render(c, fiber.StatusForbidden, "error", "settings", errorView{"Owners only", "Only the business owner can change settings."})
+	}
+	biz, err := d.business(c)
+	if err != nil {
+		return d.fail(c, err)
+	}
+	f, errs := readSettingsForm(c)
+	if len(errs) == 0 {
+		biz, errs = applySettings(biz, f)
+	}
+	if len(errs) == 0 {
+		err = d.Merchant.UpdateSettings(c.UserContext(), biz)
+		if err == nil {
+			return redirect(c, "/settings", "Settings saved.")
+		}
+		v, ok := merchant.AsValidation(err)
+		if !ok {
+			return d.fail(c, err)
+		}
+		errs = map[string]string{fieldOr(v.Field, settingsFields): v.Message}
+	}
+	return d.renderSettings(c, fiber.StatusUnprocessableEntity, f, errs)
+}
+
+var settingsFields = map[string]bool{"name": true, "currency": true, "timezone": true, "min_order": true, "greeting": true,
+	"fulfillment": true, "opening_hours": true, "window_template": true, "template_language": true}
+
+// fieldOr is field when the page has it, else "form" (the message shows at the end of the form).
+func fieldOr(field string, known map[string]bool) string {
+	if known[field] {
+		return field
+	}
+	return "form"
+}
+
+func readSettingsForm(c *fiber.Ctx) (settingsForm, map[string]string) {
+	f := settingsForm{Name: strings.TrimSpace(c.FormValue("name")), Currency: strings.ToUpper(strings.TrimSpace(c.FormValue("currency"))),
+		Timezone: strings.TrimSpace(c.FormValue("timezone")), MinOrder: strings.TrimSpace(c.FormValue("min_order")),
+		Greeting: strings.TrimSpace(c.FormValue("greeting")), WindowTemplate: strings.TrimSpace(c.FormValue("window_template")),
+		TemplateLanguage: strings.TrimSpace(c.FormValue("template_language")), Fulfillment: c.FormValue("fulfillment"),
+		AlwaysOpen: c.FormValue("always_open") == "true"}
+	for _, wd := range weekdays {
+		f.Days = append(f.Days, dayHours{wd.Key, wd.Label, strings.TrimSpace(c.FormValue("hours_" + wd.Key))})
+	}
+	errs := map[string]string{}
+	if f.Name == "" {
+		errs["name"] = "Enter the business name customers see."
+	}
+	if !regexp.MustCompile(`^[A-Z]{3}$`).MatchString(f.Currency) {
+		errs["currency"] = "Enter a three-letter currency code, like USD or EUR."
+	}
+	if f.Timezone == "" {
+		f.Timezone = "UTC"
+	}
+	if _, err := time.LoadLocation(f.Timezone); err != nil {
+		errs["timezone"] = "Enter a time zone like Europe/Lisbon or America/Sao_Paulo."
+	}
+	switch models.Fulfillment(f.Fulfillment) {
+	case models.FulfillBoth, models.FulfillDelivery, models.FulfillPickup:
+	default:
+		errs["fulfillment"] = "Choose how orders are handed over."
+	}
+	if f.MinOrder != "" {
+		if _, err := whatsapp.MinorUnits(f.MinOrder, f.Currency); err != nil {
+			errs["min_order"] = "Enter an amount like 10 or 12.50, or leave it empty."
+		}
+	}
+	if _, err := openingHours(f); err != nil {
+		errs["opening_hours"] = err.Error()
+	}
+	return f, errs
+}
+
+// applySettings copies a valid form onto the business.
+func applySettings(b models.Business, f settingsForm) (models.Business, map[string]string) {
+	b.Name, b.Currency, b.Timezone, b.Greeting = f.Name, f.Currency, f.Timezone, f.Greeting
+	b.WindowTemplate, b.TemplateLanguage, b.Fulfillment = f.WindowTemplate, f.TemplateLanguage, models.Fulfillment(f.Fulfillment)
+	b.MinOrderMinor = 0
+	if f.MinOrder != "" {
+		b.MinOrderMinor, _ = whatsapp.MinorUnits(f.MinOrder, f.Currency)
+	}
+	b.OpeningHours, _ = openingHours(f)
+	return b, nil
+}
+
+var clockRe = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d$`)
+
+// openingHours turns the day fields ("09:00-14:00, 18:00-22:00"; empty = closed) into the stored JSON; always open
+// is the empty string.
+func openingHours(f settingsForm) (string, error) {
+	if f.AlwaysOpen {
+		return "", nil
+	}
+	hours := map[string][][2]string{}
+	for _, d := range f.Days {
+		if d.Value == "" {
+			continue
+		}
+		for _, part := range strings.Split(d.Value, ",") {
+			from, to, ok := strings.Cut(strings.ReplaceAll(strings.TrimSpace(part), " ", ""), "-")
+			if !ok || !clockRe.MatchString(from) || !clockRe.MatchString(to) {
+				return "", fmt.Errorf("%s: write hours like 09:00-14:00, 18:00-22:00", d.Label)
+			}
+			hours[d.Key] = append(hours[d.Key], [2]string{from, to})
+		}
+	}
+	if len(hours) == 0 {
+		return "", fmt.Errorf("enter the hours of at least one day, or tick always open")
+	}
+	b, err := json.Marshal(hours)
+	return string(b), err
+}
+
+// connectManual registers a number from pasted ids and token.
+func (d *Dashboard) connectManual(c *fiber.Ctx) error {
+	p, _ := principal(c)
+	if p.Role != models.RoleOwner || d.Connect == nil {
+		return d.render(c, fiber.StatusForbidden, "error", "settings", errorView{"Owners only", "Only the business owner can connect numbers."})
+	}
+	phone, waba, token := strings.TrimSpace(c.FormValue("phone_number_id")), strings.TrimSpace(c.FormValue("waba_id")),
+		strings.TrimSpace(c.FormValue("access_token"))
+	errs := map[string]string{}
+	digits := regexp.MustCompile(`^\d{5,30}$`)
+	if !digits.MatchString(phone) {
+		errs["phone_number_id"] = "Enter the phone number id: digits, from WhatsApp Manager (not the phone number itself)."
+	}
+	if !digits.MatchString(waba) {
+		errs["waba_id"] = "Enter the WhatsApp Business Account id: digits."
+	}
+	if len(token) < 20 {
+		errs["access_token"] = "Paste the system-user access token."
+	}
+	if len(errs) == 0 {
+		err := d.Connect.ConnectManual(c.UserContext(), p.BusinessID, phone, waba, token)
+		if err == nil {
+			return redirect(c, "/settings", "WhatsApp number connected.")
+		}
+		v, ok := merchant.AsValidation(err)
+		if !ok {
+			return d.fail(c, err)
+		}
+		field := fieldOr(v.Field, map[string]bool{"phone_number_id": true, "waba_id": true, "access_token": true})
+		if field == "form" {
+			field = "connect"
+		}
+		errs[field] = v.Message
+	}
+	biz, err := d.business(c)
+	if err != nil {
+		return d.fail(c, err)
+	}
+	return d.renderSettings(c, fiber.StatusUnprocessableEntity, formFromBusiness(biz), errs)
+}
+
+// connectSignup finishes Embedded Signup: the code from Meta's popup is exchanged for a token server-side.
+func (d *Dashboard) connectSignup(c *fiber.Ctx) error {
+	p, _ := principal(c)
+	if p.Role != models.RoleOwner || d.Connect == nil {
+		return d.render(c, fiber.StatusForbidden, "error", "settings", errorView{"Owners only", "Only the business owner can connect numbers."})
+	}
+	err := d.Connect.ConnectSignup(c.UserContext(), p.BusinessID, c.FormValue("code"), c.FormValue("phone_number_id"), c.FormValue("waba_id"))
+	if err == nil {
+		return redirect(c, "/settings", "WhatsApp number connected.")
+	}
+	if v, ok := merchant.AsValidation(err); ok {
+		biz, berr := d.business(c)
+		if berr != nil {
+			return d.fail(c, berr)
+		}
+		return d.renderSettings(c, fiber.StatusUnprocessableEntity, formFromBusiness(biz), map[string]string{"connect": v.Message})
+	}
+	return d.fail(c, err)
+}

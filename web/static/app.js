@@ -1,0 +1,122 @@
+// waorder dashboard: live orders over server-sent events with a highlight and a beep, clickable rows, small form
+// helpers. No framework; everything works without this file except the live updates.
+(function () {
+  "use strict";
+  var body = document.body;
+
+  // --- Sound: WebAudio needs a user gesture before it may play, so the context starts on the first click. ---
+  var audio = null;
+  var soundBtn = document.getElementById("sound");
+  function soundOn() { return localStorage.getItem("waorder-sound") !== "off"; }
+  function showSound() {
+    if (!soundBtn) return;
+    soundBtn.setAttribute("aria-pressed", soundOn() ? "true" : "false");
+    soundBtn.querySelector(".lbl").textContent = soundOn() ? "Sound on" : "Sound off";
+  }
+  function unlockAudio() {
+    var AC = window.AudioContext || window.webkitAudioContext;
+    if (!AC) return;
+    if (!audio) audio = new AC();
+    if (audio.state === "suspended") audio.resume();
+  }
+  document.addEventListener("pointerdown", unlockAudio, { once: true });
+  document.addEventListener("keydown", unlockAudio, { once: true });
+  if (soundBtn) {
+    soundBtn.addEventListener("click", function () {
+      localStorage.setItem("waorder-sound", soundOn() ? "off" : "on");
+      showSound();
+      if (soundOn()) { unlockAudio(); beep(); }
+    });
+    showSound();
+  }
+  function beep() {
+    body.dataset.beeps = String(Number(body.dataset.beeps || 0) + 1);
+    if (!soundOn()) return;
+    unlockAudio();
+    if (!audio) return;
+    var t = audio.currentTime;
+    [[880, 0], [1320, 0.18]].forEach(function (n) {
+      var osc = audio.createOscillator(), gain = audio.createGain();
+      osc.type = "sine";
+      osc.frequency.value = n[0];
+      gain.gain.setValueAtTime(0.0001, t + n[1]);
+      gain.gain.exponentialRampToValueAtTime(0.3, t + n[1] + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, t + n[1] + 0.16);
+      osc.connect(gain).connect(audio.destination);
+      osc.start(t + n[1]);
+      osc.stop(t + n[1] + 0.17);
+    });
+  }
+
+  // --- Live orders: /events streams one "order" event per new order; the server ends each stream after a while
+  // and the browser reconnects with Last-Event-ID, so any instance behind the balancer can serve the next one. ---
+  var toast = document.getElementById("toast");
+  var toastTimer = null;
+  var unseen = 0;
+  var baseTitle = document.title;
+  function showToast(o) {
+    if (!toast) return;
+    toast.querySelector("[data-toast-text]").textContent = "New order #" + o.number + " · " + o.customer + " · " + o.total;
+    toast.querySelector("a").href = o.url;
+    toast.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { toast.hidden = true; }, 12000);
+  }
+  function insertRow(o) {
+    var tbody = document.querySelector("#orders[data-live-insert] tbody");
+    if (!tbody || !o.row || document.getElementById("order-" + o.id)) return;
+    var tmp = document.createElement("tbody");
+    tmp.innerHTML = o.row;
+    var tr = tmp.firstElementChild;
+    var only = tbody.parentNode.dataset.filterStatus;
+    if (!tr || (only && tr.dataset.status !== only)) return;
+    tr.classList.add("fresh");
+    tbody.insertBefore(tr, tbody.firstChild);
+    var empty = document.getElementById("orders-empty");
+    if (empty) empty.hidden = true;
+    var table = document.getElementById("orders");
+    table.hidden = false;
+    var size = Number(table.dataset.pageSize || 20);
+    while (tbody.children.length > size) tbody.removeChild(tbody.lastElementChild);
+    var total = document.getElementById("orders-total");
+    if (total) total.textContent = String(Number(total.dataset.total || 0) + 1), total.dataset.total = total.textContent;
+  }
+  function connect() {
+    if (!window.EventSource || body.dataset.live !== "1") return;
+    var dot = document.getElementById("live");
+    var list = document.querySelector("#orders[data-after]");
+    var es = new EventSource("/events" + (list ? "?after=" + encodeURIComponent(list.dataset.after) : ""));
+    es.onopen = function () { if (dot) dot.classList.add("on"); };
+    es.onerror = function () { if (dot) dot.classList.remove("on"); };
+    es.addEventListener("order", function (ev) {
+      var o;
+      try { o = JSON.parse(ev.data); } catch (e) { return; }
+      insertRow(o);
+      showToast(o);
+      beep();
+      if (document.hidden) { unseen++; document.title = "(" + unseen + ") " + baseTitle; }
+    });
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) { unseen = 0; document.title = baseTitle; }
+  });
+  if (toast) toast.querySelector("button").addEventListener("click", function () { toast.hidden = true; });
+  connect();
+
+  // Conversations open on their latest message.
+  document.querySelectorAll("#conversation").forEach(function (el) { el.scrollTop = el.scrollHeight; });
+
+  // --- Rows that open their order; forms that submit on change; confirmations. ---
+  document.addEventListener("click", function (ev) {
+    var tr = ev.target.closest("tr[data-href]");
+    if (tr && !ev.target.closest("a, button, input, select, form")) window.location = tr.dataset.href;
+  });
+  document.addEventListener("change", function (ev) {
+    if (ev.target.matches("[data-autosubmit]")) ev.target.form.submit();
+  });
+  document.addEventListener("submit", function (ev) {
+    var b = ev.submitter || ev.target.querySelector("[data-confirm]");
+    var msg = (b && b.dataset && b.dataset.confirm) || ev.target.dataset.confirm;
+    if (msg && !window.confirm(msg)) ev.preventDefault();
+  });
+})();

@@ -1,0 +1,92 @@
+// Sandbox chat simulator: posts what the "customer" types or taps to /simulator/send (which signs it like Meta and
+// hands it to the webhook path) and polls /simulator/messages for the conversation, rendering the bot's reply
+// buttons and list rows as choices to tap.
+(function () {
+  "use strict";
+  var form = document.getElementById("sim-form");
+  var chat = document.getElementById("sim-chat");
+  if (!form || !chat) return;
+  var input = document.getElementById("sim-text");
+  var waID = form.elements.wa_id.value, phone = form.elements.phone.value;
+  var lastSig = "";
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+  function ticks(status) {
+    var map = { sent: ["✓", ""], delivered: ["✓✓", ""], read: ["✓✓", " read"], failed: ["⚠ failed", " failed"], held: ["⏸ held", " failed"] };
+    var t = map[status] || ["🕓", ""];
+    var s = el("span", "tick" + t[1], t[0]);
+    s.title = status || "queued";
+    return s;
+  }
+  function choice(kind, id, title, desc) {
+    var b = el("button", null, title);
+    b.type = "button";
+    b.dataset.kind = kind;
+    b.dataset.id = id;
+    b.dataset.title = title;
+    if (desc) b.appendChild(el("span", "row-desc", desc));
+    return b;
+  }
+  function render(msgs) {
+    var sig = JSON.stringify(msgs);
+    if (sig === lastSig) return;
+    lastSig = sig;
+    var atBottom = chat.scrollHeight - chat.scrollTop - chat.clientHeight < 40;
+    chat.textContent = "";
+    if (!msgs.length) chat.appendChild(el("p", "muted small", "Say hi to start; the bot answers here."));
+    msgs.forEach(function (m) {
+      var b = el("div", "bubble " + m.dir, m.text);
+      b.dataset.id = m.id;
+      if (m.header) b.insertBefore(el("strong", null, m.header + "\n"), b.firstChild);
+      if (m.footer) b.appendChild(el("span", "muted small", "\n" + m.footer));
+      if ((m.buttons && m.buttons.length) || (m.sections && m.sections.length)) {
+        var c = el("div", "choices");
+        (m.buttons || []).forEach(function (x) { c.appendChild(choice("button", x.id, x.title)); });
+        (m.sections || []).forEach(function (s) {
+          if (s.title) c.appendChild(el("div", "section", s.title));
+          s.rows.forEach(function (r) { c.appendChild(choice("list", r.id, r.title, r.description)); });
+        });
+        b.appendChild(c);
+      }
+      var meta = el("span", "meta", m.time);
+      if (m.dir === "out") meta.appendChild(ticks(m.status));
+      b.appendChild(meta);
+      if (m.error) b.appendChild(el("span", "field-error", m.error));
+      chat.appendChild(b);
+    });
+    if (atBottom || msgs.length < 8) chat.scrollTop = chat.scrollHeight;
+  }
+  function poll() {
+    fetch("/simulator/messages?wa_id=" + encodeURIComponent(waID) + "&phone=" + encodeURIComponent(phone), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (d) { if (d) render(d.messages || []); })
+      .catch(function () {})
+      .finally(function () { setTimeout(poll, document.hidden ? 4000 : 1000); });
+  }
+  function send(extra) {
+    var data = new URLSearchParams(new FormData(form));
+    Object.keys(extra).forEach(function (k) { data.set(k, extra[k]); });
+    return fetch(form.action, { method: "POST", body: data, credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error("send failed: " + r.status); lastSig = ""; });
+  }
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    send({ text: text }).catch(function (e) { input.value = text; alert(e.message); });
+  });
+  chat.addEventListener("click", function (ev) {
+    var b = ev.target.closest(".choices button");
+    if (!b) return;
+    b.disabled = true;
+    send({ text: "", reply_kind: b.dataset.kind, reply_id: b.dataset.id, reply_title: b.dataset.title })
+      .catch(function (e) { b.disabled = false; alert(e.message); });
+  });
+  poll();
+})();
