@@ -92,8 +92,7 @@ func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error 
 				return err
 			} else {
 				created = &o
-				replies = append(replies, mustText(cust.WaID, fmt.Sprintf("Thank you! Order #%d is received (%s). "+
-					"We'll message you as it moves along. Send *status* any time.", o.Number, whatsapp.FormatMoney(o.TotalMinor, o.Currency))))
+				replies = append(replies, mustText(cust.WaID, placed(o, biz.Name)))
 			}
 		}
 		for i, r := range replies {

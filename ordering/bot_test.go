@@ -199,7 +199,7 @@ func happyPath(t *testing.T, e *env) {
 		t.Fatalf("confirm %v", r)
 	}
 	w = e.send(t, c, "interactive", buttonReply("confirm"))
-	if r := e.replies(t, w); !contains(r, "Order #1 is received (USD 17.00)") {
+	if r := e.replies(t, w); !contains(r, "Order #1 is received (USD 17.00)") || !contains(r, "2 × Tea — USD 5.00") || !contains(r, "Deliver to: Home, Rua A 1") {
 		t.Fatalf("placed %v", r)
 	}
 	got := e.orders(t)

@@ -10,8 +10,12 @@ import (
 	"github.com/waorder/waorder/whatsapp"
 )
 
-// perPage is the products one list shows: Meta allows ten rows in all, and one is kept for "More…".
-const perPage = 9
+// Meta allows ten rows in all in a list: a menu that fits shows them all; a longer one pages, keeping two rows
+// for "More…" and "Back".
+const (
+	maxRows = whatsapp.MaxListRows
+	perPage = maxRows - 2
+)
 
 func (r *turn) available() []models.Product {
 	var out []models.Product
@@ -32,10 +36,14 @@ func (r *turn) menu(n int) {
 		r.text("Our menu is empty right now, sorry. Please check back later.")
 		return
 	}
-	pages := (len(items) + perPage - 1) / perPage
+	size := maxRows
+	if len(items) > maxRows {
+		size = perPage
+	}
+	pages := (len(items) + size - 1) / size
 	n = max(0, min(n, pages-1))
 	r.st.Page = n
-	page := items[n*perPage : min(len(items), (n+1)*perPage)]
+	page := items[n*size : min(len(items), (n+1)*size)]
 	var sections []whatsapp.Section
 	for _, p := range page {
 		cat := whatsapp.TruncateRunes(orDefault(p.Category, "Menu"), whatsapp.MaxSectionTitle)
@@ -46,12 +54,15 @@ func (r *turn) menu(n int) {
 		s.Rows = append(s.Rows, whatsapp.Row{ID: "p:" + p.RetailerID, Title: whatsapp.TruncateRunes(p.Name, whatsapp.MaxRowTitle),
 			Description: whatsapp.TruncateRunes(whatsapp.FormatMoney(p.PriceMinor, p.Currency)+" · "+p.Description, whatsapp.MaxRowDescription)})
 	}
+	var nav []whatsapp.Row
 	if n+1 < pages {
-		sections[len(sections)-1].Rows = append(sections[len(sections)-1].Rows,
-			whatsapp.Row{ID: "page:" + strconv.Itoa(n+1), Title: "More…", Description: fmt.Sprintf("Page %d of %d", n+2, pages)})
-	} else if n > 0 {
-		sections[len(sections)-1].Rows = append(sections[len(sections)-1].Rows,
-			whatsapp.Row{ID: "page:0", Title: "Back to start", Description: "Page 1"})
+		nav = append(nav, whatsapp.Row{ID: "page:" + strconv.Itoa(n+1), Title: "More…", Description: fmt.Sprintf("Page %d of %d", n+2, pages)})
+	}
+	if n > 0 {
+		nav = append(nav, whatsapp.Row{ID: "page:" + strconv.Itoa(n-1), Title: "Back", Description: fmt.Sprintf("Page %d of %d", n, pages)})
+	}
+	if len(nav) > 0 {
+		sections = append(sections, whatsapp.Section{Title: "More", Rows: nav})
 	}
 	body := "What would you like? Tap *View menu* and pick an item."
 	m, err := whatsapp.NewList(r.in.To, body, "View menu", sections)
@@ -195,8 +206,22 @@ func (r *turn) confirm() {
 		whatsapp.Button{ID: "confirm", Title: "Confirm"}, whatsapp.Button{ID: "cancel", Title: "Cancel"})
 }
 
-// place turns the confirmed cart into an order; the Bot numbers it and sends the confirmation.
+// place turns the confirmed cart into an order; the Bot numbers it and sends the confirmation. The catalog may have
+// changed since the cart was filled: then the customer sees what changed and confirms again.
 func (r *turn) place() {
+	if notes := r.refresh(); len(notes) > 0 {
+		r.text(strings.Join(notes, "\n"))
+		switch {
+		case len(r.st.Cart) == 0:
+			r.st = State{Step: StepMenu}
+			r.menu(0)
+		case r.st.Total() < r.biz.MinOrderMinor:
+			r.checkout()
+		default:
+			r.confirm()
+		}
+		return
+	}
 	d := &OrderDraft{Fulfillment: models.Fulfillment(r.st.Fulfillment), Address: r.st.Address,
 		Latitude: r.st.Latitude, Longitude: r.st.Longitude, Source: orDefault(r.st.Source, "chat"),
 		SourceKey: orDefault(r.st.SourceKey, r.in.Wamid)}
@@ -207,6 +232,29 @@ func (r *turn) place() {
 	}
 	r.draft = d
 	r.st = State{Step: StepMenu}
+}
+
+// refresh re-reads the cart against the catalog: items no longer sold or available leave it, and prices become
+// today's. It returns what changed, for the customer.
+func (r *turn) refresh() []string {
+	var notes []string
+	kept := make([]CartLine, 0, len(r.st.Cart))
+	for _, l := range r.st.Cart {
+		p, ok := r.product(l.RetailerID)
+		if !ok || !p.Available {
+			notes = append(notes, fmt.Sprintf("Sorry, %s is not available any more; it was taken out of your cart.", l.Name))
+			continue
+		}
+		if p.PriceMinor != l.UnitPrice {
+			notes = append(notes, fmt.Sprintf("%s is now %s, not %s.", p.Name, whatsapp.FormatMoney(p.PriceMinor, r.biz.Currency),
+				whatsapp.FormatMoney(l.UnitPrice, r.biz.Currency)))
+			l.UnitPrice = p.PriceMinor
+		}
+		l.ProductID, l.Name = p.ID, p.Name
+		kept = append(kept, l)
+	}
+	r.st.Cart = kept
+	return notes
 }
 
 // catalogOrder takes a cart sent from the WhatsApp catalog: our prices, unknown items reported.
@@ -239,6 +287,22 @@ func (r *turn) catalogOrder() {
 		return
 	}
 	r.checkout()
+}
+
+// placed is the confirmation of a stored order: its number, lines, total and where it will be handed over.
+func placed(o models.Order, bizName string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Thank you! Order #%d is received (%s):\n", o.Number, whatsapp.FormatMoney(o.TotalMinor, o.Currency))
+	for _, it := range o.Items {
+		fmt.Fprintf(&b, "%d × %s — %s\n", it.Quantity, it.Name, whatsapp.FormatMoney(it.LineTotal(), o.Currency))
+	}
+	if o.Fulfillment == models.FulfillDelivery {
+		fmt.Fprintf(&b, "Deliver to: %s\n", o.Address)
+	} else {
+		fmt.Fprintf(&b, "Pickup at %s\n", bizName)
+	}
+	b.WriteString("We'll message you as it moves along. Send *status* any time.")
+	return whatsapp.TruncateRunes(b.String(), whatsapp.MaxTextBody)
 }
 
 func orDefault(s, d string) string {

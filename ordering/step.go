@@ -2,6 +2,7 @@ package ordering
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ const maxQuantity = 50
 // Step is the bot: from the state, a message, the catalog (available and unavailable products) and the business,
 // it computes the next state, the replies, and an order when the customer confirmed one. It does no I/O.
 func Step(st State, in Input, cat []models.Product, biz Business, now time.Time) (State, []whatsapp.OutgoingMessage, *OrderDraft) {
+	st.Cart = slices.Clone(st.Cart) // lines are edited in place below; the caller's state stays as it was
 	r := &turn{st: st, in: in, cat: cat, biz: biz}
 	r.run(now)
 	return r.st, r.out, r.draft
@@ -44,6 +46,9 @@ func (r *turn) run(now time.Time) {
 		r.text("Your cart is empty now. Send *menu* whenever you want to order.")
 		return
 	}
+	if silent[r.in.Other] {
+		return // nothing the customer expects an answer to
+	}
 	if open, hours := openNow(r.biz, now); !open {
 		r.text(fmt.Sprintf("Sorry, %s is closed right now. Opening hours: %s. Send *status* to follow an order.", r.biz.Name, hours))
 		return
@@ -57,10 +62,12 @@ func (r *turn) run(now time.Time) {
 	case cmd == "cart":
 		r.cart()
 	case r.in.Other != "":
-		if r.st.Step == StepNew {
+		if r.st.Step == StepNew || r.in.Other == "request_welcome" {
 			r.greet()
 			r.menu(0)
+			return
 		}
+		r.text("Sorry, I can only read text, taps and shared locations here. " + helpText)
 	case r.st.Step == StepNew:
 		r.greet()
 		if p, ok := r.find(r.in.Text); ok {
@@ -73,9 +80,16 @@ func (r *turn) run(now time.Time) {
 	}
 }
 
+// silent lists message types that get no answer: reactions, system notices, deletions and edits of earlier
+// messages. Media and other types the bot cannot read get a short reply, so the customer is never left waiting.
+var silent = map[string]bool{"reaction": true, "system": true, "revoke": true, "edit": true, "ephemeral": true}
+
 // answer handles a message that is not a command, by the step the conversation is in.
 func (r *turn) answer() {
 	id := r.in.ReplyID
+	if id == "" {
+		id = typedChoice(r.st.Step, r.in.Text)
+	}
 	switch {
 	case strings.HasPrefix(id, "page:"):
 		n, _ := strconv.Atoi(strings.TrimPrefix(id, "page:"))
@@ -91,6 +105,10 @@ func (r *turn) answer() {
 	case id == "checkout":
 		r.checkout()
 	case id == "delivery" || id == "pickup":
+		if len(r.st.Cart) == 0 || r.biz.Fulfillment != models.FulfillBoth && string(r.biz.Fulfillment) != id {
+			r.checkout() // a stale button, or a way this business does not offer
+			return
+		}
 		r.st.Fulfillment = id
 		if id == "delivery" {
 			r.askAddress()
@@ -99,6 +117,8 @@ func (r *turn) answer() {
 		}
 	case id == "confirm" && r.st.Step == StepConfirm:
 		r.place()
+	case id == "back":
+		r.cart()
 	case id == "cancel":
 		r.st = State{Step: StepMenu}
 		r.text("Cancelled. Send *menu* whenever you want to order.")
@@ -115,6 +135,26 @@ func (r *turn) answer() {
 	default:
 		r.unknown()
 	}
+}
+
+// typedChoice maps what a customer may type instead of tapping a button to that button's id, by step.
+func typedChoice(step, text string) string {
+	t := strings.ToLower(strings.Trim(strings.TrimSpace(text), "!.?/ "))
+	switch {
+	case t == "checkout" || t == "check out" || t == "pay" || t == "done":
+		return "checkout"
+	case step == StepCart && (t == "add more" || t == "more"):
+		return "more"
+	case step == StepFulfillment && (t == "delivery" || t == "deliver" || t == "delivered"):
+		return "delivery"
+	case step == StepFulfillment && (t == "pickup" || t == "pick up" || t == "collect" || t == "takeaway"):
+		return "pickup"
+	case step == StepConfirm && (t == "yes" || t == "y" || t == "ok" || t == "okay" || t == "confirm" || t == "sure"):
+		return "confirm"
+	case step == StepConfirm && (t == "no" || t == "n" || t == "back"):
+		return "back"
+	}
+	return ""
 }
 
 func (r *turn) unknown() {
