@@ -66,9 +66,17 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		graph *whatsapp.Client
 	)
 	bot := &ordering.Bot{Store: store, Cache: c, Log: log}
+	reading := make(chan struct{}, 16) // read receipts in flight; past that they are skipped (they are cosmetic)
 	bot.AfterCommit = func(ctx context.Context, msg models.InboundMessage) {
 		out.Wake()
-		markRead(ctx, store, box, graph, log, msg)
+		select {
+		case reading <- struct{}{}:
+			go func() {
+				defer func() { <-reading }()
+				markRead(context.WithoutCancel(ctx), store, box, graph, log, msg)
+			}()
+		default:
+		}
 	}
 	proc := ingest.NewProcessor(store, ingest.HandlerFunc(func(ctx context.Context, msg models.InboundMessage) error {
 		// The customer wrote: the 24-hour window is open again, so messages held for it can go.

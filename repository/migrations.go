@@ -127,7 +127,7 @@ var migrations = []string{
 		read_at {{ts}},
 		failed_at {{ts}}
 	);
-	CREATE INDEX outbound_messages_due ON outbound_messages(next_attempt_at) WHERE status = 'queued';
+	CREATE INDEX outbound_messages_queued ON outbound_messages(id) WHERE status = 'queued';
 	CREATE INDEX outbound_messages_customer ON outbound_messages(business_id, customer_id, id);
 	CREATE TABLE products (
 		id {{pk}},
