@@ -126,23 +126,22 @@ func queryInt(c *fiber.Ctx, name string, def int) (int, bool) {
 	return n, err == nil && n > 0
 }
 
-// decodeJSON decodes a JSON object body strictly; the error names the offending field.
+// decodeJSON decodes a JSON object body strictly; the error is a merchant.ValidationError naming the field.
 func decodeJSON(c *fiber.Ctx, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(c.Body()))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return badField(c, te.Field, "must be a "+te.Type.String())
+			return &merchant.ValidationError{Field: te.Field, Message: "must be a " + te.Type.String()}
 		}
 		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			f = strings.Trim(f, `"`)
-			return badField(c, f, "unknown field")
+			return &merchant.ValidationError{Field: strings.Trim(f, `"`), Message: "unknown field"}
 		}
-		return badField(c, "body", "must be a JSON object")
+		return &merchant.ValidationError{Field: "body", Message: "must be a JSON object"}
 	}
 	if dec.More() {
-		return badField(c, "body", "must be a single JSON object")
+		return &merchant.ValidationError{Field: "body", Message: "must be a single JSON object"}
 	}
 	return nil
 }
@@ -307,7 +306,7 @@ func (a *API) patchOrder(c *fiber.Ctx) error {
 		Status *string `json:"status"`
 	}
 	if err := decodeJSON(c, &in); err != nil {
-		return err
+		return a.fail(c, err)
 	}
 	if in.Status == nil || *in.Status == "" {
 		return badField(c, "status", "is required")
@@ -350,7 +349,7 @@ func (a *API) getProduct(c *fiber.Ctx) error {
 func (a *API) createProduct(c *fiber.Ctx) error {
 	var in productInput
 	if err := decodeJSON(c, &in); err != nil {
-		return err
+		return a.fail(c, err)
 	}
 	p := models.Product{BusinessID: apiBusiness(c), Available: true}
 	in.apply(&p)
@@ -371,7 +370,7 @@ func (a *API) patchProduct(c *fiber.Ctx) error {
 	}
 	var in productInput
 	if err := decodeJSON(c, &in); err != nil {
-		return err
+		return a.fail(c, err)
 	}
 	ctx, biz := c.UserContext(), apiBusiness(c)
 	p, err := a.Merchant.Product(ctx, biz, id)
