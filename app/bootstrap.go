@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/waorder/waorder/auth"
 	"github.com/waorder/waorder/config"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
@@ -85,4 +86,44 @@ func createBusiness(ctx context.Context, store *repository.Store, box *secretbox
 		return tx.AddPhoneNumber(ctx, &models.PhoneNumber{BusinessID: b.ID, PhoneNumberID: phoneID, WABAID: wabaID, AccessTokenEnc: sealed})
 	})
 	return id, err
+}
+
+// Sandbox's demo login, so a fresh `go run ./app` can open the dashboard.
+const (
+	sandboxEmail    = "demo@example.com"
+	sandboxPassword = "sandbox-demo"
+)
+
+// bootstrapLogin creates the first merchant login from ADMIN_EMAIL and ADMIN_PASSWORD (or, in sandbox mode, a demo
+// login) for the first business, unless that email exists.
+func bootstrapLogin(ctx context.Context, cfg config.Config, store *repository.Store, accounts *auth.Service, log *slog.Logger) error {
+	email, password := cfg.AdminEmail, cfg.AdminPassword
+	if email == "" && cfg.Sandbox {
+		email, password = sandboxEmail, sandboxPassword
+	}
+	if email == "" {
+		return nil
+	}
+	if _, err := store.UserByEmail(ctx, email); err == nil {
+		return nil
+	} else if !errors.Is(err, repository.ErrNotFound) {
+		return fmt.Errorf("bootstrap login: %w", err)
+	}
+	bs, err := store.Businesses(ctx)
+	if err != nil {
+		return fmt.Errorf("bootstrap login: %w", err)
+	}
+	if len(bs) == 0 {
+		log.Warn("ADMIN_EMAIL is set but there is no business yet; create one (admin create-business) and restart")
+		return nil
+	}
+	if _, err := accounts.CreateUser(ctx, bs[0].ID, email, password, models.RoleOwner); err != nil {
+		return fmt.Errorf("bootstrap login: %w", err)
+	}
+	if cfg.Sandbox && cfg.AdminEmail == "" {
+		log.Warn("SANDBOX login for the dashboard", "email", sandboxEmail, "password", sandboxPassword)
+	} else {
+		log.Info("created the first merchant login", "email", email, "business_id", bs[0].ID)
+	}
+	return nil
 }

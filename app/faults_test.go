@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -201,7 +202,27 @@ func TestFaults_ValkeyStoppedMidLoadFailsNoWebhook(t *testing.T) {
 		t.Skip("fault test")
 	}
 	vkURL, kill := privateRedis(t)
-	base := startService(t, map[string]string{"VALKEY_URL": vkURL})
+	dir := t.TempDir()
+	base := startService(t, map[string]string{"VALKEY_URL": vkURL, "DATA_DIR": dir})
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"admin", "create-api-token", "--business", "1"},
+		envOf(map[string]string{"DATA_DIR": dir, "CONFIG_FILE": "none.yaml"}), &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSpace(out.String()[strings.LastIndex(strings.TrimSpace(out.String()), "\n")+1:])
+	api := func() int {
+		req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/orders", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := api(); code != http.StatusOK {
+		t.Fatalf("API with Valkey up: %d", code)
+	}
 	stop := make(chan struct{})
 	var acked []string
 	var failed int64
@@ -222,5 +243,11 @@ func TestFaults_ValkeyStoppedMidLoadFailsNoWebhook(t *testing.T) {
 	}
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("health with Valkey down: %d, want 200 (degraded)", resp.StatusCode)
+	}
+	if code := api(); code != http.StatusOK {
+		t.Fatalf("API with Valkey down: %d, want 200 from the database", code)
+	}
+	if resp, err := http.Get(base + "/login"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("dashboard login page with Valkey down: %v %v", resp, err)
 	}
 }

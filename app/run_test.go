@@ -71,6 +71,16 @@ func TestRun_ServeWithNoSettingsStartsInSandboxAndStopsOnSignal(t *testing.T) {
 			t.Fatalf("/memory lacks %s: %+v", k, mem)
 		}
 	}
+	// The dashboard is there: a page that needs a login sends to the login form.
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err = noRedirect.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+		t.Fatalf("GET / without a session: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
 	cancel()
 	select {
 	case err := <-done:
@@ -80,8 +90,8 @@ func TestRun_ServeWithNoSettingsStartsInSandboxAndStopsOnSignal(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop after the signal")
 	}
-	if !strings.Contains(out.String(), "SANDBOX MODE") {
-		t.Fatalf("sandbox mode was not announced:\n%s", out.String())
+	if !strings.Contains(out.String(), "SANDBOX MODE") || !strings.Contains(out.String(), sandboxEmail) {
+		t.Fatalf("sandbox mode and its demo login were not announced:\n%s", out.String())
 	}
 }
 

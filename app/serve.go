@@ -10,10 +10,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/waorder/waorder/auth"
 	"github.com/waorder/waorder/cache"
 	"github.com/waorder/waorder/config"
 	"github.com/waorder/waorder/handlers"
 	"github.com/waorder/waorder/ingest"
+	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/metrics"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/ordering"
@@ -107,9 +109,28 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		metrics.MonitorMemory(ctx, log, cfg.MemoryWarnMB, cfg.MemoryCriticalMB, cfg.MemoryInterval)
 	})
 
+	// Merchants: the dashboard and the JSON API share the merchant service (cached reads, status changes that
+	// notify the customer through the outbox) and the accounts service.
+	merch := merchant.New(store, c, log)
+	merch.SetWaker(out)
+	accounts := auth.New(store, c, cfg.SessionKey(), log)
+	if err := bootstrapLogin(ctx, cfg, store, accounts, log); err != nil {
+		return err
+	}
+	dash := &handlers.Dashboard{
+		Merchant: merch, Auth: accounts, Store: store, Ingest: ing, Log: log,
+		Connect: &handlers.GraphConnector{Graph: graph, Store: store, Box: box, Cache: c, AppID: cfg.MetaAppID, AppSecret: cfg.AppSecret},
+		Sandbox: cfg.Sandbox, AppSecret: cfg.AppSecret, MetaAppID: cfg.MetaAppID, MetaConfigID: cfg.MetaConfig,
+		GraphVersion: cfg.GraphVer,
+	}
+	bot.OnOrder = func(_ context.Context, o models.Order) { dash.NotifyOrder(o.BusinessID) }
+
+	// The dashboard comes last: its pages sit under "/", after the more specific routes.
 	app := handlers.NewApp(log, cfg.BodyLimitBytes,
 		&handlers.Health{DB: store, Cache: c, Metrics: m},
 		&handlers.Webhook{AppSecret: cfg.AppSecret, VerifyToken: cfg.VerifyToken, Ingest: ing, Metrics: m, Log: log},
+		&handlers.API{Merchant: merch, Auth: accounts, Log: log},
+		dash,
 	)
 	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
 	if err != nil {
