@@ -9,7 +9,6 @@ import (
 	"github.com/waorder/waorder/auth"
 	"github.com/waorder/waorder/config"
 	"github.com/waorder/waorder/models"
-	"github.com/waorder/waorder/secretbox"
 )
 
 // admin runs operators' commands. Each prints its result alone on the last line of stdout, for scripts.
@@ -17,14 +16,11 @@ func admin(ctx context.Context, cfg config.Config, args []string, stdout io.Writ
 	if len(args) == 0 {
 		return fmt.Errorf("admin needs a subcommand\n%s", usage)
 	}
-	store, err := openStore(ctx, cfg)
+	store, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if _, err := store.Migrate(ctx); err != nil {
-		return err
-	}
 	fs := flag.NewFlagSet("admin "+args[0], flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	switch args[0] {
@@ -39,11 +35,7 @@ func admin(ctx context.Context, cfg config.Config, args []string, stdout io.Writ
 		if *name == "" || *phone == "" || *token == "" {
 			return fmt.Errorf("create-business needs --name, --phone-number-id and --access-token")
 		}
-		key, err := cfg.EncryptionKeyBytes()
-		if err != nil {
-			return fmt.Errorf("ENCRYPTION_KEY %w", err)
-		}
-		box, err := secretbox.New(key)
+		box, err := openBox(cfg)
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/waorder/waorder/config"
 	"github.com/waorder/waorder/repository"
+	"github.com/waorder/waorder/secretbox"
 )
 
 const usage = `usage: waorder [command]
@@ -70,9 +71,27 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 }
 
 func openStore(ctx context.Context, cfg config.Config) (*repository.Store, error) {
-	store, err := repository.Open(ctx, cfg.Database, cfg.DataDir, repository.Options{})
+	return repository.Open(ctx, cfg.Database, cfg.DataDir, repository.Options{})
+}
+
+// openMigrated opens the database and brings its schema up to date, as every command but migrate wants it.
+func openMigrated(ctx context.Context, cfg config.Config) (*repository.Store, error) {
+	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
+	if _, err := store.Migrate(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
 	return store, nil
+}
+
+// openBox makes the cipher for access tokens at rest from ENCRYPTION_KEY.
+func openBox(cfg config.Config) (*secretbox.Box, error) {
+	key, err := cfg.EncryptionKeyBytes()
+	if err != nil {
+		return nil, fmt.Errorf("ENCRYPTION_KEY %w", err)
+	}
+	return secretbox.New(key)
 }

@@ -33,24 +33,17 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		log.Warn("SANDBOX MODE: no Meta account is used; messages go to the built-in fake Graph API. " +
 			"Set WHATSAPP_APP_SECRET (and the other production keys) to go live.")
 	}
-	store, err := openStore(ctx, cfg)
+	store, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if _, err := store.Migrate(ctx); err != nil {
-		return err
-	}
 	c, err := cache.New(ctx, cfg.Valkey, log)
 	if err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
 	defer c.Close()
-	key, err := cfg.EncryptionKeyBytes()
-	if err != nil {
-		return fmt.Errorf("ENCRYPTION_KEY %w", err)
-	}
-	box, err := secretbox.New(key)
+	box, err := openBox(cfg)
 	if err != nil {
 		return err
 	}
