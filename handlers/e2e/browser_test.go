@@ -95,7 +95,7 @@ func eval[T any](t *testing.T, ctx context.Context, js string) T {
 	return v
 }
 
-// loginAs fills the login form and waits for the orders page.
+// loginAs fills the login form and waits for the orders page (or fails at once with the form's error).
 func loginAs(t *testing.T, ctx context.Context, base, email, password string) {
 	t.Helper()
 	do(t, ctx, "log in",
@@ -104,7 +104,10 @@ func loginAs(t *testing.T, ctx context.Context, base, email, password string) {
 		chromedp.SendKeys(chromedp.CSS("#email"), email),
 		chromedp.SendKeys(chromedp.CSS("#password"), password),
 		chromedp.Click(chromedp.CSS("form button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS("#orders-total")))
+		chromedp.WaitVisible(chromedp.CSS("#orders-total, #login-error")))
+	if msg := eval[string](t, ctx, `(document.getElementById("login-error") || {}).textContent || ""`); msg != "" {
+		t.Fatalf("log in as %s: %s", email, msg)
+	}
 }
 
 // screenshot saves a full-page PNG to $WAORDER_SCREENSHOTS (or the test's temporary folder) and returns its path.
