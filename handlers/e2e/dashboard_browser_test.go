@@ -187,3 +187,27 @@ func TestBrowser_ChangeStatusNotifiesCustomer(t *testing.T) {
 	})
 	do(t, ctx, "reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#conversation .bubble.out")))
 }
+
+// In the sandbox simulator a person chats as a customer: the bot's list rows and buttons are choices to tap.
+func TestBrowser_SimulatorChatsWithTheBot(t *testing.T) {
+	t.Parallel()
+	e := newDashEnv(t, testutil.SQLite(t))
+	e.product(t, "pizza-margherita", "Margherita", 950)
+	ctx := tab(t, 390, 844)
+	loginAs(t, ctx, e.URL, e.email, e.password)
+	do(t, ctx, "say hi",
+		chromedp.Navigate(e.URL+"/simulator?wa_id=351910000040&name=Sim"),
+		chromedp.WaitVisible(chromedp.CSS("#sim-text")),
+		chromedp.SendKeys(chromedp.CSS("#sim-text"), "hi"),
+		chromedp.Click(chromedp.CSS("#sim-form button")),
+		chromedp.WaitVisible(chromedp.CSS(`#sim-chat .bubble.out button[data-kind="list"]`)))
+	do(t, ctx, "pick the pizza",
+		chromedp.Click(chromedp.CSS(`#sim-chat .bubble.out button[data-kind="list"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#sim-chat .bubble.out button[data-kind="button"]`)))
+	if got := text(t, ctx, "#sim-chat .bubble.out:last-child"); !strings.Contains(got, "Margherita") || !strings.Contains(got, "How many") {
+		t.Fatalf("the bot answered %q", got)
+	}
+	if got := text(t, ctx, "#sim-chat .bubble.in:nth-last-child(2)"); !strings.Contains(got, "Margherita") {
+		t.Fatalf("the tap shows as %q", got)
+	}
+}

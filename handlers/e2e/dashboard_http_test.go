@@ -303,3 +303,24 @@ func TestDashboard_OrdersFilterAndSearch(t *testing.T) {
 		}
 	}
 }
+
+// Stats count today's orders and revenue without the cancelled ones, and draw a bar per day.
+func TestDashboard_StatsOfToday(t *testing.T) {
+	t.Parallel()
+	e := newDashEnv(t, testutil.SQLite(t))
+	cust := e.customer(t, "351910000050", "Stat")
+	e.order(t, cust)                                                                                        // EUR 22.00
+	e.order(t, cust, models.OrderItem{Name: "Tiramisu", RetailerID: "t", Quantity: 2, UnitPriceMinor: 550}) // EUR 11.00
+	e.advance(t, e.order(t, cust), models.StatusCancelled)
+	c := e.login(t, e.email, e.password)
+	for days, bars := range map[string]int{"1": 1, "7": 7, "30": 30} {
+		page := c.get(t, "/stats?days="+days)
+		if !strings.Contains(page, `id="kpi-orders">2<`) || !strings.Contains(page, `id="kpi-revenue">EUR 33.00<`) ||
+			!strings.Contains(page, `id="kpi-basket">EUR 16.50<`) {
+			t.Fatalf("days=%s: KPIs wrong", days)
+		}
+		if got := strings.Count(page, `<rect class="bar"`); got < bars || got > bars+1 {
+			t.Errorf("days=%s: %d bars, want %d", days, got, bars)
+		}
+	}
+}
