@@ -222,7 +222,7 @@ type errorView struct{ Title, Message string }
 
 // notFound answers the 404 page: for unknown ids and for another business's ids alike, so nothing leaks.
 func (d *Dashboard) notFound(c *fiber.Ctx) error {
-	return d.render(c, fiber.StatusNotFound, "error", "", errorView{"Not found", "There is nothing here, or it belongs to another business."})
+	return d.render(c, fiber.StatusNotFound, "error", "", errorView{"Not found", "This page does not exist in your business."})
 }
 
 // fail maps a service error to the right page: not found → 404, anything else → logged 500.
