@@ -31,7 +31,7 @@ type Store struct {
 
 // Options tune the connection pool.
 type Options struct {
-	MaxOpenConns int // 0: 16 on PostgreSQL, 4 on SQLite
+	MaxOpenConns int // 0: 16 on PostgreSQL, 1 on SQLite (one writer at a time; no lock errors)
 }
 
 // Open connects to PostgreSQL when databaseURL is set, else opens (creating) dataDir/waorder.db.
@@ -67,7 +67,7 @@ func Open(ctx context.Context, databaseURL, dataDir string, opts Options) (*Stor
 	}
 	n := opts.MaxOpenConns
 	if n == 0 {
-		n = map[bool]int{true: 16, false: 4}[pg]
+		n = map[bool]int{true: 16, false: 1}[pg]
 	}
 	sqlDB.SetMaxOpenConns(n)
 	sqlDB.SetMaxIdleConns(n)
