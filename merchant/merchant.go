@@ -9,7 +9,6 @@ package merchant
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -27,27 +26,6 @@ var PageSizes = []int{10, 20, 25, 50}
 
 // DefaultPageSize is the order list's page size when the caller gives none.
 const DefaultPageSize = 20
-
-// ValidationError is bad input, naming the field. Both ValidationError and *ValidationError are errors; use
-// AsValidation to recognise either.
-type ValidationError struct{ Field, Message string }
-
-func (e ValidationError) Error() string { return e.Field + ": " + e.Message }
-
-// AsValidation finds a ValidationError (value or pointer) in err's chain.
-func AsValidation(err error) (ValidationError, bool) {
-	var p *ValidationError
-	if errors.As(err, &p) && p != nil {
-		return *p, true
-	}
-	var v ValidationError
-	if errors.As(err, &v) {
-		return v, true
-	}
-	return ValidationError{}, false
-}
-
-func invalid(field, msg string) error { return &ValidationError{Field: field, Message: msg} }
 
 // OrderPage is one page of an order list.
 type OrderPage struct {
@@ -278,47 +256,6 @@ func (s *Service) Product(ctx context.Context, bizID, id int64) (models.Product,
 	return s.store.Product(ctx, bizID, id)
 }
 
-// ValidateProduct checks what a merchant may set on a product, normalising its text fields.
-func ValidateProduct(p *models.Product) error {
-	p.Name = strings.TrimSpace(p.Name)
-	p.RetailerID = strings.TrimSpace(p.RetailerID)
-	p.Category = strings.TrimSpace(p.Category)
-	p.Currency = strings.ToUpper(strings.TrimSpace(p.Currency))
-	switch {
-	case p.Name == "":
-		return invalid("name", "name is required")
-	case utf8.RuneCountInString(p.Name) > 200:
-		return invalid("name", "name must be at most 200 characters")
-	case p.RetailerID == "":
-		return invalid("retailer_id", "retailer_id is required")
-	case utf8.RuneCountInString(p.RetailerID) > 100:
-		return invalid("retailer_id", "retailer_id must be at most 100 characters")
-	case p.PriceMinor < 0:
-		return invalid("price", "price must be zero or more")
-	case p.PriceMinor > 1_000_000_000_00:
-		return invalid("price", "price is too large")
-	case !isCurrency(p.Currency):
-		return invalid("currency", "currency must be a 3-letter ISO code")
-	case utf8.RuneCountInString(p.Description) > 2000:
-		return invalid("description", "description must be at most 2000 characters")
-	case utf8.RuneCountInString(p.Category) > 100:
-		return invalid("category", "category must be at most 100 characters")
-	}
-	return nil
-}
-
-func isCurrency(c string) bool {
-	if len(c) != 3 {
-		return false
-	}
-	for _, r := range c {
-		if r < 'A' || r > 'Z' {
-			return false
-		}
-	}
-	return true
-}
-
 // CreateProduct validates and adds p to p.BusinessID's catalog (an empty currency is the business's); a taken
 // retailer id is repository.ErrConflict.
 func (s *Service) CreateProduct(ctx context.Context, p *models.Product) error {
@@ -368,27 +305,8 @@ func (s *Service) Business(ctx context.Context, bizID int64) (models.Business, e
 
 // UpdateSettings validates and saves the merchant-editable settings of b.
 func (s *Service) UpdateSettings(ctx context.Context, b models.Business) error {
-	b.Name = strings.TrimSpace(b.Name)
-	b.Currency = strings.ToUpper(strings.TrimSpace(b.Currency))
-	switch {
-	case b.Name == "":
-		return invalid("name", "name is required")
-	case utf8.RuneCountInString(b.Name) > 200:
-		return invalid("name", "name must be at most 200 characters")
-	case !isCurrency(b.Currency):
-		return invalid("currency", "currency must be a 3-letter ISO code")
-	case b.MinOrderMinor < 0:
-		return invalid("min_order", "minimum order must be zero or more")
-	}
-	if b.Timezone != "" {
-		if _, err := time.LoadLocation(b.Timezone); err != nil {
-			return invalid("timezone", "unknown time zone")
-		}
-	}
-	switch b.Fulfillment {
-	case "", models.FulfillDelivery, models.FulfillPickup, models.FulfillBoth:
-	default:
-		return invalid("fulfillment", "fulfillment must be delivery, pickup or both")
+	if err := ValidateSettings(&b); err != nil {
+		return err
 	}
 	if _, err := s.store.Business(ctx, b.ID); err != nil {
 		return err

@@ -1,0 +1,157 @@
+package merchant
+
+import (
+	"encoding/json"
+	"errors"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/waorder/waorder/models"
+)
+
+// ValidationError is bad input, naming the field. Both ValidationError and *ValidationError are errors; use
+// AsValidation to recognise either.
+type ValidationError struct{ Field, Message string }
+
+func (e ValidationError) Error() string { return e.Field + ": " + e.Message }
+
+// AsValidation finds a ValidationError (value or pointer) in err's chain.
+func AsValidation(err error) (ValidationError, bool) {
+	var p *ValidationError
+	if errors.As(err, &p) && p != nil {
+		return *p, true
+	}
+	var v ValidationError
+	if errors.As(err, &v) {
+		return v, true
+	}
+	return ValidationError{}, false
+}
+
+func invalid(field, msg string) error { return &ValidationError{Field: field, Message: msg} }
+
+// ValidateProduct checks what a merchant may set on a product, normalising its text fields.
+func ValidateProduct(p *models.Product) error {
+	p.Name = strings.TrimSpace(p.Name)
+	p.RetailerID = strings.TrimSpace(p.RetailerID)
+	p.Category = strings.TrimSpace(p.Category)
+	p.Currency = strings.ToUpper(strings.TrimSpace(p.Currency))
+	switch {
+	case p.Name == "":
+		return invalid("name", "name is required")
+	case utf8.RuneCountInString(p.Name) > 200:
+		return invalid("name", "name must be at most 200 characters")
+	case p.RetailerID == "":
+		return invalid("retailer_id", "retailer_id is required")
+	case utf8.RuneCountInString(p.RetailerID) > 100:
+		return invalid("retailer_id", "retailer_id must be at most 100 characters")
+	case p.PriceMinor < 0:
+		return invalid("price", "price must be zero or more")
+	case p.PriceMinor > 1_000_000_000_00:
+		return invalid("price", "price is too large")
+	case !isCurrency(p.Currency):
+		return invalid("currency", "currency must be a 3-letter ISO code")
+	case utf8.RuneCountInString(p.Description) > 2000:
+		return invalid("description", "description must be at most 2000 characters")
+	case utf8.RuneCountInString(p.Category) > 100:
+		return invalid("category", "category must be at most 100 characters")
+	}
+	return nil
+}
+
+func isCurrency(c string) bool {
+	if len(c) != 3 {
+		return false
+	}
+	for _, r := range c {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// Meta's rules: template names are lower-case letters, digits and underscores; languages are codes like en or
+// en_US (pt_BR, zh_CN, …).
+var (
+	templateNameRe = regexp.MustCompile(`^[a-z0-9_]{1,512}$`)
+	languageRe     = regexp.MustCompile(`^[a-z]{2,3}(_[A-Z]{2,4})?$`)
+)
+
+// ValidateSettings checks the merchant-editable settings of b, normalising its text fields. The field names are
+// the settings form's: name, currency, timezone, min_order, greeting, fulfillment, opening_hours,
+// window_template, template_language.
+func ValidateSettings(b *models.Business) error {
+	b.Name = strings.TrimSpace(b.Name)
+	b.Currency = strings.ToUpper(strings.TrimSpace(b.Currency))
+	b.Timezone = strings.TrimSpace(b.Timezone)
+	b.Greeting = strings.TrimSpace(b.Greeting)
+	b.WindowTemplate = strings.TrimSpace(b.WindowTemplate)
+	b.TemplateLanguage = strings.TrimSpace(b.TemplateLanguage)
+	b.OpeningHours = strings.TrimSpace(b.OpeningHours)
+	switch {
+	case b.Name == "":
+		return invalid("name", "name is required")
+	case utf8.RuneCountInString(b.Name) > 200:
+		return invalid("name", "name must be at most 200 characters")
+	case !isCurrency(b.Currency):
+		return invalid("currency", "currency must be a 3-letter ISO code, like USD or EUR")
+	case b.MinOrderMinor < 0:
+		return invalid("min_order", "minimum order must be zero or more")
+	case utf8.RuneCountInString(b.Greeting) > 1000:
+		return invalid("greeting", "greeting must be at most 1000 characters")
+	case b.WindowTemplate != "" && !templateNameRe.MatchString(b.WindowTemplate):
+		return invalid("window_template", "template name must be lower-case letters, digits and underscores, as in WhatsApp Manager")
+	case b.TemplateLanguage != "" && !languageRe.MatchString(b.TemplateLanguage):
+		return invalid("template_language", "template language must be a code like en or en_US")
+	}
+	if b.Timezone != "" {
+		if _, err := time.LoadLocation(b.Timezone); err != nil {
+			return invalid("timezone", "unknown time zone; use one like Europe/Lisbon")
+		}
+	}
+	switch b.Fulfillment {
+	case "", models.FulfillDelivery, models.FulfillPickup, models.FulfillBoth:
+	default:
+		return invalid("fulfillment", "fulfillment must be delivery, pickup or both")
+	}
+	if msg := checkOpeningHours(b.OpeningHours); msg != "" {
+		return invalid("opening_hours", msg)
+	}
+	return nil
+}
+
+// weekdays are the keys of the opening-hours JSON.
+var weekdays = map[string]bool{"mon": true, "tue": true, "wed": true, "thu": true, "fri": true, "sat": true, "sun": true}
+
+var clockRe = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d$`)
+
+// checkOpeningHours validates {"mon":[["09:00","14:00"],["18:00","22:00"]],…} (empty = always open; an absent day
+// is closed) and says what is wrong, or "" when it is fine. The bot compares "HH:MM" strings, so the format is
+// strict and every range must end after it starts (a range past midnight is two ranges).
+func checkOpeningHours(s string) string {
+	if s == "" {
+		return ""
+	}
+	var h map[string][][]string
+	if err := json.Unmarshal([]byte(s), &h); err != nil {
+		return `opening hours must be JSON like {"mon":[["09:00","22:00"]]}`
+	}
+	for day, ranges := range h {
+		if !weekdays[day] {
+			return "unknown day " + strconv.Quote(day) + " in opening hours; use mon, tue, wed, thu, fri, sat, sun"
+		}
+		for _, r := range ranges {
+			if len(r) != 2 || !clockRe.MatchString(r[0]) || !clockRe.MatchString(r[1]) {
+				return "opening hours of " + day + " must be ranges like [\"09:00\",\"22:00\"]"
+			}
+			if r[0] >= r[1] {
+				return "opening hours of " + day + ": " + r[0] + "–" + r[1] + " must end after it starts"
+			}
+		}
+	}
+	return ""
+}
