@@ -18,6 +18,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/waorder/waorder/cache"
@@ -60,6 +61,9 @@ type Service struct {
 	sessionKey []byte
 	log        *slog.Logger
 	now        func() time.Time
+	// failures mirrors the failed-login counters in this process. The shared counters are what limit logins across
+	// instances; while Valkey is down its Get misses, and this copy keeps the limit holding on this instance.
+	failures *cache.Memory
 }
 
 // New returns the service. sessionKey (SESSION_SECRET) keys the rate-limit counters' names; it may be empty.
@@ -70,7 +74,8 @@ func New(store *repository.Store, c cache.Cache, sessionKey []byte, log *slog.Lo
 	if c == nil {
 		c = cache.NewMemory(1000)
 	}
-	return &Service{store: store, cache: c, sessionKey: sessionKey, log: log, now: time.Now}
+	return &Service{store: store, cache: c, sessionKey: sessionKey, log: log, now: time.Now,
+		failures: cache.NewMemory(10_000, cache.WithMaxBytes(2<<20))}
 }
 
 // SetClock replaces the clock (tests).
@@ -91,7 +96,7 @@ func HashPassword(pw string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("auth: salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := idKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
@@ -106,7 +111,7 @@ func CheckPassword(hash, pw string) bool {
 	var m, t uint32
 	var p uint8
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m == 0 || t == 0 || p == 0 ||
-		m > 1<<20 || t > 16 {
+		m > maxArgonMemory || t > 16 {
 		return false
 	}
 	b64 := base64.RawStdEncoding
@@ -118,12 +123,29 @@ func CheckPassword(hash, pw string) bool {
 	if err != nil || len(want) == 0 || len(want) > 128 {
 		return false
 	}
-	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
+	got := idKey([]byte(pw), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
-// dummyHash is checked against when the email is unknown, so a miss costs as long as a wrong password.
-var dummyHash, _ = HashPassword("waorder-dummy-password")
+// argonSlots bounds the argon2id computations running at once. Each holds argonMemory KiB (19 MiB) for ~20 ms, so a
+// burst of logins could otherwise take hundreds of MB on a 512 MB host; two slots keep two cores busy, the rest
+// wait their turn. maxArgonMemory refuses a stored hash that would take more than 64 MiB.
+var argonSlots = make(chan struct{}, 2)
+
+const maxArgonMemory = 64 << 10
+
+func idKey(pw, salt []byte, t, m uint32, p uint8, n uint32) []byte {
+	argonSlots <- struct{}{}
+	defer func() { <-argonSlots }()
+	return argon2.IDKey(pw, salt, t, m, p, n)
+}
+
+// dummyHash is checked against when the email is unknown, so a miss costs as long as a wrong password. It is made
+// on first use, not at start, to keep 19 MiB of argon2 work out of an idle process.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("waorder-dummy-password")
+	return h
+})
 
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
@@ -143,13 +165,25 @@ func (s *Service) limitKey(kind, subject string) string {
 	return "ratelimit:login:" + kind + ":" + sha256Hex(string(s.sessionKey) + "\x00" + subject)[:32]
 }
 
+// count is a failure counter: the shared one, or this process's copy when that is higher (Valkey down or
+// restarted).
 func (s *Service) count(ctx context.Context, key string) int64 {
-	b, ok := s.cache.Get(ctx, key)
-	if !ok {
-		return 0
+	var n int64
+	for _, c := range []cache.Cache{s.cache, s.failures} {
+		if b, ok := c.Get(ctx, key); ok {
+			if v, err := strconv.ParseInt(string(b), 10, 64); err == nil {
+				n = max(n, v)
+			}
+		}
 	}
-	n, _ := strconv.ParseInt(string(b), 10, 64)
 	return n
+}
+
+// fail counts a failed login against key, in the shared counter and this process's copy, and returns the count.
+func (s *Service) fail(ctx context.Context, key string) int64 {
+	shared, _ := s.cache.Incr(ctx, key, LoginWindow)
+	local, _ := s.failures.Incr(ctx, key, LoginWindow)
+	return max(shared, local)
 }
 
 // Login checks email and password and starts a session. After MaxFailsPerEmail failures for an email, or
@@ -166,14 +200,13 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (string
 	}
 	hash := u.PasswordHash
 	if err != nil {
-		hash = dummyHash
+		hash = dummyHash()
 	}
 	if !CheckPassword(hash, password) || err != nil {
-		// Counted even when the cache is down (Incr then counts in this process), so the limit still holds here.
-		ne, _ := s.cache.Incr(ctx, emailKey, LoginWindow)
+		ne := s.fail(ctx, emailKey)
 		var ni int64
 		if ip != "" {
-			ni, _ = s.cache.Incr(ctx, ipKey, LoginWindow)
+			ni = s.fail(ctx, ipKey)
 		}
 		if ne > MaxFailsPerEmail || ni > MaxFailsPerIP {
 			return "", Principal{}, ErrRateLimited
