@@ -113,3 +113,33 @@ func TestSessionAndCSRFMiddleware(t *testing.T) {
 		})
 	}
 }
+
+// TestSessionCookie_FlagsFollowTheScheme: the cookie RequireSession clears is HttpOnly and SameSite=Lax always,
+// and Secure when the request came over https, directly or through a proxy that says so.
+func TestSessionCookie_FlagsFollowTheScheme(t *testing.T) {
+	s := testutil.SQLite(t)
+	a := auth.New(s, cache.NewMemory(100), []byte("k"), nil)
+	app := handlers.NewApp(slog.New(slog.DiscardHandler), 1<<20, areaFunc(func(r fiber.Router) {
+		r.Get("/page", handlers.RequireSession(a), func(c *fiber.Ctx) error { return c.SendString("in") })
+	}))
+	for _, tc := range []struct {
+		proto  string
+		secure bool
+	}{{"", false}, {"http", false}, {"https", true}} {
+		req := httptest.NewRequest("GET", "/page", nil)
+		req.AddCookie(&http.Cookie{Name: handlers.SessionCookie, Value: "stale"})
+		if tc.proto != "" {
+			req.Header.Set("X-Forwarded-Proto", tc.proto)
+		}
+		resp, err := app.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		ck := strings.ToLower(resp.Header.Get("Set-Cookie"))
+		if !strings.HasPrefix(ck, handlers.SessionCookie+"=;") || !strings.Contains(ck, "httponly") ||
+			!strings.Contains(ck, "samesite=lax") || strings.Contains(ck, "secure") != tc.secure {
+			t.Fatalf("X-Forwarded-Proto %q: Set-Cookie %q", tc.proto, ck)
+		}
+	}
+}
