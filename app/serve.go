@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -110,6 +111,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := bootstrapLogin(ctx, cfg, store, accounts, log); err != nil {
 		return err
 	}
+	// Start-up work (migrations, an argon2id hash of 19 MiB for the bootstrap login) is done: give its memory back
+	// now rather than when the scavenger gets to it, so the idle footprint is what serving needs.
+	debug.FreeOSMemory()
 	dash := &handlers.Dashboard{
 		Merchant: merch, Auth: accounts, Store: store, Ingest: ing, Log: log,
 		Connect: &handlers.GraphConnector{Graph: graph, Store: store, Box: box, Cache: c, AppID: cfg.MetaAppID, AppSecret: cfg.AppSecret},
