@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -39,7 +40,8 @@ func newEnvWithCache(t *testing.T, store *repository.Store, fulfillment models.F
 	t.Helper()
 	ctx := context.Background()
 	e := &env{store: store}
-	e.biz = models.Business{Name: "Casa", Currency: "USD", Fulfillment: fulfillment, MinOrderMinor: 300}
+	// A random id: the cache keys are per business, and other tests and processes may share the Redis server.
+	e.biz = models.Business{ID: rand.Int64N(1 << 40), Name: "Casa", Currency: "USD", Fulfillment: fulfillment, MinOrderMinor: 300}
 	if err := store.CreateBusiness(ctx, &e.biz); err != nil {
 		t.Fatal(err)
 	}

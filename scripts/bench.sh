@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PG=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
-VK=${BENCH_VALKEY_URL:-redis://127.0.0.1:6379/0}
+VK=${BENCH_VALKEY_URL:-redis://127.0.0.1:6379/15} # its own database: tests use /0
 PORT=${BENCH_PORT:-3900}
 RATE=${BENCH_RATE:-1000}
 DUR=${BENCH_DURATION:-20s}
