@@ -2,140 +2,202 @@ package outbox
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"strings"
+	"net/http"
 	"time"
 
 	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/whatsapp"
 )
 
-// deliver sends one claimed message and records what happened. Every path ends with the row updated: sent,
-// retried later, held, or failed; a crash before that leaves the lease to run out and the message to be claimed
-// again.
+// minSendWindow is the least lease time left, after the margin, for a send to start.
+const minSendWindow = 2 * time.Second
+
+// deliver sends one claimed message and records what happened: sent, retried later, put off, held, or failed. If
+// the outcome cannot be recorded, the lease runs out and the message is claimed again.
 func (o *Outbox) deliver(ctx context.Context, m models.OutboundMessage) {
-	if err := o.try(ctx, m); err != nil {
-		// The outcome could not be recorded (database trouble): the lease runs out and the message is retried.
-		o.log.Error("outbound message not recorded", "id", m.ID, "err", err)
+	err := o.attempt(ctx, context.WithoutCancel(ctx), m)
+	switch {
+	case err == nil:
+	case errors.Is(err, repository.ErrLeaseLost):
+		o.log.Warn("outbound message was settled by another worker", "id", m.ID, "err", err)
+	default:
+		o.log.Error("outbound message outcome not recorded; it is tried again when its lease runs out", "id", m.ID, "err", err)
 	}
 }
 
-func (o *Outbox) try(ctx context.Context, m models.OutboundMessage) error {
-	phone, err := o.store.PhoneNumber(ctx, m.BusinessID, m.PhoneNumberID)
+// attempt is deliver's work. ctx only says whether the outbox is stopping; db carries every call, so a send that
+// started is finished and recorded.
+func (o *Outbox) attempt(ctx, db context.Context, m models.OutboundMessage) error {
+	sendBy := time.Now().Add(o.Lease - leaseMargin)
+	if m.ClaimUntil != nil {
+		sendBy = m.ClaimUntil.Add(-leaseMargin)
+	}
+	if ctx.Err() != nil || time.Until(sendBy) < minSendWindow {
+		return o.putOff(db, m, time.Now()) // stopping, or the lease is nearly spent: let a worker claim it afresh
+	}
+	phone, err := o.store.PhoneNumber(db, m.BusinessID, m.PhoneNumberID)
 	if err != nil {
 		return err
 	}
 	if phone.Status != models.PhoneConnected {
-		return o.store.RetryOutbound(ctx, m, time.Now().Add(time.Minute), 0, "phone number "+string(phone.Status))
+		return o.putOff(db, m, time.Now()) // disconnected since the claim: it waits, queued, for the reconnection
 	}
-	cust, err := o.store.Customer(ctx, m.BusinessID, m.CustomerID)
+	cust, err := o.store.Customer(db, m.BusinessID, m.CustomerID)
 	if err != nil {
 		return err
 	}
 	payload := m.Payload
-	if m.Kind != "template" && !cust.WindowOpen(time.Now()) {
-		var ok bool
-		if payload, ok, err = o.outsideWindow(ctx, m, 0, "outside the 24-hour window"); err != nil || !ok {
+	// error_code 131047 on a queued message: Meta already refused it as outside the window, whatever our clock says.
+	if metaSaid := m.ErrorCode == whatsapp.CodeOutsideWindow; m.Kind != "template" && (metaSaid || !cust.WindowOpen(time.Now())) {
+		code := map[bool]int{true: whatsapp.CodeOutsideWindow}[metaSaid]
+		var send bool
+		if payload, send, err = o.outsideWindow(db, m, cust, code); err != nil || !send {
 			return err
 		}
+		m.Kind, m.Payload = "template", payload
 	}
 	token, err := o.box.Open(phone.AccessTokenEnc)
 	if err != nil {
-		o.count("failed")
-		return o.store.FailOutbound(ctx, m, 0, "cannot decrypt the phone number's access token: "+err.Error())
+		return o.pauseNumber(db, m, phone, models.PhoneDisconnected, 0,
+			"the stored access token cannot be decrypted (was ENCRYPTION_KEY changed?): reconnect the number")
 	}
-	o.limits.pace(m.ToWaID)
-	o.limits.wait(phone.ID, phone.SendRatePerSec)
-	wamid, err := o.sender.Send(ctx, phone.PhoneNumberID, token, []byte(payload))
+	wait, ok := o.limits.reserve(time.Now(), phone.ID, o.rateOf(phone), m.ToWaID)
+	if !ok {
+		return o.putOff(db, m, time.Now().Add(wait))
+	}
+	time.Sleep(wait)
+	sendCtx, cancel := context.WithDeadline(db, minTime(time.Now().Add(o.SendTimeout), sendBy))
+	m.Attempts++
+	wamid, err := o.sender.Send(sendCtx, phone.PhoneNumberID, token, []byte(payload))
+	cancel()
 	if err == nil {
-		o.count("sent")
-		return o.store.MarkOutboundSent(ctx, m, wamid)
+		return o.recordSent(db, m, wamid)
 	}
-	return o.failed(ctx, m, phone, err)
+	return o.failed(db, m, phone, cust, err)
 }
 
 // failed decides what a send error means for the message and its phone number.
-func (o *Outbox) failed(ctx context.Context, m models.OutboundMessage, phone models.PhoneNumber, err error) error {
-	code := 0
+func (o *Outbox) failed(db context.Context, m models.OutboundMessage, phone models.PhoneNumber, cust models.Customer, err error) error {
+	code, status := 0, 0
 	var apiErr *whatsapp.APIError
 	if errors.As(err, &apiErr) {
-		code = apiErr.Code
+		code, status = apiErr.Code, apiErr.HTTPStatus
 	}
 	reason := err.Error()
 	switch {
 	case whatsapp.IsTokenInvalid(err):
-		// The number stops sending until it is reconnected; its messages stay queued, not failed.
-		o.log.Warn("access token rejected; phone number paused until reconnected", "phone_number_id", phone.PhoneNumberID, "code", code)
-		if err := o.store.SetPhoneStatus(ctx, phone.BusinessID, phone.ID, models.PhoneTokenExpired, reason); err != nil {
+		m.Attempts-- // the message is not at fault
+		return o.pauseNumber(db, m, phone, models.PhoneTokenExpired, code, reason)
+	case whatsapp.IsOutsideWindow(err) && m.Kind != "template":
+		m.Attempts--
+		if _, send, err := o.outsideWindow(db, m, cust, code); err != nil || !send {
 			return err
 		}
-		o.count("retry")
-		return o.store.RetryOutbound(ctx, m, time.Now(), code, reason)
-	case whatsapp.IsOutsideWindow(err) && m.Kind != "template":
-		_, _, err := o.outsideWindow(ctx, m, code, reason)
-		return err
-	case whatsapp.IsRetryable(err) && m.Attempts+1 < o.MaxAttempts:
-		o.count("retry")
-		return o.store.RetryOutbound(ctx, m, time.Now().Add(o.backoff(m.Attempts, whatsapp.RetryAfter(err))), code, reason)
-	default:
-		o.count("failed")
-		o.log.Warn("outbound message failed", "id", m.ID, "code", code, "attempts", m.Attempts+1, "err", err)
-		return o.store.FailOutbound(ctx, m, code, reason)
+		o.count("retry") // as the template, right away
+		return o.requeue(db, m, time.Now(), code, reason)
+	case errors.Is(err, whatsapp.ErrUnexpectedResponse):
+		return o.fail(db, m, code, "Meta answered without a message id, so it may have been sent; not retried: "+reason)
+	case whatsapp.IsPermanent(err):
+		return o.fail(db, m, code, reason)
 	}
+	// Retryable (429, 5xx, timeouts, 130429, 131056, 4, 80007, 131000, ...), and anything unforeseen.
+	if m.Attempts >= o.MaxAttempts {
+		return o.fail(db, m, code, fmt.Sprintf("gave up after %d attempts: %s", m.Attempts, reason))
+	}
+	now, retryAfter := time.Now(), whatsapp.RetryAfter(err)
+	d := o.backoff(m.Attempts, retryAfter)
+	pause := now.Add(max(retryAfter, time.Second))
+	switch {
+	case whatsapp.IsPairRateLimited(err):
+		// This recipient only: its later messages wait behind this one; other recipients go on.
+		d = max(d, o.PairPeriod)
+		o.limits.blockPair(phone.ID, m.ToWaID, now.Add(d))
+	case code == whatsapp.CodeAPITooManyCalls:
+		o.limits.pauseAll(pause) // the app's call budget: every number
+	case code == whatsapp.CodeThroughputLimit || code == whatsapp.CodeWABARateLimit || status == http.StatusTooManyRequests:
+		o.limits.pausePhone(phone.ID, pause)
+	}
+	o.count("retry")
+	return o.requeue(db, m, now.Add(d), code, reason)
 }
 
-// backoff is exponential with full jitter, at least what Meta asked for in Retry-After.
+// backoff is exponential with full jitter, capped at MaxBackoff, and at least what Meta asked in Retry-After.
 func (o *Outbox) backoff(attempts int, retryAfter time.Duration) time.Duration {
-	ceil := min(o.MaxBackoff, o.BaseBackoff<<min(attempts, 20))
-	d := time.Duration(rand.Int64N(int64(ceil) + 1))
-	return max(d, retryAfter)
+	ceil := min(o.MaxBackoff, o.BaseBackoff<<min(max(attempts-1, 0), 30))
+	return max(time.Duration(rand.Int64N(int64(max(ceil, 1))+1)), retryAfter)
 }
 
-// outsideWindow replaces a free-form message by the business's template (returning the new payload, ok) or, with no
-// template configured, holds it until the customer writes again.
-func (o *Outbox) outsideWindow(ctx context.Context, m models.OutboundMessage, code int, reason string) (string, bool, error) {
-	biz, err := o.store.Business(ctx, m.BusinessID)
-	if err != nil {
-		return "", false, err
+// recordSent stores the wamid. The message is out, so this is retried through database trouble for as long as a
+// lease lasts: each failed write here risks a resend once the lease runs out.
+func (o *Outbox) recordSent(db context.Context, m models.OutboundMessage, wamid string) error {
+	o.count("sent")
+	start := time.Now()
+	for i := 0; ; i++ {
+		err := o.store.MarkOutboundSent(db, m, wamid)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, repository.ErrLeaseLost):
+			o.log.Error("outbound message was sent twice: its lease ran out before this send was recorded",
+				"id", m.ID, "wamid", wamid)
+			return nil
+		case time.Since(start) > o.Lease:
+			return fmt.Errorf("record wamid %s: %w", wamid, err)
+		}
+		o.log.Warn("recording a sent message failed; trying again", "id", m.ID, "wamid", wamid, "err", err)
+		time.Sleep(min(50*time.Millisecond<<min(i, 10), 5*time.Second))
 	}
-	if biz.WindowTemplate == "" {
-		o.count("held")
-		return "", false, o.store.HoldOutbound(ctx, m, code, reason+"; no template configured: held until the customer writes")
-	}
-	var orig whatsapp.OutgoingMessage
-	if err := json.Unmarshal([]byte(m.Payload), &orig); err != nil {
-		o.count("failed")
-		return "", false, o.store.FailOutbound(ctx, m, 0, "stored payload is not a message: "+err.Error())
-	}
-	tm, err := whatsapp.NewTemplate(m.ToWaID, biz.WindowTemplate, biz.TemplateLanguage,
-		[]whatsapp.TemplateComponent{whatsapp.TemplateBodyText(templateParam(orig.Text()))})
-	if err != nil {
-		o.count("failed")
-		return "", false, o.store.FailOutbound(ctx, m, 0, fmt.Sprintf("cannot build template %q: %v", biz.WindowTemplate, err))
-	}
-	b, err := json.Marshal(tm)
-	if err != nil {
-		return "", false, err
-	}
-	if err := o.store.ReplaceOutboundPayload(ctx, m, "template", string(b)); err != nil {
-		return "", false, err
-	}
-	if code != 0 {
-		// Found out by a 131047 answer: send the template on the next round.
-		o.count("retry")
-		return "", false, o.store.RetryOutbound(ctx, m, time.Now(), code, reason)
-	}
-	return string(b), true, nil
 }
 
-// templateParam fits text into a template variable: one line, no tabs or runs of spaces, at most 1024 characters.
-func templateParam(text string) string {
-	text = strings.Join(strings.Fields(strings.ReplaceAll(text, "\n", " · ")), " ")
-	if text == "" {
-		text = "-"
+// pauseNumber stops a phone number's sends until it is reconnected. The message stays queued, not failed: the claim
+// skips numbers that are not connected, and takes their messages again once the number is.
+func (o *Outbox) pauseNumber(db context.Context, m models.OutboundMessage, phone models.PhoneNumber, status models.PhoneNumberStatus, code int, reason string) error {
+	changed, err := o.store.DisconnectPhoneNumber(db, phone, status, reason)
+	if err != nil {
+		return err
 	}
-	return whatsapp.TruncateRunes(text, 1024)
+	if changed {
+		o.log.Warn("phone number paused until it is reconnected", "phone_number_id", phone.PhoneNumberID,
+			"status", status, "reason", reason)
+	}
+	return o.requeue(db, m, time.Now(), code, reason)
+}
+
+// putOff gives the message back untouched, due at at: no attempt was made.
+func (o *Outbox) putOff(db context.Context, m models.OutboundMessage, at time.Time) error {
+	return o.requeue(db, m, at, m.ErrorCode, m.LastError)
+}
+
+func (o *Outbox) requeue(db context.Context, m models.OutboundMessage, at time.Time, code int, reason string) error {
+	if err := o.store.RequeueOutbound(db, m, at, code, reason); err != nil {
+		return err
+	}
+	o.alarm.set(at)
+	return nil
+}
+
+func (o *Outbox) fail(db context.Context, m models.OutboundMessage, code int, reason string) error {
+	o.count("failed")
+	o.log.Warn("outbound message failed", "id", m.ID, "code", code, "attempts", m.Attempts, "reason", reason)
+	return o.store.FailOutbound(db, m, code, reason)
+}
+
+// rateOf is the number's throughput budget in this instance: its own send_rate_per_sec (Meta's limit for it),
+// capped by SEND_RATE_PER_SECOND (this instance's share, when several instances send for one number).
+func (o *Outbox) rateOf(p models.PhoneNumber) int {
+	if p.SendRatePerSec > 0 {
+		return min(p.SendRatePerSec, o.rate)
+	}
+	return o.rate
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }

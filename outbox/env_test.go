@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/waorder/waorder/metrics"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/outbox"
 	"github.com/waorder/waorder/repository"
@@ -23,28 +23,36 @@ import (
 
 const token = "EAAG-test-token"
 
+// env is one business with one connected number, a fake Graph API behind a real HTTP server, and a database.
 type env struct {
-	store *repository.Store
-	fake  *fakegraph.Server
-	box   *secretbox.Box
-	biz   models.Business
-	phone models.PhoneNumber
-	cust  models.Customer
-	srv   *httptest.Server
+	store   *repository.Store
+	fake    *fakegraph.Server
+	box     *secretbox.Box
+	biz     models.Business
+	phone   models.PhoneNumber
+	cust    models.Customer
+	srv     *httptest.Server
+	metrics *metrics.Metrics
 }
 
-func newEnv(t testing.TB, store *repository.Store, windowOpen bool) *env {
+func newEnv(t testing.TB, store *repository.Store, windowOpen bool, opts ...fakegraph.Option) *env {
 	t.Helper()
 	ctx := context.Background()
-	box, _ := secretbox.New(bytes.Repeat([]byte{1}, 32))
-	e := &env{store: store, fake: fakegraph.New(), box: box}
+	box, err := secretbox.New(bytes.Repeat([]byte{1}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{store: store, fake: fakegraph.New(opts...), box: box, metrics: metrics.New()}
 	e.srv = httptest.NewServer(e.fake)
 	t.Cleanup(e.srv.Close)
 	e.biz = models.Business{Name: "Cafe"}
 	if err := store.CreateBusiness(ctx, &e.biz); err != nil {
 		t.Fatal(err)
 	}
-	sealed, _ := box.Seal(token)
+	sealed, err := box.Seal(token)
+	if err != nil {
+		t.Fatal(err)
+	}
 	e.phone = models.PhoneNumber{BusinessID: e.biz.ID, PhoneNumberID: "555000", WABAID: "w", AccessTokenEnc: sealed, SendRatePerSec: 1000}
 	if err := store.AddPhoneNumber(ctx, &e.phone); err != nil {
 		t.Fatal(err)
@@ -53,8 +61,10 @@ func newEnv(t testing.TB, store *repository.Store, windowOpen bool) *env {
 	return e
 }
 
+// customer makes (or updates) a customer who wrote just now, or 25 hours ago when the window is to be closed.
 func (e *env) customer(t testing.TB, waID string, windowOpen bool) models.Customer {
 	t.Helper()
+	ctx := context.Background()
 	at := time.Now().UTC()
 	if !windowOpen {
 		at = at.Add(-25 * time.Hour)
@@ -62,26 +72,36 @@ func (e *env) customer(t testing.TB, waID string, windowOpen bool) models.Custom
 	d := repository.Delivery{
 		Customers: []models.Customer{{BusinessID: e.biz.ID, WaID: waID, Name: "Ann", LastInboundAt: &at}},
 		Messages: []repository.InboundRow{{WaID: waID, Message: models.InboundMessage{BusinessID: e.biz.ID,
-			PhoneNumberID: e.phone.ID, Wamid: "in." + waID + testutil.RandomHex(3), Type: "text", Payload: "{}", SentAt: at}}},
+			PhoneNumberID: e.phone.ID, Wamid: "in." + waID + "." + testutil.RandomHex(4), Type: "text", Payload: "{}", SentAt: at}}},
 	}
-	if _, err := e.store.StoreDeliveries(context.Background(), []repository.Delivery{d}); err != nil {
+	if _, err := e.store.StoreDeliveries(ctx, []repository.Delivery{d}); err != nil {
 		t.Fatal(err)
 	}
-	msgs, _ := e.store.InboundMessages(context.Background(), e.biz.ID, 1)
-	c, err := e.store.Customer(context.Background(), e.biz.ID, msgs[0].CustomerID)
+	c, err := e.store.CustomerByWaID(ctx, e.biz.ID, waID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
 
+func (e *env) setTemplate(t testing.TB, name string) {
+	t.Helper()
+	e.biz.WindowTemplate, e.biz.TemplateLanguage = name, "en_US"
+	if err := e.store.UpdateBusinessSettings(context.Background(), e.biz); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// outbox makes an outbox whose Graph API client gives up after timeout, with short backoffs and no pacing gap.
 func (e *env) outbox(t testing.TB, timeout time.Duration) *outbox.Outbox {
 	client := whatsapp.NewClient(e.srv.URL, "v23.0", &http.Client{Timeout: timeout})
-	o := outbox.New(e.store, client, e.box, slog.New(slog.NewTextHandler(io.Discard, nil)), nil, 1000)
+	o := outbox.New(e.store, client, e.box, slog.New(slog.NewTextHandler(io.Discard, nil)), e.metrics, 1000)
 	o.BaseBackoff, o.MaxBackoff, o.Poll = time.Millisecond, 20*time.Millisecond, 20*time.Millisecond
+	o.PairPeriod, o.RecipientGap, o.SendTimeout = 50*time.Millisecond, 0, timeout
 	return o
 }
 
+// run starts o until the test ends.
 func (e *env) run(t testing.TB, o *outbox.Outbox) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -89,13 +109,17 @@ func (e *env) run(t testing.TB, o *outbox.Outbox) {
 	t.Cleanup(func() { cancel(); <-done })
 }
 
+// enqueue queues a text message whose body is text, and returns the row and the exact payload.
 func (e *env) enqueue(t testing.TB, c models.Customer, key, text string) models.OutboundMessage {
 	t.Helper()
 	msg, err := whatsapp.NewText(c.WaID, text, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := json.Marshal(msg)
+	b, err := json.Marshal(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	m := models.OutboundMessage{BusinessID: e.biz.ID, PhoneNumberID: e.phone.ID, CustomerID: c.ID, ToWaID: c.WaID,
 		Kind: "text", Payload: string(b), Summary: msg.Summary(), IdempotencyKey: key}
 	created, err := e.store.EnqueueOutbound(context.Background(), &m)
@@ -114,25 +138,62 @@ func (e *env) get(t testing.TB, id int64) models.OutboundMessage {
 	return m
 }
 
+func (e *env) waitStatus(t testing.TB, id int64, want models.OutboundStatus) models.OutboundMessage {
+	t.Helper()
+	eventually(t, "message "+string(want), func() bool { return e.get(t, id).Status == want })
+	return e.get(t, id)
+}
+
+// sends counts the fake's send requests; accepted counts those it answered 200 with a wamid.
+func (e *env) sends() (all, accepted int) {
+	for _, r := range e.fake.Sent() {
+		all++
+		if r.WAMID != "" {
+			accepted++
+		}
+	}
+	return all, accepted
+}
+
+// texts lists the message text of each accepted send, in arrival order.
+func (e *env) texts() []string {
+	var out []string
+	for _, r := range e.fake.Sent() {
+		if r.WAMID != "" {
+			var m whatsapp.OutgoingMessage
+			json.Unmarshal(r.Body, &m) //nolint:errcheck
+			out = append(out, m.Type+":"+m.Text())
+		}
+	}
+	return out
+}
+
+// counter reads the outbox's send counter for result.
+func (e *env) counter(result string) float64 {
+	mfs, _ := e.metrics.Registry.Gather()
+	for _, mf := range mfs {
+		if mf.GetName() != "waorder_outbound_sends_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "result" && l.GetValue() == result {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
+}
+
+// eventually polls cond with a generous deadline: outcomes are asserted, never how fast they came.
 func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
-}
-
-func sentBodies(f *fakegraph.Server) []string {
-	var out []string
-	for _, r := range f.Sent() {
-		if r.Status == http.StatusOK {
-			var m whatsapp.OutgoingMessage
-			json.Unmarshal(r.Body, &m) //nolint:errcheck
-			out = append(out, fmt.Sprintf("%s:%s", m.Type, m.Text()))
-		}
-	}
-	return out
 }

@@ -5,70 +5,140 @@ import (
 	"time"
 )
 
-// limiter is a token bucket per phone number: Meta caps each number's throughput (80 messages/s by default).
-// It is per instance; several instances each keep their own budget, so set the rate to the number's share.
+// maxInlineWait is the longest a worker sleeps for a rate limit before sending; a longer wait puts the message
+// back in the queue, due when the limit allows it, and frees the worker for other recipients.
+const maxInlineWait = 100 * time.Millisecond
+
+// limiter keeps Meta's sending limits in this instance, as GCRA schedules (a token bucket told as "the time the
+// next message may go"):
+//   - throughput per phone number: rate messages per second, bursts of up to one second's worth;
+//   - the pair rate limit per (phone number, recipient): Meta allows about one message every 6 seconds to one user,
+//     with bursts (up to 45 in a few seconds, paid back afterwards); we allow PairBurst, and keep RecipientGap
+//     between two messages so a burst of replies arrives in order;
+//   - pauses after Meta said a limit was hit: one number (130429, 80007, HTTP 429), one recipient (131056) or
+//     every number (4, the app's call budget).
+//
+// It is per instance: with several instances each keeps its own budget (set SEND_RATE_PER_SECOND to the number's
+// share), and Meta's rate-limit errors, retried with backoff, catch what the instances do not see of each other.
 type limiter struct {
-	mu      sync.Mutex
-	rate    int
-	buckets map[int64]*bucket
-	last    map[string]time.Time // recipient → last send, for pacing
+	mu        sync.Mutex
+	phones    map[int64]*schedule
+	pairs     map[pairKey]*schedule
+	allPaused time.Time
+	period    time.Duration // pair: one message per period, sustained
+	burst     int
+	gap       time.Duration
+	swept     time.Time
 }
 
-// recipientGap spaces messages to one recipient, so a burst of replies arrives in order and stays far below Meta's
-// pair rate limit (131056, which the outbox also backs off from).
-const recipientGap = 250 * time.Millisecond
-
-type bucket struct {
-	tokens float64
-	last   time.Time
+type pairKey struct {
+	phone int64
+	to    string
 }
 
-func newLimiter(rate int) *limiter {
-	return &limiter{rate: rate, buckets: map[int64]*bucket{}, last: map[string]time.Time{}}
+// schedule is one GCRA: tat is the theoretical arrival time of the next message; last is when the last one went;
+// until blocks it outright (a pause Meta asked for).
+type schedule struct {
+	tat, last, until time.Time
 }
 
-// pace blocks until recipientGap has passed since the last send to recipient.
-func (l *limiter) pace(recipient string) {
+func newLimiter() *limiter {
+	return &limiter{phones: map[int64]*schedule{}, pairs: map[pairKey]*schedule{},
+		period: 6 * time.Second, burst: 30, gap: 250 * time.Millisecond}
+}
+
+func (l *limiter) configure(period time.Duration, burst int, gap time.Duration) {
 	l.mu.Lock()
-	now := time.Now()
-	next := l.last[recipient].Add(recipientGap)
-	if next.Before(now) {
-		next = now
-	}
-	l.last[recipient] = next
-	if len(l.last) > 100000 {
-		for k, v := range l.last {
-			if now.Sub(v) > time.Minute {
-				delete(l.last, k)
-			}
-		}
-	}
-	l.mu.Unlock()
-	time.Sleep(time.Until(next))
+	defer l.mu.Unlock()
+	l.period, l.burst, l.gap = period, max(burst, 1), gap
 }
 
-// wait blocks until phoneID may send one message at rate per second (the number's own, or the default).
-func (l *limiter) wait(phoneID int64, rate int) {
-	if rate <= 0 {
-		rate = l.rate
+// earliest is when a message may go on s, at or after now, with emission interval t and burst n.
+func (s *schedule) earliest(now time.Time, t time.Duration, n int) time.Time {
+	at := s.tat.Add(-t * time.Duration(n-1))
+	for _, x := range []time.Time{now, s.until} {
+		if at.Before(x) {
+			at = x
+		}
 	}
-	for {
-		l.mu.Lock()
-		b := l.buckets[phoneID]
-		now := time.Now()
-		if b == nil {
-			b = &bucket{tokens: float64(rate), last: now}
-			l.buckets[phoneID] = b
+	return at
+}
+
+func (s *schedule) take(at time.Time, t time.Duration) {
+	if s.tat.Before(at) {
+		s.tat = at
+	}
+	s.tat = s.tat.Add(t)
+	s.last = at
+}
+
+// reserve says how long to wait before sending from phone to recipient. If that is at most maxInlineWait, the
+// send is booked (ok true) and the caller sleeps wait then sends; otherwise nothing is booked and the caller puts
+// the message off by wait.
+func (l *limiter) reserve(now time.Time, phone int64, rate int, to string) (wait time.Duration, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sweep(now)
+	rate = max(rate, 1)
+	ph, pr := getSchedule(l.phones, phone), getSchedule(l.pairs, pairKey{phone, to})
+	perMsg := time.Second / time.Duration(rate)
+	at := ph.earliest(now, perMsg, rate)
+	for _, x := range []time.Time{l.allPaused, pr.earliest(now, l.period, l.burst), pr.last.Add(l.gap)} {
+		if at.Before(x) {
+			at = x
 		}
-		b.tokens = min(float64(rate), b.tokens+now.Sub(b.last).Seconds()*float64(rate))
-		b.last = now
-		if b.tokens >= 1 {
-			b.tokens--
-			l.mu.Unlock()
-			return
+	}
+	if wait = at.Sub(now); wait > maxInlineWait {
+		return wait, false
+	}
+	ph.take(at, perMsg)
+	pr.take(at, l.period)
+	return wait, true
+}
+
+func (l *limiter) pausePhone(phone int64, until time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if s := getSchedule(l.phones, phone); s.until.Before(until) {
+		s.until = until
+	}
+}
+
+func (l *limiter) pauseAll(until time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.allPaused.Before(until) {
+		l.allPaused = until
+	}
+}
+
+func (l *limiter) blockPair(phone int64, to string, until time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if s := getSchedule(l.pairs, pairKey{phone, to}); s.until.Before(until) {
+		s.until = until
+	}
+}
+
+func getSchedule[K comparable](m map[K]*schedule, k K) *schedule {
+	s := m[k]
+	if s == nil {
+		s = &schedule{}
+		m[k] = s
+	}
+	return s
+}
+
+// sweep forgets, once a minute, recipients whose schedules have fully recovered, so the map stays the size of
+// the recent conversations.
+func (l *limiter) sweep(now time.Time) {
+	if now.Sub(l.swept) < time.Minute {
+		return
+	}
+	l.swept = now
+	for k, s := range l.pairs {
+		if s.tat.Before(now) && s.until.Before(now) && now.Sub(s.last) > l.gap {
+			delete(l.pairs, k)
 		}
-		need := time.Duration((1 - b.tokens) / float64(rate) * float64(time.Second))
-		l.mu.Unlock()
-		time.Sleep(need)
 	}
 }

@@ -1,7 +1,22 @@
 // Package outbox sends the messages other parts of the service wrote to the outbound_messages table: workers claim
-// due rows with a lease, send them through the Graph API, and record the outcome. It enforces Meta's limits (a
-// throughput budget per phone number, the 24-hour window, per-recipient backoff) and retries what can be retried.
-// It decides nothing about what to say; it only delivers.
+// due rows with a lease, send them through the Graph API, and record the outcome. It keeps Meta's limits (a
+// throughput budget per phone number, the pair rate limit per recipient, the 24-hour window), retries what can be
+// retried with backoff, and pauses a number whose token Meta refuses. It decides nothing about what to say, and it
+// never writes a message itself: it only delivers what is queued.
+//
+// # Sending at most once per lease
+//
+// A worker sends a message only while it holds the message's lease, and gives each send a deadline that ends
+// before the lease does (Lease minus a margin), so two live workers never send the same row, in one instance or
+// many. Every outcome is a conditional update on the lease. Two cases can still send a message twice, and no
+// queue can rule them out, because Meta cannot be asked "did you get this one?":
+//   - the process dies (or loses the database for longer than the lease) after Meta answered 200 and before the
+//     wamid is recorded: when the lease runs out another worker sends that message again. At most the messages in
+//     flight at that moment (Workers of them) are resent, once each; the rest of the queue is unaffected.
+//   - a send times out or its connection drops after Meta accepted it: it is retried (usually Meta never got it; when
+//     it did, the customer gets the message twice).
+//
+// Lease times come from each instance's clock: instances must agree on the time to within leaseMargin.
 package outbox
 
 import (
@@ -13,6 +28,7 @@ import (
 	"time"
 
 	"github.com/waorder/waorder/metrics"
+	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/secretbox"
 )
@@ -22,7 +38,8 @@ type Sender interface {
 	Send(ctx context.Context, phoneNumberID, token string, payload []byte) (string, error)
 }
 
-// Outbox runs the send workers of one instance. Several instances may run on one database.
+// Outbox runs the send workers of one instance. Several instances may run on one database. Set the exported
+// fields before Run.
 type Outbox struct {
 	store   *repository.Store
 	sender  Sender
@@ -32,29 +49,44 @@ type Outbox struct {
 	owner   string
 	wake    chan struct{}
 	limits  *limiter
+	alarm   alarm
+	rate    int
 
-	Workers     int           // concurrent sends
-	Lease       time.Duration // how long a claimed message is ours; longer than a send can take
-	Poll        time.Duration // how often to look for due messages without a Wake
-	MaxAttempts int           // then the message fails
-	BaseBackoff time.Duration
-	MaxBackoff  time.Duration
+	Workers      int           // concurrent sends (SEND_WORKERS)
+	Lease        time.Duration // how long a claimed message is ours; sends end leaseMargin before it does
+	SendTimeout  time.Duration // longest one Graph API call may take
+	Poll         time.Duration // how often to look for due messages without a Wake
+	MaxAttempts  int           // sends that count toward giving up (token and window troubles do not)
+	BaseBackoff  time.Duration // first retry within [0, BaseBackoff], doubling per attempt, full jitter
+	MaxBackoff   time.Duration // cap of the backoff (a longer Retry-After from Meta still wins)
+	PairPeriod   time.Duration // Meta's pair rate limit: one message per PairPeriod to one recipient, sustained...
+	PairBurst    int           // ...with bursts of up to PairBurst messages
+	RecipientGap time.Duration // shortest gap between two messages to one recipient
 }
 
-// New makes an outbox; ratePerSec is the default throughput budget of a phone number (its send_rate_per_sec
-// overrides it). m may be nil.
+// leaseMargin is kept between the end of a send's deadline and the end of its lease.
+const leaseMargin = 5 * time.Second
+
+// New makes an outbox; ratePerSec is the default throughput budget of a phone number per second
+// (SEND_RATE_PER_SECOND; a number's own send_rate_per_sec overrides it). m may be nil.
 func New(store *repository.Store, sender Sender, box *secretbox.Box, log *slog.Logger, m *metrics.Metrics, ratePerSec int) *Outbox {
 	id := make([]byte, 6)
 	rand.Read(id) //nolint:errcheck // crypto/rand never fails on Linux
-	return &Outbox{
-		store: store, sender: sender, box: box, log: log, metrics: m,
-		owner: hex.EncodeToString(id), wake: make(chan struct{}, 1), limits: newLimiter(ratePerSec),
-		Workers: 4, Lease: time.Minute, Poll: time.Second, MaxAttempts: 12,
-		BaseBackoff: time.Second, MaxBackoff: 10 * time.Minute,
+	if ratePerSec <= 0 {
+		ratePerSec = 80
 	}
+	o := &Outbox{
+		store: store, sender: sender, box: box, log: log, metrics: m, rate: ratePerSec,
+		owner: hex.EncodeToString(id), wake: make(chan struct{}, 1), limits: newLimiter(),
+		Workers: 4, Lease: time.Minute, SendTimeout: 15 * time.Second, Poll: time.Second, MaxAttempts: 12,
+		BaseBackoff: time.Second, MaxBackoff: 10 * time.Minute,
+		PairPeriod: 6 * time.Second, PairBurst: 30, RecipientGap: 250 * time.Millisecond,
+	}
+	o.alarm.fire = o.Wake
+	return o
 }
 
-// Wake makes the workers look for due messages now; it never blocks.
+// Wake makes the workers look for due messages now, e.g. right after a message was enqueued; it never blocks.
 func (o *Outbox) Wake() {
 	select {
 	case o.wake <- struct{}{}:
@@ -62,47 +94,117 @@ func (o *Outbox) Wake() {
 	}
 }
 
-// Run claims and sends until ctx ends, then finishes the sends in hand.
+// Run claims and sends until ctx ends, then finishes the sends in hand and gives back the claims not yet started.
+// It keeps at most two messages per worker claimed (one being sent, one waiting), and claims again once that falls
+// to one per worker: claims come in batches under load, and at once when the queue is quiet, so a customer's next
+// message goes as soon as the previous one is recorded.
 func (o *Outbox) Run(ctx context.Context) {
-	t := time.NewTicker(o.Poll)
-	defer t.Stop()
+	workers := max(o.Workers, 1)
+	// A lease must outlive a whole send, or no send could ever start.
+	o.Lease = max(o.Lease, o.SendTimeout+leaseMargin+minSendWindow)
+	o.limits.configure(o.PairPeriod, o.PairBurst, o.RecipientGap)
+	jobs := make(chan models.OutboundMessage, 2*workers)
+	done := make(chan struct{}, 2*workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for m := range jobs {
+				o.deliver(ctx, m)
+				done <- struct{}{}
+			}
+		}()
+	}
+	tick := time.NewTicker(o.Poll)
+	defer tick.Stop()
+	defer o.alarm.stop()
+	held := 0 // claimed and not yet settled: in jobs or being sent
 	for {
-		for o.round(ctx) > 0 && ctx.Err() == nil {
+		if held <= workers && ctx.Err() == nil {
+			for _, m := range o.claim(ctx, 2*workers-held) {
+				jobs <- m
+				held++
+			}
 		}
 		select {
 		case <-ctx.Done():
+			close(jobs) // workers give back what they have not started
+			wg.Wait()
 			return
+		case <-done:
+			held--
 		case <-o.wake:
-		case <-t.C:
+		case <-tick.C:
+			o.requeueWindowFailures(ctx)
 		}
 	}
 }
 
-// round claims a batch of due messages (at most one per customer) and sends them with Workers in parallel.
-func (o *Outbox) round(ctx context.Context) int {
-	msgs, err := o.store.ClaimOutbound(ctx, o.Workers*4, o.Lease, o.owner)
-	if err != nil {
-		if ctx.Err() == nil {
-			o.log.Error("claim outbound messages", "err", err)
+// claim leases up to n messages. Were the database to return more, the extra ones are given back at once: the
+// dispatcher must never wait for room in jobs.
+func (o *Outbox) claim(ctx context.Context, n int) []models.OutboundMessage {
+	msgs, err := o.store.ClaimOutbound(ctx, n, o.Lease, o.owner)
+	if err != nil && ctx.Err() == nil {
+		o.log.Error("claim outbound messages", "err", err)
+	}
+	if len(msgs) > n {
+		o.log.Error("claim returned more messages than asked; giving the rest back", "asked", n, "got", len(msgs))
+		for _, m := range msgs[n:] {
+			if err := o.putOff(context.WithoutCancel(ctx), m, time.Now()); err != nil {
+				o.log.Error("give back an outbound message", "id", m.ID, "err", err)
+			}
 		}
-		return 0
+		msgs = msgs[:n]
 	}
-	sem := make(chan struct{}, o.Workers)
-	var wg sync.WaitGroup
-	for _, m := range msgs {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			o.deliver(context.WithoutCancel(ctx), m)
-		}()
+	return msgs
+}
+
+// requeueWindowFailures picks up messages Meta failed in a status webhook with 131047, to send them as the
+// business's template (or hold them).
+func (o *Outbox) requeueWindowFailures(ctx context.Context) {
+	n, err := o.store.RequeueWindowFailures(ctx, 100)
+	if err != nil && ctx.Err() == nil {
+		o.log.Error("requeue messages failed outside the 24-hour window", "err", err)
 	}
-	wg.Wait()
-	return len(msgs)
+	if n > 0 {
+		o.log.Info("messages Meta refused outside the 24-hour window requeued", "count", n)
+		o.Wake()
+	}
 }
 
 func (o *Outbox) count(result string) {
 	if o.metrics != nil {
 		o.metrics.Sends.WithLabelValues(result).Inc()
+	}
+}
+
+// alarm wakes the outbox when the earliest message it put off comes due, so a short retry or pacing delay does not
+// wait for the next poll. Later ones are found by the poll.
+type alarm struct {
+	mu    sync.Mutex
+	timer *time.Timer
+	at    time.Time
+	fire  func()
+}
+
+func (a *alarm) set(at time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.timer != nil && a.at.After(time.Now()) && !a.at.After(at) {
+		return // an earlier alarm is pending
+	}
+	if a.timer != nil {
+		a.timer.Stop()
+	}
+	a.at = at
+	a.timer = time.AfterFunc(time.Until(at), a.fire)
+}
+
+func (a *alarm) stop() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.timer != nil {
+		a.timer.Stop()
 	}
 }

@@ -226,6 +226,14 @@ var migrations = []string{
 		last_used_at {{ts}},
 		revoked_at {{ts}}
 	);`,
+
+	// 4: the outbox reads only unsent rows when it claims (due messages in id order; a chat's older unsent
+	// messages), and finds messages Meta failed for the 24-hour window (131047) to resend them as a template.
+	`DROP INDEX outbound_messages_queued;
+	CREATE INDEX outbound_messages_unsent ON outbound_messages(id) WHERE status IN ('queued', 'held');
+	CREATE INDEX outbound_messages_unsent_chat ON outbound_messages(phone_number_id, customer_id, id)
+		WHERE status IN ('queued', 'held');
+	CREATE INDEX outbound_messages_window_failed ON outbound_messages(id) WHERE status = 'failed' AND error_code = 131047;`,
 }
 
 func (s *Store) render(sql string) string {

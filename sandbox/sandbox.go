@@ -1,6 +1,11 @@
 // Package sandbox is the service's stand-in for Meta when no Meta account is configured: the Graph API client talks
-// to an in-process fake (no socket, no network), and every message the fake "sends" is answered with signed status
-// webhooks (sent, delivered, read) through the same path Meta's would take. It stores nothing itself.
+// to an in-process fake (no socket, no network), and every message the fake "sends" is answered with status
+// webhooks (sent, delivered, read, a short delay apart) through the same ingest path Meta's take after their
+// signature is checked. It keeps a small in-memory log of what was sent to each customer (Sent); it writes nothing
+// to the database itself and must never be wired in when a real Meta app is configured.
+//
+// The dashboard's simulator shows the bot's replies from outbound_messages (durable, and it shows queued and held
+// messages too); Sent is the fake's own view, for tests and debugging.
 package sandbox
 
 import (
@@ -30,6 +35,7 @@ type Sandbox struct {
 	sends  chan send
 	done   chan struct{}
 	cancel context.CancelFunc
+	sent   *sentLog
 }
 
 type send struct {
@@ -50,7 +56,7 @@ func New(in Acceptor, log *slog.Logger, runID string, delay time.Duration) *Sand
 	s := &Sandbox{
 		Fake:   fakegraph.New(fakegraph.WithWAMIDPrefix("wamid.SANDBOX."+runID+"."), fakegraph.WithoutRecording()),
 		ingest: in, log: log, wabaID: "sandbox-waba", delay: delay,
-		sends: make(chan send, maxPending), done: make(chan struct{}), cancel: cancel,
+		sends: make(chan send, maxPending), done: make(chan struct{}), cancel: cancel, sent: newSentLog(),
 	}
 	s.Fake.OnSent(func(phone, wamid, to string) {
 		select {
@@ -65,7 +71,13 @@ func New(in Acceptor, log *slog.Logger, runID string, delay time.Duration) *Sand
 
 // HTTPClient is an http.Client whose requests the fake serves in-process.
 func (s *Sandbox) HTTPClient() *http.Client {
-	return &http.Client{Transport: fakegraph.Transport(s.Fake), Timeout: 15 * time.Second}
+	return &http.Client{Transport: fakegraph.Transport(logging{next: s.Fake, log: s.sent}), Timeout: 15 * time.Second}
+}
+
+// Sent returns the latest messages the fake accepted from the business number phoneNumberID (Meta's id) to the
+// customer waID, oldest first: at most the last 20, of the 200 chats written to most recently.
+func (s *Sandbox) Sent(phoneNumberID, waID string) []SentMessage {
+	return s.sent.get(phoneNumberID, waID)
 }
 
 // Close stops the status loop.
