@@ -77,13 +77,22 @@ func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action
 	}
 }
 
+// text reads an element's text. A read that races a navigation (the node it found belongs to the page being
+// replaced: "No node with given id found", a destroyed execution context) is tried again for a few seconds.
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		t.Fatalf("text of %s: %v", sel, err)
+	var err error
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var s string
+		if s, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel))); err == nil {
+			return strings.TrimSpace(s)
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			break
+		}
 	}
-	return strings.TrimSpace(s)
+	t.Fatalf("text of %s: %v", sel, err)
+	return ""
 }
 
 func eval[T any](t *testing.T, ctx context.Context, js string) T {
