@@ -74,13 +74,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		default:
 		}
 	}
-	proc := ingest.NewProcessor(store, ingest.HandlerFunc(func(ctx context.Context, msg models.InboundMessage) error {
-		// The customer wrote: the 24-hour window is open again, so messages held for it can go.
-		if _, err := store.ReleaseHeld(ctx, msg.BusinessID, msg.CustomerID); err != nil {
-			return err
-		}
-		return bot.HandleInbound(ctx, msg)
-	}), log)
+	// Messages held for a closed window need no release here: the outbox's claim takes them again by itself once
+	// the customer has written after they were held (AfterCommit wakes it).
+	proc := ingest.NewProcessor(store, bot, log)
 	ing := ingest.New(store, log, ingest.Options{}, proc.Notify)
 
 	graph = whatsapp.NewClient(cfg.GraphURL, cfg.GraphVer, nil)

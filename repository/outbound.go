@@ -199,13 +199,6 @@ func (s *Store) ReleaseHeldForCustomer(ctx context.Context, businessID, customer
 	return res.RowsAffected, nil
 }
 
-// ReleaseHeld is ReleaseHeldForCustomer.
-//
-// Deprecated: held messages are released by ClaimOutbound when the customer writes; callers need not call this.
-func (s *Store) ReleaseHeld(ctx context.Context, businessID, customerID int64) (int64, error) {
-	return s.ReleaseHeldForCustomer(ctx, businessID, customerID)
-}
-
 // DisconnectPhoneNumber marks a connected number token_expired or disconnected with the reason, unless its access
 // token changed since p was read (it was reconnected meanwhile). It reports whether the number was changed.
 func (s *Store) DisconnectPhoneNumber(ctx context.Context, p models.PhoneNumber, status models.PhoneNumberStatus, reason string) (bool, error) {

@@ -127,12 +127,7 @@ func startApp(t *testing.T, e *dashEnv) string {
 	bot := &ordering.Bot{Store: store, Cache: c, Log: log,
 		OnOrder:     func(_ context.Context, o models.Order) { dash.NotifyOrder(o.BusinessID) },
 		AfterCommit: func(context.Context, models.InboundMessage) { out.Wake() }}
-	proc := ingest.NewProcessor(store, ingest.HandlerFunc(func(ctx context.Context, m models.InboundMessage) error {
-		if _, err := store.ReleaseHeld(ctx, m.BusinessID, m.CustomerID); err != nil {
-			return err
-		}
-		return bot.HandleInbound(ctx, m)
-	}), log)
+	proc := ingest.NewProcessor(store, bot, log) // as serve wires it
 	proc.Poll = 200 * time.Millisecond
 	ing := ingest.New(store, log, ingest.Options{}, proc.Notify)
 	dash.Ingest = ing
