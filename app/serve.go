@@ -39,11 +39,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer store.Close()
-	c, err := cache.New(ctx, cfg.Valkey, log)
+	m := metrics.New()
+	if err := observe(m, store); err != nil {
+		return err
+	}
+	vc, err := cache.New(ctx, cfg.Valkey, log)
 	if err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
-	defer c.Close()
+	defer vc.Close()
+	c := cache.Counted(vc, m.CacheGet)
 	box, err := openBox(cfg)
 	if err != nil {
 		return err
@@ -52,7 +57,6 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 
-	m := metrics.New()
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 
@@ -95,6 +99,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	run(proc.Run)
 	run(out.Run)
+	run(newRetention(cfg, store, log, m).Run)
 	run(func(ctx context.Context) {
 		metrics.MonitorMemory(ctx, log, cfg.MemoryWarnMB, cfg.MemoryCriticalMB, cfg.MemoryInterval)
 	})

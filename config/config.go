@@ -49,6 +49,12 @@ type Config struct {
 	SendRatePerSec int    `mapstructure:"SEND_RATE_PER_SECOND"`
 	Workers        int    `mapstructure:"SEND_WORKERS"`
 	LogLevel       string `mapstructure:"LOG_LEVEL"`
+
+	RetainStatuses    time.Duration `mapstructure:"RETENTION_STATUSES"`
+	RetainEvents      time.Duration `mapstructure:"RETENTION_EVENTS"`
+	RetainOutbound    time.Duration `mapstructure:"RETENTION_OUTBOUND_PAYLOADS"`
+	RetentionBatch    int           `mapstructure:"RETENTION_BATCH"`
+	RetentionInterval time.Duration `mapstructure:"RETENTION_INTERVAL"`
 }
 
 var keys = map[string]any{
@@ -78,6 +84,11 @@ var keys = map[string]any{
 	"SEND_RATE_PER_SECOND":         80,
 	"SEND_WORKERS":                 4,
 	"LOG_LEVEL":                    "info",
+	"RETENTION_STATUSES":           "720h",
+	"RETENTION_EVENTS":             "720h",
+	"RETENTION_OUTBOUND_PAYLOADS":  "720h",
+	"RETENTION_BATCH":              500,
+	"RETENTION_INTERVAL":           "15m",
 }
 
 // Load reads the environment (through getenv, so tests need not touch the process environment) and, when present,
@@ -192,6 +203,21 @@ func (c Config) Validate() error {
 	}
 	if c.Workers <= 0 {
 		bad("SEND_WORKERS", "must be positive")
+	}
+	// Meta redelivers a webhook for up to 7 days; a status or event purged sooner could come back as new.
+	for key, age := range map[string]time.Duration{"RETENTION_STATUSES": c.RetainStatuses, "RETENTION_EVENTS": c.RetainEvents} {
+		if age != 0 && age < 7*24*time.Hour {
+			bad(key, "must be 0 (keep forever) or at least 168h")
+		}
+	}
+	if c.RetainOutbound < 0 {
+		bad("RETENTION_OUTBOUND_PAYLOADS", "must be 0 (keep forever) or positive")
+	}
+	if c.RetentionBatch <= 0 || c.RetentionBatch > 10000 {
+		bad("RETENTION_BATCH", "must be between 1 and 10000")
+	}
+	if c.RetentionInterval < time.Minute {
+		bad("RETENTION_INTERVAL", "must be at least 1m")
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid configuration: %w", errors.Join(errs...))

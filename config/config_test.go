@@ -46,6 +46,10 @@ func TestLoad_BadValuesAreNamed(t *testing.T) {
 		{"key", map[string]string{"ENCRYPTION_KEY": "short"}, "ENCRYPTION_KEY"},
 		{"token without number", map[string]string{"WHATSAPP_ACCESS_TOKEN": "t"}, "WHATSAPP_PHONE_NUMBER_ID"},
 		{"interval", map[string]string{"MEMORY_CHECK_INTERVAL": "5ms"}, "MEMORY_CHECK_INTERVAL"},
+		{"statuses purged before Meta stops redelivering", map[string]string{"RETENTION_STATUSES": "48h"}, "RETENTION_STATUSES"},
+		{"events age", map[string]string{"RETENTION_EVENTS": "1h"}, "RETENTION_EVENTS"},
+		{"retention batch", map[string]string{"RETENTION_BATCH": "0"}, "RETENTION_BATCH"},
+		{"retention interval", map[string]string{"RETENTION_INTERVAL": "1s"}, "RETENTION_INTERVAL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

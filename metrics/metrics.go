@@ -23,6 +23,9 @@ type Metrics struct {
 	WebhookSeconds prometheus.Histogram     // time to answer a signed POST /webhook
 	Sends          *prometheus.CounterVec   // result: sent, retry, failed, held
 	HTTPSeconds    *prometheus.HistogramVec // route
+	SendErrors     *prometheus.CounterVec   // code: Meta's error code, http_<status>, or network
+	CacheGets      *prometheus.CounterVec   // result: hit, miss
+	RetentionRows  *prometheus.CounterVec   // table, action: deleted, compacted
 }
 
 // New registers the collectors on a fresh registry.
@@ -38,8 +41,14 @@ func New() *Metrics {
 			Help: "Outbound send attempts by result."}, []string{"result"}),
 		HTTPSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "waorder_http_seconds",
 			Help: "HTTP handling time by route.", Buckets: prometheus.DefBuckets}, []string{"route"}),
+		SendErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "waorder_outbound_send_errors_total",
+			Help: "Failed Graph API sends by Meta's error code (http_<status> or network when Meta gave none)."}, []string{"code"}),
+		CacheGets: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "waorder_cache_gets_total",
+			Help: "Cache reads by result (hit or miss); a miss reads the database."}, []string{"result"}),
+		RetentionRows: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "waorder_retention_rows_total",
+			Help: "Rows retention removed or compacted, by table and action."}, []string{"table", "action"}),
 	}
-	r.MustRegister(m.Webhooks, m.WebhookSeconds, m.Sends, m.HTTPSeconds,
+	r.MustRegister(m.Webhooks, m.WebhookSeconds, m.Sends, m.HTTPSeconds, m.SendErrors, m.CacheGets, m.RetentionRows,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

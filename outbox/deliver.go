@@ -87,6 +87,9 @@ func (o *Outbox) failed(db context.Context, m models.OutboundMessage, phone mode
 	if errors.As(err, &apiErr) {
 		code, status = apiErr.Code, apiErr.HTTPStatus
 	}
+	if o.metrics != nil {
+		o.metrics.SendError(code, status)
+	}
 	reason := err.Error()
 	switch {
 	case whatsapp.IsTokenInvalid(err):

@@ -170,14 +170,19 @@ func (e *env) texts() []string {
 
 // counter reads the outbox's send counter for result.
 func (e *env) counter(result string) float64 {
+	return e.counterOf("waorder_outbound_sends_total", "result", result)
+}
+
+// counterOf reads the counter name's series whose label is value.
+func (e *env) counterOf(name, label, value string) float64 {
 	mfs, _ := e.metrics.Registry.Gather()
 	for _, mf := range mfs {
-		if mf.GetName() != "waorder_outbound_sends_total" {
+		if mf.GetName() != name {
 			continue
 		}
 		for _, m := range mf.GetMetric() {
 			for _, l := range m.GetLabel() {
-				if l.GetName() == "result" && l.GetValue() == result {
+				if l.GetName() == label && l.GetValue() == value {
 					return m.GetCounter().GetValue()
 				}
 			}

@@ -144,6 +144,9 @@ func TestOutbox_PermanentErrorsFailWithTheReason(t *testing.T) {
 			if e.counter("failed") != 1 || e.counter("retry") != 0 {
 				t.Fatalf("counters failed=%v retry=%v", e.counter("failed"), e.counter("retry"))
 			}
+			if n := e.counterOf("waorder_outbound_send_errors_total", "code", fmt.Sprint(tt.code)); n != 1 {
+				t.Fatalf("waorder_outbound_send_errors_total{code=%q} = %v, want 1", fmt.Sprint(tt.code), n)
+			}
 		})
 	}
 }

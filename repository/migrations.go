@@ -234,6 +234,13 @@ var migrations = []string{
 	CREATE INDEX outbound_messages_unsent_chat ON outbound_messages(phone_number_id, customer_id, id)
 		WHERE status IN ('queued', 'held');
 	CREATE INDEX outbound_messages_window_failed ON outbound_messages(id) WHERE status = 'failed' AND error_code = 131047;`,
+
+	// 5: retention finds old statuses and raw events by age, and finished outbound rows whose payload it has not
+	// compacted yet (the partial index shrinks as it works).
+	`CREATE INDEX message_statuses_received ON message_statuses(received_at);
+	CREATE INDEX webhook_events_received ON webhook_events(received_at);
+	CREATE INDEX outbound_messages_compactable ON outbound_messages(updated_at)
+		WHERE payload <> '' AND status IN ('sent', 'delivered', 'read', 'failed');`,
 }
 
 func (s *Store) render(sql string) string {

@@ -115,6 +115,9 @@ func (s *Store) Stats() sql.DBStats {
 	return sqlDB.Stats()
 }
 
+// Pool is the underlying connection pool, for its metrics collector.
+func (s *Store) Pool() (*sql.DB, error) { return s.db.DB() }
+
 // DB returns the GORM handle bound to ctx. Only this package's files and its tests use it.
 func (s *Store) DB(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
 
