@@ -64,7 +64,7 @@ func (f *fixture) outbound(t *testing.T, status models.OutboundStatus, code int,
 func (f *fixture) count(t *testing.T, table string) int64 {
 	t.Helper()
 	var n int64
-	must(t, f.store.DB(context.Background()).Raw("SELECT COUNT(*) FROM " + table).Scan(&n).Error)
+	must(t, f.store.DB(context.Background()).Raw("SELECT COUNT(*) FROM "+table).Scan(&n).Error)
 	return n
 }
 
@@ -87,7 +87,7 @@ func TestPass_RemovesWhatIsOlderThanItsAgeInBatchesAndKeepsOrders(t *testing.T) 
 			oldRead := f.outbound(t, models.OutRead, 0, 40*day)
 			oldFailed := f.outbound(t, models.OutFailed, 131026, 40*day)
 			oldWindow := f.outbound(t, models.OutFailed, 131047, 40*day) // may still go out as a template
-			oldQueued := f.outbound(t, models.OutQueued, 0, 40*day)     // waiting for a reconnection
+			oldQueued := f.outbound(t, models.OutQueued, 0, 40*day)      // waiting for a reconnection
 			oldHeld := f.outbound(t, models.OutHeld, 0, 40*day)
 			newRead := f.outbound(t, models.OutRead, 0, day)
 			m := metrics.New()
