@@ -23,10 +23,10 @@ import (
 )
 
 // Config is a valid sandbox-mode configuration for tests: the embedded database in a fresh temporary folder, the
-// test Valkey/Redis (testutil.ValkeyURL), no config file.
+// test Valkey/Redis (testutil.Valkey: the test is skipped on a laptop without one), no config file.
 func Config(t testing.TB) config.Config {
 	t.Helper()
-	env := map[string]string{"DATA_DIR": t.TempDir(), "VALKEY_URL": testutil.ValkeyURL(), "SANDBOX": "true"}
+	env := map[string]string{"DATA_DIR": t.TempDir(), "VALKEY_URL": testutil.Valkey(t), "SANDBOX": "true"}
 	cfg, err := config.Load(func(k string) string { return env[k] }, "")
 	if err != nil {
 		t.Fatalf("test configuration: %v", err)
