@@ -21,6 +21,9 @@ func admin(ctx context.Context, cfg config.Config, args []string, stdout io.Writ
 		return err
 	}
 	defer store.Close()
+	if handled, err := adminData(ctx, cfg, store, args, stdout); handled {
+		return err
+	}
 	fs := flag.NewFlagSet("admin "+args[0], flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	switch args[0] {

@@ -20,6 +20,9 @@ commands:
   admin create-business --name N --phone-number-id P --waba-id W --access-token T
   admin create-user     --business ID --email E --password P [--role owner|staff]
   admin create-api-token --business ID [--name N]
+  admin backup FILE     consistent copy of the embedded database (PostgreSQL: use pg_dump)
+  admin export-business --business ID FILE
+  admin import-business [--source-key-file F] FILE
 `
 
 // Main is the whole program: cmd/waorder only supplies the process's environment, so tests can call it directly.

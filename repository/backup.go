@@ -1,0 +1,40 @@
+package repository
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// ErrBackupPostgres: PostgreSQL is backed up with its own tools (pg_dump), not by the service.
+var ErrBackupPostgres = errors.New("the database is PostgreSQL: back it up with pg_dump (see README), not with admin backup")
+
+// Backup writes a consistent copy of the embedded database to path while the service keeps serving: SQLite's
+// VACUUM INTO reads one snapshot (writers are not blocked in WAL mode) and writes a compact, self-contained file.
+// It writes next to path first and renames at the end, so path never holds half a backup; an existing path is
+// refused rather than overwritten.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if s.postgres {
+		return ErrBackupPostgres
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	if _, err := os.Stat(abs); err == nil {
+		return fmt.Errorf("backup to %s: the file exists; choose a new name", abs)
+	}
+	tmp := abs + ".partial"
+	os.Remove(tmp) //nolint:errcheck // a leftover of an interrupted backup
+	if err := s.db.WithContext(ctx).Exec("VACUUM INTO ?", tmp).Error; err != nil {
+		os.Remove(tmp) //nolint:errcheck
+		return fmt.Errorf("backup to %s: %w", abs, err)
+	}
+	if err := os.Rename(tmp, abs); err != nil {
+		os.Remove(tmp) //nolint:errcheck
+		return fmt.Errorf("backup to %s: %w", abs, err)
+	}
+	return nil
+}
