@@ -17,6 +17,7 @@ const usage = `usage: waorder [command]
 commands:
   serve                 run the service (default)
   migrate               apply database migrations and exit
+  healthcheck           exit 0 when this machine's instance answers GET /health with 200 (container HEALTHCHECK)
   admin create-business --name N --phone-number-id P --waba-id W --access-token T
   admin create-user     --business ID --email E --password P [--role owner|staff]
   admin create-api-token --business ID [--name N]
@@ -55,6 +56,8 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		}
 		fmt.Fprintf(stdout, "applied %d migrations\n", n)
 		return nil
+	case "healthcheck":
+		return healthcheck(ctx, cfg.Port, stdout)
 	case "admin":
 		return admin(ctx, cfg, args, stdout)
 	case "help", "-h", "--help":

@@ -38,7 +38,7 @@ func (h *Webhook) Receive(c *fiber.Ctx) error {
 	start := time.Now()
 	body := c.Body()
 	if !whatsapp.VerifySignature(body, c.Get("X-Hub-Signature-256"), h.AppSecret) {
-		h.Metrics.Webhooks.WithLabelValues("unauthorized").Inc()
+		h.Metrics.Webhook("unauthorized", start)
 		h.Log.Warn("webhook with a missing or bad signature rejected", "ip", c.IP(), "bytes", len(body))
 		return c.Status(fiber.StatusUnauthorized).JSON(errorBody("bad_signature", "missing or invalid X-Hub-Signature-256"))
 	}
@@ -49,14 +49,13 @@ func (h *Webhook) Receive(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), timeout)
 	defer cancel()
 	if err := h.Ingest.Accept(ctx, body); err != nil {
-		h.Metrics.Webhooks.WithLabelValues("unavailable").Inc()
+		h.Metrics.Webhook("unavailable", start)
 		if !errors.Is(err, ingest.ErrClosed) {
 			h.Log.Error("webhook not stored; asked Meta to retry", "err", err)
 		}
 		c.Set("Retry-After", "5")
 		return c.Status(fiber.StatusServiceUnavailable).JSON(errorBody("unavailable", "could not store the delivery; retry later"))
 	}
-	h.Metrics.Webhooks.WithLabelValues("stored").Inc()
-	h.Metrics.WebhookSeconds.Observe(time.Since(start).Seconds())
+	h.Metrics.Webhook("stored", start)
 	return c.SendStatus(fiber.StatusOK)
 }

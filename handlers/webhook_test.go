@@ -42,6 +42,7 @@ type webhookEnv struct {
 	app   *fiber.App
 	store *repository.Store
 	biz   models.Business
+	m     *metrics.Metrics
 }
 
 func newWebhookEnv(t *testing.T, store *repository.Store, bodyLimit int) *webhookEnv {
@@ -64,7 +65,7 @@ func newWebhookEnv(t *testing.T, store *repository.Store, bodyLimit int) *webhoo
 	app := handlers.NewApp(log, bodyLimit,
 		&handlers.Health{DB: store, Cache: memCache{}, Metrics: m},
 		&handlers.Webhook{AppSecret: testSecret, VerifyToken: testVerifyToken, Ingest: ing, Metrics: m, Log: log})
-	return &webhookEnv{app: app, store: store, biz: b}
+	return &webhookEnv{app: app, store: store, biz: b, m: m}
 }
 
 func (e *webhookEnv) post(t *testing.T, body []byte, signature string) int {
@@ -363,5 +364,31 @@ func TestWebhook_PeerPayloadsAreAllAccepted(t *testing.T) {
 				t.Fatalf("sent %d peer payloads, want 74", cases)
 			}
 		})
+	}
+}
+
+func TestWebhook_LatencyIsObservedForEveryResult(t *testing.T) {
+	store := testutil.Postgres(t)
+	e := newWebhookEnv(t, store, 3<<20)
+	body := readFixture(t, "text.json")
+	e.post(t, body, whatsapp.Sign(body, "wrong secret"))
+	e.post(t, body, whatsapp.Sign(body, testSecret))
+	store.Close()
+	e.post(t, body, whatsapp.Sign(body, testSecret))
+	fams, err := e.m.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]uint64{}
+	for _, f := range fams {
+		if f.GetName() != "waorder_webhook_seconds" {
+			continue
+		}
+		for _, s := range f.GetMetric() {
+			got[s.GetLabel()[0].GetValue()] = s.GetHistogram().GetSampleCount()
+		}
+	}
+	if got["unauthorized"] != 1 || got["stored"] != 1 || got["unavailable"] != 1 {
+		t.Fatalf("waorder_webhook_seconds samples by result: %v, want one each of unauthorized, stored, unavailable", got)
 	}
 }

@@ -20,7 +20,7 @@ import (
 type Metrics struct {
 	Registry       *prometheus.Registry
 	Webhooks       *prometheus.CounterVec   // result: stored, unauthorized, too_large, unavailable
-	WebhookSeconds prometheus.Histogram     // time to answer a signed POST /webhook
+	WebhookSeconds *prometheus.HistogramVec // result (as Webhooks): time to answer a POST /webhook
 	Sends          *prometheus.CounterVec   // result: sent, retry, failed, held
 	HTTPSeconds    *prometheus.HistogramVec // route
 	SendErrors     *prometheus.CounterVec   // code: Meta's error code, http_<status>, or network
@@ -35,8 +35,9 @@ func New() *Metrics {
 		Registry: r,
 		Webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "waorder_webhooks_total",
 			Help: "Webhook deliveries by result."}, []string{"result"}),
-		WebhookSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "waorder_webhook_seconds",
-			Help: "Time to answer a signed webhook delivery.", Buckets: []float64{.001, .002, .005, .01, .02, .05, .1, .25, 1}}),
+		WebhookSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "waorder_webhook_seconds",
+			Help: "Time to answer a webhook delivery, by result.", Buckets: []float64{.001, .002, .005, .01, .02, .05, .1, .25, 1, 5}},
+			[]string{"result"}),
 		Sends: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "waorder_outbound_sends_total",
 			Help: "Outbound send attempts by result."}, []string{"result"}),
 		HTTPSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "waorder_http_seconds",
@@ -129,4 +130,11 @@ func MonitorMemory(ctx context.Context, log *slog.Logger, warnMB, criticalMB int
 			level = now
 		}
 	}
+}
+
+// Webhook counts one POST /webhook by result (stored, unauthorized, unavailable) and observes how long it took
+// from start to the answer.
+func (m *Metrics) Webhook(result string, start time.Time) {
+	m.Webhooks.WithLabelValues(result).Inc()
+	m.WebhookSeconds.WithLabelValues(result).Observe(time.Since(start).Seconds())
 }
