@@ -80,10 +80,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	ing := ingest.New(store, log, ingest.Options{}, proc.Notify)
 
 	graph = whatsapp.NewClient(cfg.GraphURL, cfg.GraphVer, nil)
+	var sb *sandbox.Sandbox
 	if cfg.Sandbox {
-		sb := sandbox.New(ing, log, strconv.FormatInt(time.Now().UnixNano(), 36), 0)
+		sb = sandbox.New(ing, log, strconv.FormatInt(time.Now().UnixNano(), 36), 0)
 		defer sb.Close()
 		graph = sb.Client(cfg.GraphVer)
+	}
+	onb, sandboxMeta, team, err := onboardingParts(cfg, store, box, c, graph, sb, log)
+	if err != nil {
+		return err
 	}
 	out = outbox.New(store, graph, box, log, m, cfg.SendRatePerSec)
 	out.Workers = cfg.Workers
@@ -95,6 +100,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	run(proc.Run)
 	run(out.Run)
+	run(func(ctx context.Context) { onb.Run(ctx, 2*time.Second) })
 	run(func(ctx context.Context) {
 		metrics.MonitorMemory(ctx, log, cfg.MemoryWarnMB, cfg.MemoryCriticalMB, cfg.MemoryInterval)
 	})
@@ -112,7 +118,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	debug.FreeOSMemory()
 	dash := &handlers.Dashboard{
 		Merchant: merch, Auth: accounts, Store: store, Ingest: ing, Log: log,
-		Connect: &handlers.GraphConnector{Graph: graph, Store: store, Box: box, Cache: c, AppID: cfg.MetaAppID, AppSecret: cfg.AppSecret},
+		Onboarding: onb, SandboxMeta: sandboxMeta, Team: team,
 		Sandbox: cfg.Sandbox, AppSecret: cfg.AppSecret, MetaAppID: cfg.MetaAppID, MetaConfigID: cfg.MetaConfig,
 		GraphVersion: cfg.GraphVer,
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math/big"
 	"time"
+
+	"github.com/waorder/waorder/whatsapp/fakegraph"
 )
 
 // SimulateSignup stands in for Meta's Embedded Signup window: it makes up a WhatsApp Business Account owning a
@@ -48,4 +50,10 @@ func digits(n int) string {
 		b[i] = byte('0' + d.Int64())
 	}
 	return string(b)
+}
+
+// FailNextRegister makes the fake refuse the next number registration with msg, as Meta does for a number it
+// will not register yet; the retry then succeeds.
+func (s *Sandbox) FailNextRegister(msg string) {
+	s.Fake.FailNext(fakegraph.KindRegister, fakegraph.Err(400, 133010, msg))
 }

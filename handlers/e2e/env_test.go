@@ -26,6 +26,7 @@ import (
 	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/metrics"
 	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/onboarding"
 	"github.com/waorder/waorder/ordering"
 	"github.com/waorder/waorder/outbox"
 	"github.com/waorder/waorder/repository"
@@ -65,7 +66,8 @@ func dashLog() *slog.Logger {
 // newDashEnv seeds a business with a number and an owner on store and starts the app over it.
 func newDashEnv(t *testing.T, store *repository.Store) *dashEnv {
 	t.Helper()
-	e := &dashEnv{store: store, password: dashPassword, graph: fakegraph.New(fakegraph.WithApp(dashAppID, dashSecret))}
+	e := &dashEnv{store: store, password: dashPassword, graph: fakegraph.New(fakegraph.WithApp(dashAppID, dashSecret),
+		fakegraph.WithWABA("2098765432101", "1098765432101", "1098765432102"))}
 	srv := httptest.NewServer(e.graph)
 	t.Cleanup(srv.Close)
 	e.graphURL = srv.URL
@@ -117,8 +119,8 @@ func startApp(t *testing.T, e *dashEnv) string {
 	m := merchant.New(store, c, log)
 	dash := &handlers.Dashboard{Merchant: m, Auth: newAuth(t, store, c, log), Store: store,
 		Log: log, Sandbox: true, AppSecret: dashSecret, MetaAppID: dashAppID, MetaConfigID: "cfg-1",
-		Connect:   &handlers.GraphConnector{Graph: graph, Store: store, Box: box, Cache: c, AppID: dashAppID, AppSecret: dashSecret},
-		EventPoll: 300 * time.Millisecond, EventStream: 4 * time.Second}
+		Onboarding: &onboarding.Service{Graph: graph, Store: store, Box: box, Cache: c, AppID: dashAppID, AppSecret: dashSecret},
+		EventPoll:  300 * time.Millisecond, EventStream: 4 * time.Second}
 	// As serve wires it: stored webhooks go to the bot; what it queues, and the merchant's notifications, go out
 	// through the outbox to the fake Graph API.
 	out := outbox.New(store, graph, box, log, nil, 80)
