@@ -120,6 +120,7 @@ func startApp(t *testing.T, e *dashEnv) string {
 	dash := &handlers.Dashboard{Merchant: m, Auth: newAuth(t, store, c, log), Store: store,
 		Log: log, Sandbox: true, AppSecret: dashSecret, MetaAppID: dashAppID, MetaConfigID: "cfg-1",
 		Onboarding: &onboarding.Service{Graph: graph, Store: store, Box: box, Cache: c, AppID: dashAppID, AppSecret: dashSecret},
+		Team:       handlers.TeamOptions{SignUpOpen: true},
 		EventPoll:  300 * time.Millisecond, EventStream: 4 * time.Second}
 	// As serve wires it: stored webhooks go to the bot; what it queues, and the merchant's notifications, go out
 	// through the outbox to the fake Graph API.
@@ -135,7 +136,8 @@ func startApp(t *testing.T, e *dashEnv) string {
 	dash.Ingest = ing
 	workCtx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	for _, run := range []func(context.Context){proc.Run, out.Run} {
+	health := func(ctx context.Context) { dash.Onboarding.Run(ctx, 200*time.Millisecond) }
+	for _, run := range []func(context.Context){proc.Run, out.Run, health} {
 		wg.Add(1)
 		go func() { defer wg.Done(); run(workCtx) }()
 	}
