@@ -36,6 +36,9 @@ func onboardingParts(cfg config.Config, store *repository.Store, box *secretbox.
 		return svc, nil, team, nil
 	}
 	sb.KnowWABA(SandboxWABAID, SandboxPhoneNumberID)
+	if svc.AppID == "" {
+		svc.AppID = sandbox.AppID
+	}
 	if !cfg.Sandbox || cfg.MetaAppID != "" {
 		return svc, nil, team, nil
 	}

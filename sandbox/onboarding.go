@@ -11,6 +11,9 @@ import (
 	"github.com/waorder/waorder/whatsapp/fakegraph"
 )
 
+// AppID is the Meta app id sandbox mode uses for the code exchange when META_APP_ID is not set.
+const AppID = "100000000000000"
+
 // SimulateSignup stands in for Meta's Embedded Signup window: it makes up a WhatsApp Business Account owning a
 // new phone number, tells the fake about both, and returns what Meta would hand the browser (a one-time code and
 // the sessionInfo ids). The connect steps that follow run against the fake like against Meta.
