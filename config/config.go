@@ -55,6 +55,10 @@ type Config struct {
 	RetainOutbound    time.Duration `mapstructure:"RETENTION_OUTBOUND_PAYLOADS"`
 	RetentionBatch    int           `mapstructure:"RETENTION_BATCH"`
 	RetentionInterval time.Duration `mapstructure:"RETENTION_INTERVAL"`
+	SignUp            string        `mapstructure:"SIGNUP"`     // open | invite-only (see SignUpOpen)
+	PublicURL         string        `mapstructure:"PUBLIC_URL"` // the dashboard's address, for links in emails and admin output
+	SMTPURL           string        `mapstructure:"SMTP_URL"`   // smtp://user:password@host:587; empty: links are only shown
+	SMTPFrom          string        `mapstructure:"SMTP_FROM"`
 }
 
 var keys = map[string]any{
@@ -89,6 +93,10 @@ var keys = map[string]any{
 	"RETENTION_OUTBOUND_PAYLOADS":  "720h",
 	"RETENTION_BATCH":              500,
 	"RETENTION_INTERVAL":           "15m",
+	"SIGNUP":                       "",
+	"PUBLIC_URL":                   "",
+	"SMTP_URL":                     "",
+	"SMTP_FROM":                    "",
 }
 
 // Load reads the environment (through getenv, so tests need not touch the process environment) and, when present,
@@ -219,6 +227,7 @@ func (c Config) Validate() error {
 	if c.RetentionInterval < time.Minute {
 		bad("RETENTION_INTERVAL", "must be at least 1m")
 	}
+	errs = append(errs, c.validateOnboarding()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid configuration: %w", errors.Join(errs...))
 	}

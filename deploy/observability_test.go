@@ -227,9 +227,9 @@ func TestGrafanaDashboard_ParsesAndEveryPanelReadsExportedMetrics(t *testing.T) 
 func TestCheckExpr_CatchesUnknownMetricsAndLabels(t *testing.T) {
 	names := exported(t)
 	for expr, want := range map[string]string{
-		`rate(waorder_no_such_metric_total[5m])`:                      "not exported",
-		`rate(waorder_webhooks_total{colour="red"}[5m])`:              `no label "colour"`,
-		`sum by (colour) (rate(waorder_outbound_sends_total[5m]))`:    `label "colour"`,
+		`rate(waorder_no_such_metric_total[5m])`:                       "not exported",
+		`rate(waorder_webhooks_total{colour="red"}[5m])`:               `no label "colour"`,
+		`sum by (colour) (rate(waorder_outbound_sends_total[5m]))`:     `label "colour"`,
 		`sum by (result) (rate(waorder_outbound_sends_total[5m])) > 1`: "",
 	} {
 		got := strings.Join(checkExpr(names, expr), "; ")
