@@ -32,6 +32,7 @@ func (a *API) Routes(r fiber.Router) {
 	if a.Log == nil {
 		a.Log = slog.New(slog.DiscardHandler)
 	}
+	r.Get("/api/v1/openapi.json", openAPI) // before the group: no token needed
 	g := r.Group("/api/v1", a.bearer)
 	g.Get("/orders", a.listOrders)
 	g.Get("/orders/:id", a.getOrder)

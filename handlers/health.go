@@ -67,3 +67,12 @@ func (h *Health) Prometheus() fiber.Handler {
 		return nil
 	}
 }
+
+// timeRoute observes waorder_http_seconds by the matched route's pattern (/api/v1/orders/:id, never the raw
+// path, so the number of series stays bounded).
+func (h *Health) timeRoute(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	h.Metrics.HTTPSeconds.WithLabelValues(c.Route().Path).Observe(time.Since(start).Seconds())
+	return err
+}

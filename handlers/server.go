@@ -78,6 +78,8 @@ func (h *Webhook) Routes(r fiber.Router) {
 
 // Routes registers /health, /memory and /metrics.
 func (h *Health) Routes(r fiber.Router) {
+	// Registered first (Health is the first area), so this timer wraps every route after it.
+	r.Use(h.timeRoute)
 	r.Get("/health", h.Check)
 	r.Get("/memory", h.Memory)
 	r.Get("/metrics", h.Prometheus())

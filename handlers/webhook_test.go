@@ -367,7 +367,7 @@ func TestWebhook_PeerPayloadsAreAllAccepted(t *testing.T) {
 	}
 }
 
-func TestWebhook_LatencyIsObservedForEveryResult(t *testing.T) {
+func TestWebhook_LatencyIsObservedForEveryResultAndRoute(t *testing.T) {
 	store := testutil.Postgres(t)
 	e := newWebhookEnv(t, store, 3<<20)
 	body := readFixture(t, "text.json")
@@ -390,5 +390,16 @@ func TestWebhook_LatencyIsObservedForEveryResult(t *testing.T) {
 	}
 	if got["unauthorized"] != 1 || got["stored"] != 1 || got["unavailable"] != 1 {
 		t.Fatalf("waorder_webhook_seconds samples by result: %v, want one each of unauthorized, stored, unavailable", got)
+	}
+	var routed uint64
+	for _, f := range fams {
+		for _, s := range f.GetMetric() {
+			if f.GetName() == "waorder_http_seconds" && s.GetLabel()[0].GetValue() == "/webhook" {
+				routed = s.GetHistogram().GetSampleCount()
+			}
+		}
+	}
+	if routed != 3 {
+		t.Fatalf("waorder_http_seconds{route=\"/webhook\"} has %d samples, want 3", routed)
 	}
 }
