@@ -189,7 +189,13 @@ func (e *env) counter(result string) float64 {
 // eventually polls cond with a generous deadline: outcomes are asserted, never how fast they came.
 func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	eventuallyFor(t, 30*time.Second, what, cond)
+}
+
+// eventuallyFor polls cond until within.
+func eventuallyFor(t testing.TB, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
