@@ -73,7 +73,7 @@ func (o *Outbox) attempt(ctx, db context.Context, j job, rec *recorder) error {
 		return o.pauseNumber(db, m, phone, models.PhoneDisconnected, 0,
 			"the stored access token cannot be decrypted (was ENCRYPTION_KEY changed?): reconnect the number")
 	}
-	wait, ok := o.limits.reserve(o.clock(), phone.ID, o.rateOf(phone), m.ToWaID)
+	wait, ok := o.reserve(db, phone, m.ToWaID)
 	if !ok {
 		return o.putOff(db, m, wait)
 	}
@@ -185,8 +185,8 @@ func (o *Outbox) fail(db context.Context, m models.OutboundMessage, code int, re
 	return o.store.FailOutbound(db, m, code, reason)
 }
 
-// rateOf is the number's throughput budget in this instance: its own send_rate_per_sec (Meta's limit for it),
-// capped by SEND_RATE_PER_SECOND (this instance's share, when several instances send for one number).
+// rateOf is the number's throughput budget across every instance: its own send_rate_per_sec (Meta's limit for
+// it), capped by SEND_RATE_PER_SECOND.
 func (o *Outbox) rateOf(p models.PhoneNumber) int {
 	if p.SendRatePerSec > 0 {
 		return min(p.SendRatePerSec, o.rate)

@@ -27,6 +27,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/waorder/waorder/metrics"
@@ -54,6 +55,9 @@ type Outbox struct {
 	alarm   alarm
 	rate    int
 	clock   func() time.Time // this instance's clock: pacing and send deadlines (leases are the database's)
+	// instances is how many outbox instances were last seen alive in Shared: while it is down, each keeps a
+	// number's budget divided by that many.
+	instances atomic.Int64
 
 	Workers      int           // concurrent sends (SEND_WORKERS)
 	Lease        time.Duration // how long a claimed message is ours; sends end leaseMargin before it does
@@ -65,6 +69,8 @@ type Outbox struct {
 	PairPeriod   time.Duration // Meta's pair rate limit: one message per PairPeriod to one recipient, sustained...
 	PairBurst    int           // ...with bursts of up to PairBurst messages
 	RecipientGap time.Duration // shortest gap between two messages to one recipient
+	Shared       SharedRate    // a number's throughput shared by every instance (Valkey); nil: this instance's own
+	SharedPrefix string        // prefix of Shared's keys
 }
 
 // leaseMargin is kept between the end of a send's deadline and the end of its lease.
@@ -83,7 +89,7 @@ func New(store *repository.Store, sender Sender, box *secretbox.Box, log *slog.L
 		owner: hex.EncodeToString(id), wake: make(chan struct{}, 1), limits: newLimiter(), clock: time.Now,
 		Workers: 4, Lease: time.Minute, SendTimeout: 15 * time.Second, Poll: time.Second, MaxAttempts: 12,
 		BaseBackoff: time.Second, MaxBackoff: 10 * time.Minute,
-		PairPeriod: 6 * time.Second, PairBurst: 30, RecipientGap: 250 * time.Millisecond,
+		PairPeriod: 6 * time.Second, PairBurst: 30, RecipientGap: 250 * time.Millisecond, SharedPrefix: "waorder:outbox:",
 	}
 	o.alarm.fire = o.Wake
 	return o
@@ -125,6 +131,7 @@ func (o *Outbox) Run(ctx context.Context) {
 	tick := time.NewTicker(o.Poll)
 	defer tick.Stop()
 	defer o.alarm.stop()
+	o.heartbeat(ctx)
 	held := 0 // claimed and not yet settled: in jobs or being sent
 	for {
 		if held <= workers && ctx.Err() == nil {
@@ -143,6 +150,7 @@ func (o *Outbox) Run(ctx context.Context) {
 			held--
 		case <-o.wake:
 		case <-tick.C:
+			o.heartbeat(ctx)
 			o.requeueWindowFailures(ctx)
 		}
 	}
