@@ -54,7 +54,7 @@ func TestOutbox_TwoInstancesTogetherKeepTheNumbersRate(t *testing.T) {
 			for _, id := range ids {
 				e.waitStatus(t, id, models.OutSent)
 			}
-	if span, least := sendSpan(e), 2*time.Second-300*time.Millisecond; span < least {
+			if span, least := sendSpan(e), 2*time.Second-300*time.Millisecond; span < least {
 				t.Fatalf("60 sends took %s; at 20/s shared they take at least %s", span, least)
 			}
 		})
