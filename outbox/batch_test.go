@@ -72,11 +72,11 @@ func TestOutbox_ManyWorkersSendABacklogOnceEachInEachCustomersOrder(t *testing.T
 	for _, be := range testutil.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
 			e := newEnv(t, be.Open(t), true)
-			ids := queueChats(t, e, 40, 5)
+			ids := queueChats(t, e, 24, 4)
 			o := e.outbox(t, 5*time.Second)
 			o.Workers = 16
 			e.run(t, o)
-			checkSentOnceInOrder(t, e, ids, 40, 5)
+			checkSentOnceInOrder(t, e, ids, 24, 4)
 		})
 	}
 }
