@@ -293,6 +293,12 @@ var migrations = []string{
 		used_at {{ts}},
 		created_at {{ts}} NOT NULL
 	);`,
+
+	// 6: the outbox's claim walks queued rows in due order and stops at its limit (claimed rows are due again only
+	// when their lease ends, so it never walks rows in flight); held rows are looked at on their own index.
+	`DROP INDEX outbound_messages_unsent;
+	CREATE INDEX outbound_messages_due ON outbound_messages(next_attempt_at, id) WHERE status = 'queued';
+	CREATE INDEX outbound_messages_held ON outbound_messages(id) WHERE status = 'held';`,
 }
 
 func (s *Store) render(sql string) string {
