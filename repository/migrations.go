@@ -294,7 +294,13 @@ var migrations = []string{
 		created_at {{ts}} NOT NULL
 	);`,
 
-	// 6: retention finds old statuses and raw events by age, and finished outbound rows whose payload it has not
+	// 6: the outbox's claim walks queued rows in due order and stops at its limit (claimed rows are due again only
+	// when their lease ends, so it never walks rows in flight); held rows are looked at on their own index.
+	`DROP INDEX outbound_messages_unsent;
+	CREATE INDEX outbound_messages_due ON outbound_messages(next_attempt_at, id) WHERE status = 'queued';
+	CREATE INDEX outbound_messages_held ON outbound_messages(id) WHERE status = 'held';`,
+
+	// 7: retention finds old statuses and raw events by age, and finished outbound rows whose payload it has not
 	// compacted yet (the partial index shrinks as it works).
 	`CREATE INDEX message_statuses_received ON message_statuses(received_at);
 	CREATE INDEX webhook_events_received ON webhook_events(received_at);
