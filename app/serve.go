@@ -77,6 +77,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	// Messages held for a closed window need no release here: the outbox's claim takes them again by itself once
 	// the customer has written after they were held (AfterCommit wakes it).
 	proc := ingest.NewProcessor(store, bot, log)
+	proc.Queued = func() { out.Wake() }
 	ing := ingest.New(store, log, ingest.Options{}, proc.Notify)
 
 	graph = whatsapp.NewClient(cfg.GraphURL, cfg.GraphVer, nil)

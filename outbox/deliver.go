@@ -2,10 +2,13 @@ package outbox
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/waorder/waorder/models"
@@ -19,7 +22,7 @@ const minSendWindow = 2 * time.Second
 // deliver sends one claimed message and records what happened: sent, retried later, put off, held, or failed. If
 // the outcome cannot be recorded, the lease runs out and the message is claimed again.
 func (o *Outbox) deliver(ctx context.Context, m models.OutboundMessage) {
-	err := o.attempt(ctx, context.WithoutCancel(ctx), m)
+	err := o.safeAttempt(ctx, m)
 	switch {
 	case err == nil:
 	case errors.Is(err, repository.ErrLeaseLost):
@@ -27,6 +30,58 @@ func (o *Outbox) deliver(ctx context.Context, m models.OutboundMessage) {
 	default:
 		o.log.Error("outbound message outcome not recorded; it is tried again when its lease runs out", "id", m.ID, "err", err)
 	}
+}
+
+// safeAttempt runs attempt; a panic in it is settled as this message's failed attempt (retried with backoff, failed
+// with the reason after MaxAttempts, the customer then getting one fallback reply), never reaching other sends.
+func (o *Outbox) safeAttempt(ctx context.Context, m models.OutboundMessage) (err error) {
+	db := context.WithoutCancel(ctx)
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		o.log.Error("sending an outbound message panicked", "id", m.ID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		m.Attempts++
+		reason := fmt.Sprintf("panic while sending: %v", r)
+		if m.Attempts < o.MaxAttempts {
+			o.count("retry")
+			err = o.requeue(db, m, time.Now().Add(o.backoff(m.Attempts, 0)), 0, reason)
+			return
+		}
+		o.count("failed")
+		reason = fmt.Sprintf("gave up after %d attempts: %s", m.Attempts, reason)
+		o.log.Warn("outbound message failed", "id", m.ID, "attempts", m.Attempts, "reason", reason)
+		err = o.store.FailOutboundWithFallback(db, m, 0, reason, fallbackFor(m))
+		if err == nil {
+			o.Wake()
+		}
+	}()
+	return o.attempt(ctx, db, m)
+}
+
+// FallbackText is the one reply a customer gets when a message to them could not be sent because sending it failed
+// inside the service (not at Meta).
+const FallbackText = "Sorry, something went wrong on our side and a message to you could not be sent. " +
+	"The shop has been told and will get back to you."
+
+// fallbackFor is the polite reply queued when m fails for good inside the service, or nil when m is itself a
+// fallback (one is enough).
+func fallbackFor(m models.OutboundMessage) *models.OutboundMessage {
+	if strings.HasPrefix(m.IdempotencyKey, "fallback:") {
+		return nil
+	}
+	msg, err := whatsapp.NewText(m.ToWaID, FallbackText, false)
+	if err != nil {
+		return nil
+	}
+	payload, err := json.Marshal(msg)
+	if err != nil {
+		return nil
+	}
+	return &models.OutboundMessage{BusinessID: m.BusinessID, PhoneNumberID: m.PhoneNumberID, CustomerID: m.CustomerID,
+		ToWaID: m.ToWaID, Kind: msg.Type, Payload: string(payload), Summary: msg.Summary(),
+		IdempotencyKey: fmt.Sprintf("fallback:out:%d", m.ID)}
 }
 
 // attempt is deliver's work. ctx only says whether the outbox is stopping; db carries every call, so a send that
@@ -173,7 +228,7 @@ func (o *Outbox) putOff(db context.Context, m models.OutboundMessage, at time.Ti
 }
 
 func (o *Outbox) requeue(db context.Context, m models.OutboundMessage, at time.Time, code int, reason string) error {
-	if err := o.store.RequeueOutbound(db, m, at, code, reason); err != nil {
+	if err := o.settle(m, func() error { return o.store.RequeueOutbound(db, m, at, code, reason) }); err != nil {
 		return err
 	}
 	o.alarm.set(at)
@@ -183,7 +238,27 @@ func (o *Outbox) requeue(db context.Context, m models.OutboundMessage, at time.T
 func (o *Outbox) fail(db context.Context, m models.OutboundMessage, code int, reason string) error {
 	o.count("failed")
 	o.log.Warn("outbound message failed", "id", m.ID, "code", code, "attempts", m.Attempts, "reason", reason)
-	return o.store.FailOutbound(db, m, code, reason)
+	return o.settle(m, func() error { return o.store.FailOutbound(db, m, code, reason) })
+}
+
+// settle writes an outcome, trying again while the database is unavailable (down, or its disk full) and m's lease
+// lasts: an attempt whose outcome is lost would not count toward MaxAttempts, and the message would be sent again
+// when the lease runs out.
+func (o *Outbox) settle(m models.OutboundMessage, write func() error) error {
+	until := time.Now().Add(o.Lease - leaseMargin)
+	if m.ClaimUntil != nil {
+		until = m.ClaimUntil.Add(-time.Second)
+	}
+	for i := 0; ; i++ {
+		err := write()
+		if err == nil || !repository.IsUnavailable(err) || time.Now().After(until) {
+			return err
+		}
+		if i == 0 {
+			o.log.Warn("recording an outbound message's outcome failed; trying again while its lease lasts", "id", m.ID, "err", err)
+		}
+		time.Sleep(min(50*time.Millisecond<<min(i, 10), 2*time.Second, max(time.Until(until), 0)))
+	}
 }
 
 // rateOf is the number's throughput budget in this instance: its own send_rate_per_sec (Meta's limit for it),
