@@ -76,7 +76,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	// Messages held for a closed window need no release here: the outbox's claim takes them again by itself once
 	// the customer has written after they were held (AfterCommit wakes it).
-	proc := ingest.NewProcessor(store, bot, log)
+	var handler ingest.Handler = bot
+	if cfg.FaultTestPanicText != "" {
+		log.Warn("FAULT_TEST_PANIC_TEXT is set: the bot panics on that text (fault suite only)")
+		handler = panicOnText(cfg.FaultTestPanicText, bot)
+	}
+	proc := ingest.NewProcessor(store, handler, log)
 	proc.Queued = func() { out.Wake() }
 	ing := ingest.New(store, log, ingest.Options{}, proc.Notify)
 
@@ -88,6 +93,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	out = outbox.New(store, graph, box, log, m, cfg.SendRatePerSec)
 	out.Workers = cfg.Workers
+	out.HeldTTL = cfg.HeldMessageTTL
 
 	var wg sync.WaitGroup
 	run := func(f func(context.Context)) {
@@ -139,15 +145,32 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	if err := app.ShutdownWithTimeout(20 * time.Second); err != nil && !errors.Is(err, context.Canceled) {
+	log.Info("shutting down", "grace", cfg.ShutdownGrace)
+	shutdown(log, cfg.ShutdownGrace, app.ShutdownWithTimeout, func() {
+		ing.Close()
+		stopWork()
+		wg.Wait()
+	})
+	return nil
+}
+
+// shutdown stops within grace, whatever hangs: the HTTP server gets most of it to finish its requests, then the
+// committers and workers get what is left. Work still running at the end is abandoned, not lost: an accepted
+// webhook that did not commit was not answered 200, and claimed rows go back to the queue when their lease runs out.
+func shutdown(log *slog.Logger, grace time.Duration, stopHTTP func(time.Duration) error, stopWork func()) {
+	deadline := time.Now().Add(grace)
+	if err := stopHTTP(grace * 3 / 5); err != nil && !errors.Is(err, context.Canceled) {
 		log.Error("http shutdown", "err", err)
 	}
-	ing.Close()
-	stopWork()
-	wg.Wait()
-	log.Info("stopped")
-	return nil
+	done := make(chan struct{})
+	go func() { stopWork(); close(done) }()
+	select {
+	case <-done:
+		log.Info("stopped")
+	case <-time.After(time.Until(deadline)):
+		log.Error("shutdown grace period over; abandoning the work in hand (its leases hand it to another instance)",
+			"grace", grace)
+	}
 }
 
 func dbKind(s *repository.Store) string {

@@ -49,6 +49,17 @@ type Config struct {
 	SendRatePerSec int    `mapstructure:"SEND_RATE_PER_SECOND"`
 	Workers        int    `mapstructure:"SEND_WORKERS"`
 	LogLevel       string `mapstructure:"LOG_LEVEL"`
+
+	// HeldMessageTTL: a reply not sent this long after it was written (held for a closed window, or retried
+	// through a Graph API outage) fails as expired instead of arriving stale.
+	HeldMessageTTL time.Duration `mapstructure:"HELD_MESSAGE_TTL"`
+	// DBTimeout bounds every database call that has no tighter deadline of its own.
+	DBTimeout time.Duration `mapstructure:"DB_TIMEOUT"`
+	// ShutdownGrace bounds a graceful stop; what is still running then is abandoned (leases make it safe).
+	ShutdownGrace time.Duration `mapstructure:"SHUTDOWN_GRACE"`
+	// FaultTestPanicText is for the fault suite only: the bot panics on a customer text equal to it. Empty (the
+	// default) turns it off; never set it in production.
+	FaultTestPanicText string `mapstructure:"FAULT_TEST_PANIC_TEXT"`
 }
 
 var keys = map[string]any{
@@ -78,6 +89,10 @@ var keys = map[string]any{
 	"SEND_RATE_PER_SECOND":         80,
 	"SEND_WORKERS":                 4,
 	"LOG_LEVEL":                    "info",
+	"HELD_MESSAGE_TTL":             "24h",
+	"DB_TIMEOUT":                   "10s",
+	"SHUTDOWN_GRACE":               "25s",
+	"FAULT_TEST_PANIC_TEXT":        "",
 }
 
 // Load reads the environment (through getenv, so tests need not touch the process environment) and, when present,
@@ -192,6 +207,15 @@ func (c Config) Validate() error {
 	}
 	if c.Workers <= 0 {
 		bad("SEND_WORKERS", "must be positive")
+	}
+	if c.HeldMessageTTL < time.Minute {
+		bad("HELD_MESSAGE_TTL", "must be at least 1m")
+	}
+	if c.DBTimeout < 100*time.Millisecond {
+		bad("DB_TIMEOUT", "must be at least 100ms")
+	}
+	if c.ShutdownGrace < time.Second {
+		bad("SHUTDOWN_GRACE", "must be at least 1s")
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid configuration: %w", errors.Join(errs...))

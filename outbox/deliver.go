@@ -94,6 +94,9 @@ func (o *Outbox) attempt(ctx, db context.Context, m models.OutboundMessage) erro
 	if ctx.Err() != nil || time.Until(sendBy) < minSendWindow {
 		return o.putOff(db, m, time.Now()) // stopping, or the lease is nearly spent: let a worker claim it afresh
 	}
+	if o.expired(m) {
+		return o.fail(db, m, m.ErrorCode, o.expiredReason(m))
+	}
 	phone, err := o.store.PhoneNumber(db, m.BusinessID, m.PhoneNumberID)
 	if err != nil {
 		return err
@@ -159,8 +162,11 @@ func (o *Outbox) failed(db context.Context, m models.OutboundMessage, phone mode
 	case whatsapp.IsPermanent(err):
 		return o.fail(db, m, code, reason)
 	}
-	// Retryable (429, 5xx, timeouts, 130429, 131056, 4, 80007, 131000, ...), and anything unforeseen.
-	if m.Attempts >= o.MaxAttempts {
+	// Transient (429, 5xx, timeouts, 130429, 131056, 4, 80007, 131000, ...): an outage or a limit at Meta. It is
+	// retried with capped backoff for as long as the message can still go: a free-form message while the
+	// customer's window is open (once it closes, the next attempt sends the template instead, or holds it), a
+	// template until it expires (HeldTTL). Anything unforeseen counts toward MaxAttempts.
+	if !whatsapp.IsRetryable(err) && m.Attempts >= o.MaxAttempts {
 		return o.fail(db, m, code, fmt.Sprintf("gave up after %d attempts: %s", m.Attempts, reason))
 	}
 	now, retryAfter := time.Now(), whatsapp.RetryAfter(err)
@@ -268,6 +274,20 @@ func (o *Outbox) rateOf(p models.PhoneNumber) int {
 		return min(p.SendRatePerSec, o.rate)
 	}
 	return o.rate
+}
+
+// expired reports whether m was written longer than HeldTTL ago: sent now it would be stale ("your order is
+// ready" days later).
+func (o *Outbox) expired(m models.OutboundMessage) bool {
+	return o.HeldTTL > 0 && !m.CreatedAt.IsZero() && time.Since(m.CreatedAt) > o.HeldTTL
+}
+
+func (o *Outbox) expiredReason(m models.OutboundMessage) string {
+	reason := fmt.Sprintf("expired: not sent within %s of being written", o.HeldTTL)
+	if m.LastError != "" {
+		reason += " (last: " + m.LastError + ")"
+	}
+	return reason
 }
 
 func minTime(a, b time.Time) time.Time {

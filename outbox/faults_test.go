@@ -122,3 +122,35 @@ func TestOutbox_AttemptIsCountedWhenTheDiskFillsDuringTheSend(t *testing.T) {
 		t.Fatalf("%d sends, %d accepted, %d attempts recorded; want 2, 1, 2", all, accepted, got.Attempts)
 	}
 }
+
+func TestOutbox_GraphOutagePastTheWindowHoldsTheMessageUntilItExpires(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			e := newEnv(t, be.Open(t), true, fakegraph.WithResponder(func(fakegraph.Request) fakegraph.Response {
+				return fakegraph.Unavailable() // Meta is down for the whole test
+			}))
+			// The customer's window closes a second from now.
+			closing := time.Now().UTC().Add(-24*time.Hour + time.Second)
+			if err := e.store.DB(context.Background()).Exec("UPDATE customers SET last_inbound_at = ? WHERE id = ?",
+				closing, e.cust.ID).Error; err != nil {
+				t.Fatal(err)
+			}
+			m := e.enqueue(t, e.cust, "k-ready", "Your order is ready")
+			o := e.outbox(t, time.Second)
+			o.MaxAttempts, o.HeldTTL = 2, 4*time.Second
+			e.run(t, o)
+			held := e.waitStatus(t, m.ID, models.OutHeld)
+			if held.Attempts <= o.MaxAttempts || held.LastError != outbox.HoldReason {
+				t.Fatalf("held after %d attempts with %q; want more than MaxAttempts tries while the window was open",
+					held.Attempts, held.LastError)
+			}
+			expired := e.waitStatus(t, m.ID, models.OutFailed)
+			if !strings.HasPrefix(expired.LastError, "expired: held longer than 4s") || expired.FailedAt == nil {
+				t.Fatalf("expired row %+v", expired)
+			}
+			if _, accepted := e.sends(); accepted != 0 {
+				t.Fatalf("%d sends accepted during the outage", accepted)
+			}
+		})
+	}
+}

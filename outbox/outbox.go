@@ -23,6 +23,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -62,6 +63,7 @@ type Outbox struct {
 	PairPeriod   time.Duration // Meta's pair rate limit: one message per PairPeriod to one recipient, sustained...
 	PairBurst    int           // ...with bursts of up to PairBurst messages
 	RecipientGap time.Duration // shortest gap between two messages to one recipient
+	HeldTTL      time.Duration // a message not sent this long after it was written (held, or retried through an outage) fails as expired; 0: never
 }
 
 // leaseMargin is kept between the end of a send's deadline and the end of its lease.
@@ -80,7 +82,7 @@ func New(store *repository.Store, sender Sender, box *secretbox.Box, log *slog.L
 		owner: hex.EncodeToString(id), wake: make(chan struct{}, 1), limits: newLimiter(),
 		Workers: 4, Lease: time.Minute, SendTimeout: 15 * time.Second, Poll: time.Second, MaxAttempts: 12,
 		BaseBackoff: time.Second, MaxBackoff: 10 * time.Minute,
-		PairPeriod: 6 * time.Second, PairBurst: 30, RecipientGap: 250 * time.Millisecond,
+		PairPeriod: 6 * time.Second, PairBurst: 30, RecipientGap: 250 * time.Millisecond, HeldTTL: 24 * time.Hour,
 	}
 	o.alarm.fire = o.Wake
 	return o
@@ -120,6 +122,7 @@ func (o *Outbox) Run(ctx context.Context) {
 	defer tick.Stop()
 	defer o.alarm.stop()
 	held := 0 // claimed and not yet settled: in jobs or being sent
+	var expiredAt time.Time
 	for {
 		if held <= workers && ctx.Err() == nil {
 			for _, m := range o.claim(ctx, 2*workers-held) {
@@ -137,6 +140,10 @@ func (o *Outbox) Run(ctx context.Context) {
 		case <-o.wake:
 		case <-tick.C:
 			o.requeueWindowFailures(ctx)
+			if every := max(o.Poll, min(10*time.Second, o.HeldTTL/10)); o.HeldTTL > 0 && time.Since(expiredAt) >= every {
+				expiredAt = time.Now()
+				o.expireHeld(ctx)
+			}
 		}
 	}
 }
@@ -170,6 +177,21 @@ func (o *Outbox) requeueWindowFailures(ctx context.Context) {
 	if n > 0 {
 		o.log.Info("messages Meta refused outside the 24-hour window requeued", "count", n)
 		o.Wake()
+	}
+}
+
+// expireHeld fails held messages older than HeldTTL; a claimed one is expired by its worker instead (attempt).
+func (o *Outbox) expireHeld(ctx context.Context) {
+	reason := fmt.Sprintf("expired: held longer than %s (%s)", o.HeldTTL, HoldReason)
+	n, err := o.store.ExpireHeld(ctx, time.Now().Add(-o.HeldTTL), reason, 500)
+	if err != nil && ctx.Err() == nil {
+		o.log.Error("expire held messages", "err", err)
+	}
+	if n > 0 {
+		o.log.Warn("held messages expired unsent", "count", n, "after", o.HeldTTL)
+		if o.metrics != nil {
+			o.metrics.Sends.WithLabelValues("expired").Add(float64(n))
+		}
 	}
 }
 

@@ -27,11 +27,15 @@ var ErrNotFound = errors.New("not found")
 type Store struct {
 	db       *gorm.DB
 	postgres bool
+	timeout  time.Duration
 }
 
 // Options tune the connection pool.
 type Options struct {
 	MaxOpenConns int // 0: 16 on PostgreSQL, 1 on SQLite (one writer at a time; no lock errors)
+	// QueryTimeout is the deadline of every database call whose context has none, and of every transaction as a
+	// whole (see deadlines.go). 0: 10 s.
+	QueryTimeout time.Duration
 }
 
 // Open connects to PostgreSQL when databaseURL is set, else opens (creating) dataDir/waorder.db.
@@ -75,7 +79,15 @@ func Open(ctx context.Context, databaseURL, dataDir string, opts Options) (*Stor
 	sqlDB.SetMaxOpenConns(n)
 	sqlDB.SetMaxIdleConns(n)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{db: db, postgres: pg}
+	timeout := opts.QueryTimeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	if err := registerDeadlines(db, timeout); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	s := &Store{db: db, postgres: pg, timeout: timeout}
 	if err := s.Ping(ctx); err != nil {
 		sqlDB.Close()
 		return nil, err
@@ -123,8 +135,10 @@ func (s *Store) DB(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) 
 
 // Tx runs fn in one transaction on a Store bound to it.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, postgres: s.postgres})
+		return fn(&Store{db: tx, postgres: s.postgres, timeout: s.timeout})
 	})
 }
 
