@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -71,7 +71,7 @@ func TestServe_StopsWithinItsGracePeriodWhilePostgresIsPaused(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	var logs bytes.Buffer
-	go func() { done <- run(ctx, []string{"serve"}, envOf(env), &syncWriter{w: &logs}, &logs) }()
+	go func() { done <- Main(ctx, []string{"serve"}, envOf(env), &syncWriter{w: &logs}, &logs) }()
 	base := "http://127.0.0.1:" + port
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if resp, err := http.Get(base + "/health"); err == nil {

@@ -63,11 +63,12 @@ func TestProcessor_PanickingMessageIsRetriedThenFailedWithOneFallbackAndOthersGo
 			s := be.Open(t)
 			seed(t, s)
 			h := &panicky{boom: map[string]bool{"boom": true}}
-			p := ingest.NewProcessor(s, h, quiet)
+			arrivals := ingest.NewArrivals()
+			p := ingest.NewProcessor(s, arrivals, h, quiet)
 			p.MaxAttempts, p.Poll = 2, 50*time.Millisecond
 			queued := make(chan struct{}, 4)
 			p.Queued = func() { queued <- struct{}{} }
-			ing := ingest.New(s, quiet, ingest.Options{}, p.Notify)
+			ing := ingest.New(s, quiet, ingest.Options{}, arrivals)
 			defer ing.Close()
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan struct{})
@@ -129,7 +130,7 @@ func TestProcessor_MessageWhoseLastAttemptDiedWithTheServiceGetsTheFallbackOnce(
 			}
 			for range 2 { // two instances start and sweep: still one fallback
 				h := &panicky{}
-				p := ingest.NewProcessor(s, h, quiet)
+				p := ingest.NewProcessor(s, nil, h, quiet)
 				p.MaxAttempts = 3
 				rctx, cancel := context.WithCancel(ctx)
 				done := make(chan struct{})
