@@ -74,3 +74,44 @@ func (s *Store) ExpireHeld(ctx context.Context, cutoff time.Time, reason string,
 	}
 	return res.RowsAffected, nil
 }
+
+// OutboundNeedingAttention lists a business's newest limit replies that failed or are held, newest first: the
+// dashboard shows them with their reason and a retry button.
+func (s *Store) OutboundNeedingAttention(ctx context.Context, businessID int64, limit int) ([]models.OutboundMessage, error) {
+	var out []models.OutboundMessage
+	err := s.db.WithContext(ctx).Where("business_id = ? AND status IN ('failed', 'held')", businessID).
+		Order("id DESC").Limit(limit).Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("list failed and held messages of business %d: %w", businessID, err)
+	}
+	return out, nil
+}
+
+// FailedInbound lists a business's newest limit customer messages the bot gave up on, newest first.
+func (s *Store) FailedInbound(ctx context.Context, businessID int64, limit int) ([]models.InboundMessage, error) {
+	var out []models.InboundMessage
+	err := s.db.WithContext(ctx).Where("business_id = ? AND process_error <> '' AND processed_at IS NOT NULL", businessID).
+		Order("id DESC").Limit(limit).Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("list failed inbound messages of business %d: %w", businessID, err)
+	}
+	return out, nil
+}
+
+// RetryOutbound puts a failed or held reply of the business back in the queue, due now, with a fresh count of
+// attempts: the merchant's retry. Outside the customer's window it goes as the template, or is held again. A
+// message that is not failed or held (already retried, sent meanwhile) is ErrNotFound.
+func (s *Store) RetryOutbound(ctx context.Context, businessID, id int64) error {
+	t := now()
+	res := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET status = 'queued', attempts = 0, next_attempt_at = ?,
+			error_code = 0, wamid = NULL, sent_at = NULL, delivered_at = NULL, read_at = NULL, failed_at = NULL,
+			claim_until = NULL, updated_at = ?
+		WHERE business_id = ? AND id = ? AND status IN ('failed', 'held')`, t, t, businessID, id)
+	if res.Error != nil {
+		return fmt.Errorf("retry outbound %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("retry outbound %d: %w", id, ErrNotFound)
+	}
+	return nil
+}

@@ -293,6 +293,10 @@ var migrations = []string{
 		used_at {{ts}},
 		created_at {{ts}} NOT NULL
 	);`,
+
+	// The dashboard's list of messages that need the merchant: replies failed or held, messages the bot gave up on.
+	`CREATE INDEX outbound_messages_attention ON outbound_messages(business_id, id) WHERE status IN ('failed', 'held');
+	CREATE INDEX inbound_messages_failed ON inbound_messages(business_id, id) WHERE process_error <> '' AND processed_at IS NOT NULL;`,
 }
 
 func (s *Store) render(sql string) string {
