@@ -126,26 +126,35 @@ func TestOutbox_AttemptIsCountedWhenTheDiskFillsDuringTheSend(t *testing.T) {
 func TestOutbox_GraphOutagePastTheWindowHoldsTheMessageUntilItExpires(t *testing.T) {
 	for _, be := range testutil.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
+			ctx := context.Background()
 			e := newEnv(t, be.Open(t), true, fakegraph.WithResponder(func(fakegraph.Request) fakegraph.Response {
 				return fakegraph.Unavailable() // Meta is down for the whole test
 			}))
-			// The customer's window closes a second from now.
-			closing := time.Now().UTC().Add(-24*time.Hour + time.Second)
-			if err := e.store.DB(context.Background()).Exec("UPDATE customers SET last_inbound_at = ? WHERE id = ?",
-				closing, e.cust.ID).Error; err != nil {
-				t.Fatal(err)
-			}
 			m := e.enqueue(t, e.cust, "k-ready", "Your order is ready")
 			o := e.outbox(t, time.Second)
-			o.MaxAttempts, o.HeldTTL = 2, 4*time.Second
+			o.MaxAttempts, o.HeldTTL = 2, time.Minute
 			e.run(t, o)
+			// While the window is open the outage is retried past MaxAttempts...
+			eventually(t, "more attempts than MaxAttempts", func() bool { return e.get(t, m.ID).Attempts > o.MaxAttempts+1 })
+			if got := e.get(t, m.ID); got.Status != models.OutQueued {
+				t.Fatalf("during the outage the message is %s (%q), want queued for another try", got.Status, got.LastError)
+			}
+			// ...then the customer's window closes: with no template the message is held, not failed.
+			if err := e.store.DB(ctx).Exec("UPDATE customers SET last_inbound_at = ? WHERE id = ?",
+				time.Now().UTC().Add(-25*time.Hour), e.cust.ID).Error; err != nil {
+				t.Fatal(err)
+			}
 			held := e.waitStatus(t, m.ID, models.OutHeld)
-			if held.Attempts <= o.MaxAttempts || held.LastError != outbox.HoldReason {
-				t.Fatalf("held after %d attempts with %q; want more than MaxAttempts tries while the window was open",
-					held.Attempts, held.LastError)
+			if held.LastError != outbox.HoldReason {
+				t.Fatalf("held with %q", held.LastError)
+			}
+			// A day later it expires instead of going out stale.
+			if err := e.store.DB(ctx).Exec("UPDATE outbound_messages SET created_at = ? WHERE id = ?",
+				time.Now().UTC().Add(-2*time.Minute), m.ID).Error; err != nil {
+				t.Fatal(err)
 			}
 			expired := e.waitStatus(t, m.ID, models.OutFailed)
-			if !strings.HasPrefix(expired.LastError, "expired: held longer than 4s") || expired.FailedAt == nil {
+			if !strings.HasPrefix(expired.LastError, "expired: held longer than 1m0s") || expired.FailedAt == nil {
 				t.Fatalf("expired row %+v", expired)
 			}
 			if _, accepted := e.sends(); accepted != 0 {

@@ -8,32 +8,41 @@ import (
 	"gorm.io/gorm"
 )
 
-// Every database call has a deadline, so a hung database (a paused server, a half-open connection) costs a caller
+// Every PostgreSQL call has a deadline, so a hung database (a paused server, a half-open connection) costs a caller
 // at most the store's QueryTimeout, never forever, and shutdown stays bounded. It is set in one place, here, on the
-// way into the driver: a GORM callback gives each statement whose context has no deadline one of QueryTimeout, and
-// Tx gives a whole transaction one (its BEGIN and COMMIT included). A caller's own tighter deadline always wins.
-// Pool settings alone cannot do this: database/sql has no per-query timeout, and PostgreSQL's statement_timeout
-// is enforced by the server, which is the part that hangs.
+// way into the driver: a GORM callback gives each statement whose context has no deadline one of QueryTimeout (and
+// puts the caller's context back afterwards, as GORM chains reuse a statement), and Tx gives a whole transaction
+// one, its BEGIN and COMMIT included. A caller's own tighter deadline always wins. Pool settings alone cannot do
+// this: database/sql has no per-query timeout, and PostgreSQL's statement_timeout is enforced by the server, which
+// is the part that hangs. The embedded SQLite has no network to hang on; its waits for the write lock are bounded
+// by busy_timeout (10 s), so it gets no extra context (its driver would start a goroutine per statement for one).
 
-const cancelKey = "waorder:deadline_cancel"
+const deadlineKey = "waorder:deadline"
+
+type deadlineState struct {
+	orig   context.Context
+	cancel context.CancelFunc
+}
 
 // registerDeadlines installs the statement deadline on every kind of GORM operation.
 func registerDeadlines(db *gorm.DB, timeout time.Duration) error {
 	before := func(tx *gorm.DB) {
-		ctx := tx.Statement.Context
-		if ctx == nil {
-			ctx = context.Background()
+		orig := tx.Statement.Context
+		if orig == nil {
+			orig = context.Background()
 		}
-		if _, ok := ctx.Deadline(); ok {
+		if _, ok := orig.Deadline(); ok {
 			return
 		}
-		ctx, cancel := context.WithTimeout(ctx, timeout)
+		ctx, cancel := context.WithTimeout(orig, timeout)
 		tx.Statement.Context = ctx
-		tx.InstanceSet(cancelKey, cancel)
+		tx.InstanceSet(deadlineKey, deadlineState{orig: orig, cancel: cancel})
 	}
 	after := func(tx *gorm.DB) {
-		if c, ok := tx.InstanceGet(cancelKey); ok {
-			c.(context.CancelFunc)()
+		if v, ok := tx.InstanceGet(deadlineKey); ok {
+			st := v.(deadlineState)
+			st.cancel()
+			tx.Statement.Context = st.orig
 		}
 	}
 	cb := db.Callback()

@@ -33,7 +33,7 @@ type Store struct {
 // Options tune the connection pool.
 type Options struct {
 	MaxOpenConns int // 0: 16 on PostgreSQL, 1 on SQLite (one writer at a time; no lock errors)
-	// QueryTimeout is the deadline of every database call whose context has none, and of every transaction as a
+	// QueryTimeout is the deadline of every PostgreSQL call whose context has none, and of every transaction as a
 	// whole (see deadlines.go). 0: 10 s.
 	QueryTimeout time.Duration
 }
@@ -83,7 +83,9 @@ func Open(ctx context.Context, databaseURL, dataDir string, opts Options) (*Stor
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	if err := registerDeadlines(db, timeout); err != nil {
+	if !pg {
+		timeout = 0 // see deadlines.go
+	} else if err := registerDeadlines(db, timeout); err != nil {
 		sqlDB.Close()
 		return nil, err
 	}
