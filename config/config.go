@@ -60,6 +60,10 @@ type Config struct {
 	// FaultTestPanicText is for the fault suite only: the bot panics on a customer text equal to it. Empty (the
 	// default) turns it off; never set it in production.
 	FaultTestPanicText string `mapstructure:"FAULT_TEST_PANIC_TEXT"`
+	SignUp             string `mapstructure:"SIGNUP"`     // open | invite-only (see SignUpOpen)
+	PublicURL          string `mapstructure:"PUBLIC_URL"` // the dashboard's address, for links in emails and admin output
+	SMTPURL            string `mapstructure:"SMTP_URL"`   // smtp://user:password@host:587; empty: links are only shown
+	SMTPFrom           string `mapstructure:"SMTP_FROM"`
 }
 
 var keys = map[string]any{
@@ -93,6 +97,10 @@ var keys = map[string]any{
 	"DB_TIMEOUT":                   "10s",
 	"SHUTDOWN_GRACE":               "25s",
 	"FAULT_TEST_PANIC_TEXT":        "",
+	"SIGNUP":                       "",
+	"PUBLIC_URL":                   "",
+	"SMTP_URL":                     "",
+	"SMTP_FROM":                    "",
 }
 
 // Load reads the environment (through getenv, so tests need not touch the process environment) and, when present,
@@ -217,6 +225,7 @@ func (c Config) Validate() error {
 	if c.ShutdownGrace < time.Second {
 		bad("SHUTDOWN_GRACE", "must be at least 1s")
 	}
+	errs = append(errs, c.validateOnboarding()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid configuration: %w", errors.Join(errs...))
 	}
