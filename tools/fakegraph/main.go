@@ -5,7 +5,7 @@
 //
 //	POST /_fault/mode?set=ok|500|hang   answer every message send normally, with 500 (code 131000), or hang it
 //	                                    (answer after -hang, 30 s by default, unless the client gives up first)
-//	GET  /_fault/sent                   every accepted send, in order: [{"to","wamid","body"}]
+//	GET  /_fault/sent                   every accepted send, in order: [{"to","wamid","time","body"}]
 package main
 
 import (
@@ -26,6 +26,7 @@ import (
 type sent struct {
 	To    string          `json:"to"`
 	WAMID string          `json:"wamid"`
+	Time  time.Time       `json:"time"`
 	Body  json.RawMessage `json:"body"`
 }
 
@@ -62,7 +63,7 @@ func main() {
 		out := []sent{}
 		for _, r := range fake.Sent() {
 			if r.WAMID != "" {
-				out = append(out, sent{To: r.To, WAMID: r.WAMID, Body: r.Body})
+				out = append(out, sent{To: r.To, WAMID: r.WAMID, Time: r.Time, Body: r.Body})
 			}
 		}
 		w.Header().Set("Content-Type", "application/json")

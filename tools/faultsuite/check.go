@@ -14,8 +14,9 @@ import (
 
 // fakeSend is one send the fake Graph API accepted.
 type fakeSend struct {
-	To    string `json:"to"`
-	WAMID string `json:"wamid"`
+	To    string    `json:"to"`
+	WAMID string    `json:"wamid"`
+	Time  time.Time `json:"time"`
 }
 
 func fakeSent(graphURL string) ([]fakeSend, error) {
@@ -47,7 +48,7 @@ type tally struct {
 
 // check is the set checker: every acknowledged wamid stored; every stored message answered; each reply accepted
 // by the Graph API once (more is a duplicate, counted); no order twice; acknowledged statuses stored.
-func check(ctx context.Context, dbURL, graphURL string, d *driver, phases []string) ([]tally, error) {
+func check(ctx context.Context, dbURL, graphURL string, d *driver, phases []string, started map[string]time.Time) ([]tally, error) {
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
 		return nil, fmt.Errorf("connect to check: %w", err)
@@ -85,12 +86,21 @@ func check(ctx context.Context, dbURL, graphURL string, d *driver, phases []stri
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	// Accepted sends whose wamid no row recorded: a row sent again after its first send went unrecorded.
-	extraTo := map[string]int{}
+	// Accepted sends whose wamid no row recorded: the row was sent again after this send went unrecorded. Each is
+	// a duplicate, counted in the phase whose fault was under way when Meta accepted it.
+	extraIn := map[string]int{}
 	for _, s := range sends {
-		if !recorded[s.WAMID] && strings.HasPrefix(s.To, "199") {
-			extraTo[s.To]++
+		if recorded[s.WAMID] || !strings.HasPrefix(s.To, "199") {
+			continue
 		}
+		at := phases[0]
+		for _, p := range phases {
+			if !s.Time.Before(started[p]) {
+				at = p
+			}
+		}
+		extraIn[at]++
+		extraIn[""]++
 	}
 
 	var out []tally
@@ -124,18 +134,17 @@ func check(ctx context.Context, dbURL, graphURL string, d *driver, phases []stri
 			}
 			answered := false
 			for _, rw := range replies[w] {
-				if n := acceptedByWamid[rw]; rw != "" && n > 0 {
+				if rw != "" && acceptedByWamid[rw] > 0 {
 					answered = true
 					t.Replies++
-					t.Duplicates += n - 1
 				}
 			}
 			if !answered {
 				t.Unanswered++
 			}
 		}
-		for c, n := range customers {
-			t.Duplicates += extraTo[c]
+		t.Duplicates += extraIn[phase]
+		for _, n := range customers {
 			if n == 3 {
 				t.Conversations++
 			}

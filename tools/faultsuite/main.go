@@ -159,7 +159,9 @@ func run(keep bool) error {
 			return nil
 		},
 	}
+	started := map[string]time.Time{}
 	for _, phase := range phases {
+		started[phase] = time.Now()
 		before := d.requests.Load()
 		stop := make(chan struct{})
 		loaded := make(chan int)
@@ -189,7 +191,7 @@ func run(keep bool) error {
 	time.Sleep(3 * time.Second) // the last statuses
 	close(stopStatuses)
 	<-statusesDone
-	tallies, err := check(ctx, pg.url(), graphURL, d, phases)
+	tallies, err := check(ctx, pg.url(), graphURL, d, phases, started)
 	if err != nil {
 		return err
 	}
@@ -217,7 +219,8 @@ func report(ts []tally) error {
 				t.Phase, t.Lost, t.Unanswered, t.OrdersTwice, t.MissingOrders))
 		}
 		if t.Phase != "total" && t.Phase != "sigkill" && t.Duplicates > 0 {
-			bad = append(bad, fmt.Sprintf("%s: %d duplicate sends outside the documented window", t.Phase, t.Duplicates))
+			bad = append(bad, fmt.Sprintf("%s: %d duplicate sends outside the documented window (first sent during this phase)",
+				t.Phase, t.Duplicates))
 		}
 	}
 	if total.Duplicates > sendWorkers {
