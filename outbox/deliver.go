@@ -21,32 +21,33 @@ const minSendWindow = 2 * time.Second
 
 // deliver sends one claimed message and records what happened: sent, retried later, put off, held, or failed. If
 // the outcome cannot be recorded, the lease runs out and the message is claimed again.
-func (o *Outbox) deliver(ctx context.Context, m models.OutboundMessage) {
-	err := o.safeAttempt(ctx, m)
+func (o *Outbox) deliver(ctx context.Context, j job, rec *recorder) {
+	err := o.safeAttempt(ctx, j, rec)
 	switch {
 	case err == nil:
 	case errors.Is(err, repository.ErrLeaseLost):
-		o.log.Warn("outbound message was settled by another worker", "id", m.ID, "err", err)
+		o.log.Warn("outbound message was settled by another worker", "id", j.m.ID, "err", err)
 	default:
-		o.log.Error("outbound message outcome not recorded; it is tried again when its lease runs out", "id", m.ID, "err", err)
+		o.log.Error("outbound message outcome not recorded; it is tried again when its lease runs out", "id", j.m.ID, "err", err)
 	}
 }
 
 // safeAttempt runs attempt; a panic in it is settled as this message's failed attempt (retried with backoff, failed
 // with the reason after MaxAttempts, the customer then getting one fallback reply), never reaching other sends.
-func (o *Outbox) safeAttempt(ctx context.Context, m models.OutboundMessage) (err error) {
+func (o *Outbox) safeAttempt(ctx context.Context, j job, rec *recorder) (err error) {
 	db := context.WithoutCancel(ctx)
 	defer func() {
 		r := recover()
 		if r == nil {
 			return
 		}
+		m := j.m
 		o.log.Error("sending an outbound message panicked", "id", m.ID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 		m.Attempts++
 		reason := fmt.Sprintf("panic while sending: %v", r)
 		if m.Attempts < o.MaxAttempts {
 			o.count("retry")
-			err = o.requeue(db, m, time.Now().Add(o.backoff(m.Attempts, 0)), 0, reason)
+			err = o.requeue(db, m, o.backoff(m.Attempts, 0), 0, reason)
 			return
 		}
 		o.count("failed")
@@ -57,7 +58,7 @@ func (o *Outbox) safeAttempt(ctx context.Context, m models.OutboundMessage) (err
 			o.Wake()
 		}
 	}()
-	return o.attempt(ctx, db, m)
+	return o.attempt(ctx, db, j, rec)
 }
 
 // FallbackText is the one reply a customer gets when a message to them could not be sent because sending it failed
@@ -86,33 +87,41 @@ func fallbackFor(m models.OutboundMessage) *models.OutboundMessage {
 
 // attempt is deliver's work. ctx only says whether the outbox is stopping; db carries every call, so a send that
 // started is finished and recorded.
-func (o *Outbox) attempt(ctx, db context.Context, m models.OutboundMessage) error {
-	sendBy := time.Now().Add(o.Lease - leaseMargin)
-	if m.ClaimUntil != nil {
-		sendBy = m.ClaimUntil.Add(-leaseMargin)
-	}
-	if ctx.Err() != nil || time.Until(sendBy) < minSendWindow {
-		return o.putOff(db, m, time.Now()) // stopping, or the lease is nearly spent: let a worker claim it afresh
+func (o *Outbox) attempt(ctx, db context.Context, j job, rec *recorder) error {
+	m := j.m
+	if ctx.Err() != nil || j.sendBy.Sub(o.clock()) < minSendWindow {
+		return o.putOff(db, m, 0) // stopping, or the lease is nearly spent: let a worker claim it afresh
 	}
 	if o.expired(m) {
 		return o.fail(db, m, m.ErrorCode, o.expiredReason(m))
 	}
-	phone, err := o.store.PhoneNumber(db, m.BusinessID, m.PhoneNumberID)
-	if err != nil {
-		return err
+	if j.phone == nil {
+		p, err := o.store.PhoneNumber(db, m.BusinessID, m.PhoneNumberID)
+		if err != nil {
+			return err
+		}
+		j.phone = &p
 	}
+	phone := *j.phone
 	if phone.Status != models.PhoneConnected {
-		return o.putOff(db, m, time.Now()) // disconnected since the claim: it waits, queued, for the reconnection
+		return o.putOff(db, m, 0) // disconnected since the claim: it waits, queued, for the reconnection
 	}
-	cust, err := o.store.Customer(db, m.BusinessID, m.CustomerID)
-	if err != nil {
-		return err
+	if j.cust == nil {
+		c, err := o.store.Customer(db, m.BusinessID, m.CustomerID)
+		if err != nil {
+			return err
+		}
+		j.cust = &c
 	}
+	cust := *j.cust
 	payload := m.Payload
 	// error_code 131047 on a queued message: Meta already refused it as outside the window, whatever our clock says.
-	if metaSaid := m.ErrorCode == whatsapp.CodeOutsideWindow; m.Kind != "template" && (metaSaid || !cust.WindowOpen(time.Now())) {
+	if metaSaid := m.ErrorCode == whatsapp.CodeOutsideWindow; m.Kind != "template" && (metaSaid || !cust.WindowOpen(o.clock())) {
 		code := map[bool]int{true: whatsapp.CodeOutsideWindow}[metaSaid]
-		var send bool
+		var (
+			send bool
+			err  error
+		)
 		if payload, send, err = o.outsideWindow(db, m, cust, code); err != nil || !send {
 			return err
 		}
@@ -123,17 +132,17 @@ func (o *Outbox) attempt(ctx, db context.Context, m models.OutboundMessage) erro
 		return o.pauseNumber(db, m, phone, models.PhoneDisconnected, 0,
 			"the stored access token cannot be decrypted (was ENCRYPTION_KEY changed?): reconnect the number")
 	}
-	wait, ok := o.limits.reserve(time.Now(), phone.ID, o.rateOf(phone), m.ToWaID)
+	wait, ok := o.reserve(db, phone, m.ToWaID)
 	if !ok {
-		return o.putOff(db, m, time.Now().Add(wait))
+		return o.putOff(db, m, wait)
 	}
 	time.Sleep(wait)
-	sendCtx, cancel := context.WithDeadline(db, minTime(time.Now().Add(o.SendTimeout), sendBy))
+	sendCtx, cancel := context.WithTimeout(db, min(o.SendTimeout, j.sendBy.Sub(o.clock())))
 	m.Attempts++
 	wamid, err := o.sender.Send(sendCtx, phone.PhoneNumberID, token, []byte(payload))
 	cancel()
 	if err == nil {
-		return o.recordSent(db, m, wamid)
+		return o.recordSent(rec, m, wamid)
 	}
 	return o.failed(db, m, phone, cust, err)
 }
@@ -156,7 +165,7 @@ func (o *Outbox) failed(db context.Context, m models.OutboundMessage, phone mode
 			return err
 		}
 		o.count("retry") // as the template, right away
-		return o.requeue(db, m, time.Now(), code, reason)
+		return o.requeue(db, m, 0, code, reason)
 	case errors.Is(err, whatsapp.ErrUnexpectedResponse):
 		return o.fail(db, m, code, "Meta answered without a message id, so it may have been sent; not retried: "+reason)
 	case whatsapp.IsPermanent(err):
@@ -169,7 +178,7 @@ func (o *Outbox) failed(db context.Context, m models.OutboundMessage, phone mode
 	if !whatsapp.IsRetryable(err) && m.Attempts >= o.MaxAttempts {
 		return o.fail(db, m, code, fmt.Sprintf("gave up after %d attempts: %s", m.Attempts, reason))
 	}
-	now, retryAfter := time.Now(), whatsapp.RetryAfter(err)
+	now, retryAfter := o.clock(), whatsapp.RetryAfter(err)
 	d := o.backoff(m.Attempts, retryAfter)
 	pause := now.Add(max(retryAfter, time.Second))
 	switch {
@@ -183,7 +192,7 @@ func (o *Outbox) failed(db context.Context, m models.OutboundMessage, phone mode
 		o.limits.pausePhone(phone.ID, pause)
 	}
 	o.count("retry")
-	return o.requeue(db, m, now.Add(d), code, reason)
+	return o.requeue(db, m, d, code, reason)
 }
 
 // backoff is exponential with full jitter, capped at MaxBackoff, and at least what Meta asked in Retry-After.
@@ -192,26 +201,17 @@ func (o *Outbox) backoff(attempts int, retryAfter time.Duration) time.Duration {
 	return max(time.Duration(rand.Int64N(int64(max(ceil, 1))+1)), retryAfter)
 }
 
-// recordSent stores the wamid. The message is out, so this is retried through database trouble for as long as a
-// lease lasts: each failed write here risks a resend once the lease runs out.
-func (o *Outbox) recordSent(db context.Context, m models.OutboundMessage, wamid string) error {
+// recordSent stores the wamid, together with the other workers' sends (see recorder). A message recorded twice was
+// sent twice: its lease ran out before this send was recorded.
+func (o *Outbox) recordSent(rec *recorder, m models.OutboundMessage, wamid string) error {
 	o.count("sent")
-	start := time.Now()
-	for i := 0; ; i++ {
-		err := o.store.MarkOutboundSent(db, m, wamid)
-		switch {
-		case err == nil:
-			return nil
-		case errors.Is(err, repository.ErrLeaseLost):
-			o.log.Error("outbound message was sent twice: its lease ran out before this send was recorded",
-				"id", m.ID, "wamid", wamid)
-			return nil
-		case time.Since(start) > o.Lease:
-			return fmt.Errorf("record wamid %s: %w", wamid, err)
-		}
-		o.log.Warn("recording a sent message failed; trying again", "id", m.ID, "wamid", wamid, "err", err)
-		time.Sleep(min(50*time.Millisecond<<min(i, 10), 5*time.Second))
+	err := rec.record(repository.SentMessage{Message: m, Wamid: wamid})
+	if errors.Is(err, repository.ErrLeaseLost) {
+		o.log.Error("outbound message was sent twice: its lease ran out before this send was recorded",
+			"id", m.ID, "wamid", wamid)
+		return nil
 	}
+	return err
 }
 
 // pauseNumber stops a phone number's sends until it is reconnected. The message stays queued, not failed: the claim
@@ -225,19 +225,19 @@ func (o *Outbox) pauseNumber(db context.Context, m models.OutboundMessage, phone
 		o.log.Warn("phone number paused until it is reconnected", "phone_number_id", phone.PhoneNumberID,
 			"status", status, "reason", reason)
 	}
-	return o.requeue(db, m, time.Now(), code, reason)
+	return o.requeue(db, m, 0, code, reason)
 }
 
-// putOff gives the message back untouched, due at at: no attempt was made.
-func (o *Outbox) putOff(db context.Context, m models.OutboundMessage, at time.Time) error {
-	return o.requeue(db, m, at, m.ErrorCode, m.LastError)
+// putOff gives the message back untouched, due after the delay: no attempt was made.
+func (o *Outbox) putOff(db context.Context, m models.OutboundMessage, after time.Duration) error {
+	return o.requeue(db, m, after, m.ErrorCode, m.LastError)
 }
 
-func (o *Outbox) requeue(db context.Context, m models.OutboundMessage, at time.Time, code int, reason string) error {
-	if err := o.settle(m, func() error { return o.store.RequeueOutbound(db, m, at, code, reason) }); err != nil {
+func (o *Outbox) requeue(db context.Context, m models.OutboundMessage, after time.Duration, code int, reason string) error {
+	if err := o.settle(m, func() error { return o.store.RequeueOutbound(db, m, after, code, reason) }); err != nil {
 		return err
 	}
-	o.alarm.set(at)
+	o.alarm.set(after)
 	return nil
 }
 
@@ -247,14 +247,11 @@ func (o *Outbox) fail(db context.Context, m models.OutboundMessage, code int, re
 	return o.settle(m, func() error { return o.store.FailOutbound(db, m, code, reason) })
 }
 
-// settle writes an outcome, trying again while the database is unavailable (down, or its disk full) and m's lease
-// lasts: an attempt whose outcome is lost would not count toward MaxAttempts, and the message would be sent again
-// when the lease runs out.
+// settle writes an outcome, trying again while the database is unavailable (down, or its disk full), for at most a
+// lease: an attempt whose outcome is lost would not count toward MaxAttempts, and the message would be sent again
+// when its lease runs out. Once the lease is over the write is refused (ErrLeaseLost) and the loop ends.
 func (o *Outbox) settle(m models.OutboundMessage, write func() error) error {
-	until := time.Now().Add(o.Lease - leaseMargin)
-	if m.ClaimUntil != nil {
-		until = m.ClaimUntil.Add(-time.Second)
-	}
+	until := time.Now().Add(o.Lease)
 	for i := 0; ; i++ {
 		err := write()
 		if err == nil || !repository.IsUnavailable(err) || time.Now().After(until) {
@@ -267,19 +264,10 @@ func (o *Outbox) settle(m models.OutboundMessage, write func() error) error {
 	}
 }
 
-// rateOf is the number's throughput budget in this instance: its own send_rate_per_sec (Meta's limit for it),
-// capped by SEND_RATE_PER_SECOND (this instance's share, when several instances send for one number).
-func (o *Outbox) rateOf(p models.PhoneNumber) int {
-	if p.SendRatePerSec > 0 {
-		return min(p.SendRatePerSec, o.rate)
-	}
-	return o.rate
-}
-
 // expired reports whether m was written longer than HeldTTL ago: sent now it would be stale ("your order is
 // ready" days later).
 func (o *Outbox) expired(m models.OutboundMessage) bool {
-	return o.HeldTTL > 0 && !m.CreatedAt.IsZero() && time.Since(m.CreatedAt) > o.HeldTTL
+	return o.HeldTTL > 0 && !m.CreatedAt.IsZero() && o.clock().Sub(m.CreatedAt) > o.HeldTTL
 }
 
 func (o *Outbox) expiredReason(m models.OutboundMessage) string {
@@ -290,9 +278,11 @@ func (o *Outbox) expiredReason(m models.OutboundMessage) string {
 	return reason
 }
 
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
+// rateOf is the number's throughput budget across every instance: its own send_rate_per_sec (Meta's limit for
+// it), capped by SEND_RATE_PER_SECOND.
+func (o *Outbox) rateOf(p models.PhoneNumber) int {
+	if p.SendRatePerSec > 0 {
+		return min(p.SendRatePerSec, o.rate)
 	}
-	return b
+	return o.rate
 }
