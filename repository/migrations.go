@@ -300,7 +300,11 @@ var migrations = []string{
 	CREATE INDEX outbound_messages_due ON outbound_messages(next_attempt_at, id) WHERE status = 'queued';
 	CREATE INDEX outbound_messages_held ON outbound_messages(id) WHERE status = 'held';`,
 
-	// 7: retention finds old statuses and raw events by age, and finished outbound rows whose payload it has not
+	// The dashboard's list of messages that need the merchant: replies failed or held, messages the bot gave up on.
+	`CREATE INDEX outbound_messages_attention ON outbound_messages(business_id, id) WHERE status IN ('failed', 'held');
+	CREATE INDEX inbound_messages_failed ON inbound_messages(business_id, id) WHERE process_error <> '' AND processed_at IS NOT NULL;`,
+
+	// 8: retention finds old statuses and raw events by age, and finished outbound rows whose payload it has not
 	// compacted yet (the partial index shrinks as it works).
 	`CREATE INDEX message_statuses_received ON message_statuses(received_at);
 	CREATE INDEX webhook_events_received ON webhook_events(received_at);
