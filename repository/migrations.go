@@ -234,6 +234,16 @@ var migrations = []string{
 	CREATE INDEX outbound_messages_unsent_chat ON outbound_messages(phone_number_id, customer_id, id)
 		WHERE status IN ('queued', 'held');
 	CREATE INDEX outbound_messages_window_failed ON outbound_messages(id) WHERE status = 'failed' AND error_code = 131047;`,
+
+	// 5: sessions end after an idle time (last_seen_at), a user's sessions can all be ended at once, and the
+	// database remembers whether it serves production, so sandbox mode never starts on it.
+	`ALTER TABLE sessions ADD COLUMN last_seen_at {{ts}};
+	UPDATE sessions SET last_seen_at = created_at;
+	CREATE INDEX sessions_user ON sessions(user_id);
+	CREATE TABLE instance_settings (
+		name TEXT PRIMARY KEY,
+		value TEXT NOT NULL
+	);`,
 }
 
 func (s *Store) render(sql string) string {
