@@ -35,11 +35,11 @@ var (
 
 // Limits of the login rate limit and session lifetime.
 const (
-	SessionTTL        = 7 * 24 * time.Hour
+	SessionTTL = 7 * 24 * time.Hour
 	// SessionIdleTimeout ends a session nobody used for this long (SESSION_IDLE_TIMEOUT overrides it).
 	SessionIdleTimeout = 12 * time.Hour
 	// ArgonWait bounds how long a login waits for a password-hashing slot before ErrBusy.
-	ArgonWait = 2 * time.Second
+	ArgonWait         = 2 * time.Second
 	LoginWindow       = 15 * time.Minute
 	MaxFailsPerEmail  = 5
 	MaxFailsPerIP     = 20
