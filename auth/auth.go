@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -114,6 +115,20 @@ func (s *Service) limitKey(kind, subject string) string {
 	return "ratelimit:login:" + kind + ":" + sha256Hex(string(s.sessionKey) + "\x00" + subject)[:32]
 }
 
+// ipSubject is what the per-IP limit counts against: the address itself for IPv4, its /64 for IPv6, since one
+// subscriber usually holds a whole /64 and could otherwise take a fresh address for every guess.
+func ipSubject(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	return netip.PrefixFrom(a, 64).Masked().String()
+}
+
 // attempt counts a login attempt against key, in the shared counter and this process's copy, and returns the
 // count. The increment is atomic, so of any number of parallel attempts only the first few see a count within the
 // limit: the attempt is counted before the password is checked, never after.
@@ -129,7 +144,7 @@ func (s *Service) attempt(ctx context.Context, key string) int64 {
 // hashing slots stay busy it answers ErrBusy.
 func (s *Service) Login(ctx context.Context, email, password, ip string) (string, Principal, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	emailKey, ipKey := s.limitKey("email", email), s.limitKey("ip", ip)
+	emailKey, ipKey := s.limitKey("email", email), s.limitKey("ip", ipSubject(ip))
 	limited := s.attempt(ctx, emailKey) > MaxFailsPerEmail
 	if ip != "" && s.attempt(ctx, ipKey) > MaxFailsPerIP {
 		limited = true

@@ -86,3 +86,24 @@ func TestLogin_SuccessClearsTheEmailCount(t *testing.T) {
 		}
 	}
 }
+
+// TestLogin_IPv6AddressesOfOneSlash64ShareALimit: a client can't dodge the per-IP limit by taking a new address of
+// its /64 for every guess; another /64 is not affected.
+func TestLogin_IPv6AddressesOfOneSlash64ShareALimit(t *testing.T) {
+	s := testutil.SQLite(t)
+	ctx := context.Background()
+	merchanttest.Seed(t, s, "A", 0)
+	a := auth.New(s, cache.NewMemory(1000), []byte(testutil.RandomHex(8)), nil)
+	for i := range auth.MaxFailsPerIP {
+		_, _, err := a.Login(ctx, fmt.Sprintf("v6-%d@example.com", i), "x", fmt.Sprintf("2001:db8:1:2::%x", i+1))
+		if !errors.Is(err, auth.ErrBadCredentials) {
+			t.Fatalf("guess %d: %v", i+1, err)
+		}
+	}
+	if _, _, err := a.Login(ctx, "v6-next@example.com", "x", "2001:db8:1:2:ffff::9"); !errors.Is(err, auth.ErrRateLimited) {
+		t.Fatalf("another address of the same /64: %v", err)
+	}
+	if _, _, err := a.Login(ctx, "v6-other@example.com", "x", "2001:db8:1:3::1"); !errors.Is(err, auth.ErrBadCredentials) {
+		t.Fatalf("an address of another /64: %v", err)
+	}
+}
