@@ -58,7 +58,7 @@ func TestIdentityBodyOnly_RefusesCompressedBodiesWith415(t *testing.T) {
 func TestProxies_ForwardedHeadersBelievedOnlyFromTrustedProxies(t *testing.T) {
 	for _, tt := range []struct {
 		name, trusted, xff, proto string
-		wantIP, wantProto        string
+		wantIP, wantProto         string
 	}{
 		{"no proxies: the peer is the client", "", "203.0.113.9", "https", "127.0.0.1", "http"},
 		{"untrusted peer", "10.0.0.0/8", "203.0.113.9", "https", "127.0.0.1", "http"},
