@@ -23,7 +23,7 @@ func lastLine(t *testing.T, env map[string]string, args ...string) (string, erro
 
 func TestRun_AdminCreateUserAndAPITokenPrintTheirResultLast(t *testing.T) {
 	dbURL := testutil.PostgresSchemaURL(t)
-	env := map[string]string{"DATABASE_URL": dbURL, "CONFIG_FILE": "none.yaml"}
+	env := map[string]string{"DATABASE_URL": dbURL, "SANDBOX": "true", "CONFIG_FILE": "none.yaml"}
 	biz, err := lastLine(t, env, "admin", "create-business", "--name", "Cafe", "--phone-number-id", "7001",
 		"--waba-id", "8001", "--access-token", "EAAG-secret")
 	if err != nil {

@@ -163,7 +163,7 @@ func TestFaults_PostgresRestartedMidLoadLosesNoAcknowledgedWebhook(t *testing.T)
 		t.Skip("fault test")
 	}
 	dbURL, restart := privatePostgres(t)
-	base := startService(t, map[string]string{"DATABASE_URL": dbURL})
+	base := startService(t, map[string]string{"DATABASE_URL": dbURL, "SANDBOX": "true"})
 	stop := make(chan struct{})
 	var acked []string
 	var failed int64

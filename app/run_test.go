@@ -96,7 +96,7 @@ func TestRun_ServeWithNoSettingsStartsInSandboxAndStopsOnSignal(t *testing.T) {
 }
 
 func TestRun_AdminCreateBusinessPrintsTheIDLast(t *testing.T) {
-	env := map[string]string{"DATABASE_URL": testutil.PostgresSchemaURL(t), "CONFIG_FILE": "none.yaml"}
+	env := map[string]string{"DATABASE_URL": testutil.PostgresSchemaURL(t), "SANDBOX": "true", "CONFIG_FILE": "none.yaml"}
 	var out bytes.Buffer
 	err := run(context.Background(), []string{"admin", "create-business", "--name", "Cafe", "--phone-number-id", "777",
 		"--waba-id", "888", "--access-token", "EAAG-secret"}, envOf(env), &out, &out)
