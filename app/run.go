@@ -74,13 +74,18 @@ func openStore(ctx context.Context, cfg config.Config) (*repository.Store, error
 	return repository.Open(ctx, cfg.Database, cfg.DataDir, repository.Options{})
 }
 
-// openMigrated opens the database and brings its schema up to date, as every command but migrate wants it.
+// openMigrated opens the database and brings its schema up to date, as every command but migrate wants it, and
+// refuses a sandbox start on a database that serves production (guardMode).
 func openMigrated(ctx context.Context, cfg config.Config) (*repository.Store, error) {
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := store.Migrate(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	if err := guardMode(ctx, cfg, store); err != nil {
 		store.Close()
 		return nil, err
 	}

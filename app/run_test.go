@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -16,19 +17,31 @@ import (
 
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	return freePorts(t, 1)[0]
+}
+
+// freePorts returns n distinct free ports (each held until all are found, so none is handed out twice).
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return ports
 }
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func TestRun_ServeWithNoSettingsStartsInSandboxAndStopsOnSignal(t *testing.T) {
-	port := freePort(t)
-	env := map[string]string{"PORT": strconv.Itoa(port), "DATA_DIR": t.TempDir(), "CONFIG_FILE": "none.yaml"}
+	ports := freePorts(t, 2)
+	port, opsPort := ports[0], ports[1]
+	env := map[string]string{"PORT": strconv.Itoa(port), "DATA_DIR": t.TempDir(), "CONFIG_FILE": "none.yaml",
+		"METRICS_ADDR": "127.0.0.1:" + strconv.Itoa(opsPort)}
 	ctx, cancel := context.WithCancel(context.Background())
 	var out bytes.Buffer
 	done := make(chan error, 1)
@@ -55,7 +68,28 @@ func TestRun_ServeWithNoSettingsStartsInSandboxAndStopsOnSignal(t *testing.T) {
 	if resp.StatusCode != 200 || health.Status != "ok" || health.Database.Status != "up" || health.Cache.Status != "memory" {
 		t.Fatalf("health %d %+v", resp.StatusCode, health)
 	}
-	resp, err = http.Get(base + "/memory")
+	// /memory and /metrics are only on the operator listener, not on the public port.
+	for _, path := range []string{"/memory", "/metrics"} {
+		resp, err = http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("GET %s on the public port: %d, want 404", path, resp.StatusCode)
+		}
+	}
+	ops := "http://127.0.0.1:" + strconv.Itoa(opsPort)
+	resp, err = http.Get(ops + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsBody, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(metricsBody), "go_goroutines") {
+		t.Fatalf("operator /metrics: %d", resp.StatusCode)
+	}
+	resp, err = http.Get(ops + "/memory")
 	if err != nil {
 		t.Fatal(err)
 	}

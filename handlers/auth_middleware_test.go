@@ -38,7 +38,7 @@ func TestSessionAndCSRFMiddleware(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			app := handlers.NewApp(slog.New(slog.DiscardHandler), 1<<20, areaFunc(func(r fiber.Router) {
+			app := handlers.NewApp(slog.New(slog.DiscardHandler), handlers.Options{BodyLimit: 1 << 20}, areaFunc(func(r fiber.Router) {
 				in := []fiber.Handler{handlers.RequireSession(a), handlers.CSRF()}
 				h := func(c *fiber.Ctx) error {
 					pr := handlers.CurrentPrincipal(c)
@@ -119,7 +119,7 @@ func TestSessionAndCSRFMiddleware(t *testing.T) {
 func TestSessionCookie_FlagsFollowTheScheme(t *testing.T) {
 	s := testutil.SQLite(t)
 	a := auth.New(s, cache.NewMemory(100), []byte("k"), nil)
-	app := handlers.NewApp(slog.New(slog.DiscardHandler), 1<<20, areaFunc(func(r fiber.Router) {
+	app := handlers.NewApp(slog.New(slog.DiscardHandler), handlers.Options{BodyLimit: 1 << 20}, areaFunc(func(r fiber.Router) {
 		r.Get("/page", handlers.RequireSession(a), func(c *fiber.Ctx) error { return c.SendString("in") })
 	}))
 	for _, tc := range []struct {

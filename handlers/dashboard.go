@@ -225,6 +225,22 @@ func (d *Dashboard) notFound(c *fiber.Ctx) error {
 	return d.render(c, fiber.StatusNotFound, "error", "", errorView{"Not found", "This page does not exist in your business."})
 }
 
+// ErrorPage renders an error the router or a middleware raised (404 for an unknown page, 403 for a missing CSRF
+// token, 413, 415, 500…) as the dashboard's HTML error page, for browsers.
+func (d *Dashboard) ErrorPage(c *fiber.Ctx, code int, msg string) error {
+	title := http.StatusText(code)
+	switch {
+	case code == fiber.StatusNotFound:
+		msg = "This page does not exist in your business."
+	case code >= 500:
+		title, msg = "Something went wrong", "Please try again in a moment. If it keeps happening, the logs say why."
+	}
+	if title == "" {
+		title = "Error"
+	}
+	return d.render(c, code, "error", "", errorView{title, msg})
+}
+
 // fail maps a service error to the right page: not found → 404, anything else → logged 500.
 func (d *Dashboard) fail(c *fiber.Ctx, err error) error {
 	if errors.Is(err, repository.ErrNotFound) {
