@@ -52,8 +52,8 @@ func TestLogin_ParallelGuessesGetNoMoreThanTheLimit(t *testing.T) {
 				switch {
 				case errors.Is(err, auth.ErrBadCredentials):
 					checked++
-				case errors.Is(err, auth.ErrRateLimited):
-					limited++
+				case errors.Is(err, auth.ErrRateLimited), errors.Is(err, auth.ErrBusy):
+					limited++ // refused without a check (ErrBusy: a slow machine kept the hashing slots busy)
 				default:
 					t.Fatalf("unexpected: %v", err)
 				}

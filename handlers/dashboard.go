@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -20,6 +21,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/waorder/waorder/auth"
+	"github.com/waorder/waorder/handlers/guard"
 	"github.com/waorder/waorder/ingest"
 	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/models"
@@ -48,10 +50,15 @@ type Dashboard struct {
 	// instances stateless and shutdowns short.
 	EventPoll   time.Duration
 	EventStream time.Duration
+	// StreamsPerSession and StreamsTotal cap the live feeds open at once on this instance, per session and in all
+	// (defaults 4 and 500); past either, a new feed is answered 429.
+	StreamsPerSession, StreamsTotal int
 
 	pages map[string]*template.Template
 	asset string
 	hub   orderHub
+	// streams counts the open live feeds against the caps above.
+	streams guard.Streams
 }
 
 // PhoneConnector registers a business's WhatsApp number: from pasted ids and a token, or from an Embedded Signup
@@ -73,6 +80,7 @@ func (d *Dashboard) Routes(r fiber.Router) {
 	if d.EventStream == 0 {
 		d.EventStream = 20 * time.Second
 	}
+	d.streams.PerKey, d.streams.Total = cmp.Or(d.StreamsPerSession, 4), cmp.Or(d.StreamsTotal, 500)
 	files := filesystem.New(filesystem.Config{Root: http.FS(mustSub(web.Static, "static"))})
 	r.Use("/static", func(c *fiber.Ctx) error {
 		if err := files(c); err != nil {
@@ -90,6 +98,9 @@ func (d *Dashboard) Routes(r fiber.Router) {
 		return []fiber.Handler{RequireSession(d.Auth), CSRF(), d.noStore, h}
 	}
 	r.Post("/logout", in(d.logout)...)
+	r.Get("/account", in(d.account)...)
+	r.Post("/account/password", in(d.changePassword)...)
+	r.Post("/account/logout-everywhere", in(d.logoutEverywhere)...)
 	r.Get("/", in(d.orders)...)
 	r.Get("/events", in(d.events)...)
 	r.Get("/orders/:id", in(d.order)...)

@@ -16,7 +16,7 @@ func TestDashboard_TemplatesParse(t *testing.T) {
 	if err := d.load(); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{"login", "orders", "order", "stats", "catalog", "product", "settings", "simulator", "error"} {
+	for _, p := range []string{"login", "orders", "order", "stats", "catalog", "product", "settings", "simulator", "error", "account"} {
 		if d.pages[p] == nil {
 			t.Errorf("no page %s", p)
 		}
