@@ -43,6 +43,7 @@ import (
 	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/metrics"
 	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/onboarding"
 	"github.com/waorder/waorder/ordering"
 	"github.com/waorder/waorder/outbox"
 	"github.com/waorder/waorder/repository"
@@ -64,10 +65,12 @@ type Service struct {
 	outbox   *outbox.Outbox
 	proc     *ingest.Processor
 	accounts *auth.Service
-	http     *fiber.App
-	ln       net.Listener
-	ops      *fiber.App   // the operator listener's app (METRICS_ADDR); nil when it is not set
-	opsLn    net.Listener // its listener
+	// onboarding applies Meta's account webhooks (templates, quality, restrictions) and checks tokens daily.
+	onboarding *onboarding.Service
+	http       *fiber.App
+	ln         net.Listener
+	ops        *fiber.App   // the operator listener's app (METRICS_ADDR); nil when it is not set
+	opsLn      net.Listener // its listener
 
 	closers []func() // what New opened, in opening order; Close runs them backwards
 	once    sync.Once
@@ -180,10 +183,15 @@ func (s *Service) build() error {
 	if err := bootstrapLogin(ctx, cfg, s.store, accounts, log); err != nil {
 		return err
 	}
+	// Onboarding: connecting numbers step by step, templates, account health and token checks, sign-up and team.
+	onb, sandboxMeta, team, err := onboardingParts(cfg, s.store, box, c, graph, s.sandbox, log)
+	if err != nil {
+		return err
+	}
+	s.onboarding = onb
 	dash := &handlers.Dashboard{
 		Merchant: merch, Auth: accounts, Store: s.store, Ingest: s.ingest, Log: log,
-		Connect: &handlers.GraphConnector{Graph: graph, Store: s.store, Box: box, Cache: c, AppID: cfg.MetaAppID,
-			AppSecret: cfg.AppSecret},
+		Onboarding: onb, SandboxMeta: sandboxMeta, Team: team,
 		Sandbox: cfg.Sandbox, AppSecret: cfg.AppSecret, MetaAppID: cfg.MetaAppID, MetaConfigID: cfg.MetaConfig,
 		GraphVersion: cfg.GraphVer, EventPoll: s.opts.poll, EventStream: s.opts.eventStream,
 	}
@@ -284,6 +292,7 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	run(s.proc.Run)
 	run(s.outbox.Run)
+	run(func(ctx context.Context) { s.onboarding.Run(ctx, s.accountPoll()) })
 	run(func(ctx context.Context) {
 		metrics.MonitorMemory(ctx, s.log, s.cfg.MemoryWarnMB, s.cfg.MemoryCriticalMB, s.cfg.MemoryInterval)
 	})
@@ -350,6 +359,14 @@ func (a *afterBot) Committed(ctx context.Context, m models.InboundMessage, creat
 	}
 	a.outbox.Wake()
 	a.receipts.send(ctx, m)
+}
+
+// accountPoll is how often stored account events are applied: the test poll, else every 2 s.
+func (s *Service) accountPoll() time.Duration {
+	if s.opts.poll > 0 {
+		return s.opts.poll
+	}
+	return 2 * time.Second
 }
 
 func dbKind(s *repository.Store) string {
