@@ -13,8 +13,9 @@ import (
 	"github.com/spf13/viper"
 )
 
-// SandboxAppSecret signs the simulator's webhooks when no real app secret is configured.
-const SandboxAppSecret = "sandbox-app-secret"
+// SandboxAppSecret signs the simulator's webhooks when no real app secret is configured. It is public on purpose:
+// sandbox mode never runs with a real number or on a production database.
+const SandboxAppSecret = "sandbox-app-secret" // #nosec G101 -- a published development value, not a credential
 
 // Config is every setting the service reads. Field tags name the environment variable (and config.yaml key).
 type Config struct {
