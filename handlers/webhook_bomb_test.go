@@ -90,6 +90,8 @@ func TestWebhook_CompressedBombIsRefusedWithoutInflating(t *testing.T) {
 	}
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
+	t.Logf("12 bombs of %d KB refused: %d KB allocated, peak RSS +%d KB", len(bomb)>>10,
+		(after.TotalAlloc-before.TotalAlloc)>>10, (vmHWM(t)-peakBefore)>>10)
 	// 12 requests of ~128 KB each, copied a few times on the way in: a few MB. One inflation alone is 128 MB.
 	if grown := after.TotalAlloc - before.TotalAlloc; grown > 32<<20 {
 		t.Errorf("refusing 12 bombs allocated %d MB", grown>>20)
