@@ -294,7 +294,13 @@ var migrations = []string{
 		created_at {{ts}} NOT NULL
 	);`,
 
-	// 6: sessions end after an idle time (last_seen_at), a user's sessions can all be ended at once, and the
+	// 6: the outbox's claim walks queued rows in due order and stops at its limit (claimed rows are due again only
+	// when their lease ends, so it never walks rows in flight); held rows are looked at on their own index.
+	`DROP INDEX outbound_messages_unsent;
+	CREATE INDEX outbound_messages_due ON outbound_messages(next_attempt_at, id) WHERE status = 'queued';
+	CREATE INDEX outbound_messages_held ON outbound_messages(id) WHERE status = 'held';`,
+
+	// 7: sessions end after an idle time (last_seen_at), a user's sessions can all be ended at once, and the
 	// database remembers whether it serves production, so sandbox mode never starts on it.
 	`ALTER TABLE sessions ADD COLUMN last_seen_at {{ts}};
 	UPDATE sessions SET last_seen_at = created_at;
