@@ -299,6 +299,10 @@ var migrations = []string{
 	`DROP INDEX outbound_messages_unsent;
 	CREATE INDEX outbound_messages_due ON outbound_messages(next_attempt_at, id) WHERE status = 'queued';
 	CREATE INDEX outbound_messages_held ON outbound_messages(id) WHERE status = 'held';`,
+
+	// The dashboard's list of messages that need the merchant: replies failed or held, messages the bot gave up on.
+	`CREATE INDEX outbound_messages_attention ON outbound_messages(business_id, id) WHERE status IN ('failed', 'held');
+	CREATE INDEX inbound_messages_failed ON inbound_messages(business_id, id) WHERE process_error <> '' AND processed_at IS NOT NULL;`,
 }
 
 func (s *Store) render(sql string) string {
