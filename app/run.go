@@ -20,6 +20,7 @@ commands:
   admin create-business --name N --phone-number-id P --waba-id W --access-token T|-
   admin create-user     --business ID --email E --password P|- [--role owner|staff]
   admin create-api-token --business ID [--name N]
+  admin reset-link      --email E   (a one-time password reset link, valid an hour; emailed when SMTP_URL is set)
   admin list-api-tokens --business ID
   admin revoke-api-token --business ID --id TOKEN_ID
   admin reset-password  --email E --password P|-
@@ -77,7 +78,7 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 }
 
 func openStore(ctx context.Context, cfg config.Config) (*repository.Store, error) {
-	return repository.Open(ctx, cfg.Database, cfg.DataDir, repository.Options{})
+	return repository.Open(ctx, cfg.Database, cfg.DataDir, repository.Options{QueryTimeout: cfg.DBTimeout})
 }
 
 // openMigrated opens the database and brings its schema up to date, as every command but migrate wants it, and

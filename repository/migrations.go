@@ -300,7 +300,11 @@ var migrations = []string{
 	CREATE INDEX outbound_messages_due ON outbound_messages(next_attempt_at, id) WHERE status = 'queued';
 	CREATE INDEX outbound_messages_held ON outbound_messages(id) WHERE status = 'held';`,
 
-	// 7: sessions end after an idle time (last_seen_at), a user's sessions can all be ended at once, and the
+	// The dashboard's list of messages that need the merchant: replies failed or held, messages the bot gave up on.
+	`CREATE INDEX outbound_messages_attention ON outbound_messages(business_id, id) WHERE status IN ('failed', 'held');
+	CREATE INDEX inbound_messages_failed ON inbound_messages(business_id, id) WHERE process_error <> '' AND processed_at IS NOT NULL;`,
+
+	// 8: sessions end after an idle time (last_seen_at), a user's sessions can all be ended at once, and the
 	// database remembers whether it serves production, so sandbox mode never starts on it.
 	`ALTER TABLE sessions ADD COLUMN last_seen_at {{ts}};
 	UPDATE sessions SET last_seen_at = created_at;
