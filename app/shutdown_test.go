@@ -65,7 +65,7 @@ func TestServe_StopsWithinItsGracePeriodWhilePostgresIsPaused(t *testing.T) {
 		t.Fatal(err)
 	}
 	port := strconv.Itoa(freePort(t))
-	env := map[string]string{"DATABASE_URL": dbURL, "PORT": port, "CONFIG_FILE": "none.yaml", "DATA_DIR": t.TempDir(),
+	env := map[string]string{"DATABASE_URL": dbURL, "SANDBOX": "true", "PORT": port, "CONFIG_FILE": "none.yaml", "DATA_DIR": t.TempDir(),
 		"SHUTDOWN_GRACE": "4s", "DB_TIMEOUT": "1s"}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
