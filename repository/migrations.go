@@ -304,7 +304,17 @@ var migrations = []string{
 	`CREATE INDEX outbound_messages_attention ON outbound_messages(business_id, id) WHERE status IN ('failed', 'held');
 	CREATE INDEX inbound_messages_failed ON inbound_messages(business_id, id) WHERE process_error <> '' AND processed_at IS NOT NULL;`,
 
-	// 8: retention finds old statuses and raw events by age, and finished outbound rows whose payload it has not
+	// 8: sessions end after an idle time (last_seen_at), a user's sessions can all be ended at once, and the
+	// database remembers whether it serves production, so sandbox mode never starts on it.
+	`ALTER TABLE sessions ADD COLUMN last_seen_at {{ts}};
+	UPDATE sessions SET last_seen_at = created_at;
+	CREATE INDEX sessions_user ON sessions(user_id);
+	CREATE TABLE instance_settings (
+		name TEXT PRIMARY KEY,
+		value TEXT NOT NULL
+	);`,
+
+	// 9: retention finds old statuses and raw events by age, and finished outbound rows whose payload it has not
 	// compacted yet (the partial index shrinks as it works).
 	`CREATE INDEX message_statuses_received ON message_statuses(received_at);
 	CREATE INDEX webhook_events_received ON webhook_events(received_at);
