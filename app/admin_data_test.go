@@ -23,6 +23,15 @@ const (
 	keyB = "1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100"
 )
 
+// production completes env with the keys a deployment outside sandbox mode needs.
+func production(env map[string]string) map[string]string {
+	env["CONFIG_FILE"] = "none.yaml"
+	env["WHATSAPP_APP_SECRET"] = "app-secret"
+	env["WHATSAPP_VERIFY_TOKEN"] = "verify-token"
+	env["SESSION_SECRET"] = "a-session-secret-of-at-least-32-characters"
+	return env
+}
+
 func openTest(t *testing.T, dbURL, dataDir string) *repository.Store {
 	t.Helper()
 	s, err := repository.Open(context.Background(), dbURL, dataDir, repository.Options{})
@@ -50,9 +59,9 @@ func boxOf(t *testing.T, hexKey string) *secretbox.Box {
 func TestAdmin_ExportFromSQLiteImportIntoPostgresRemapsIdsAndReencryptsTokens(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	src := map[string]string{"DATA_DIR": dir, "ENCRYPTION_KEY": keyA, "CONFIG_FILE": "none.yaml"}
+	src := production(map[string]string{"DATA_DIR": dir, "ENCRYPTION_KEY": keyA})
 	pgURL := testutil.PostgresSchemaURL(t)
-	dst := map[string]string{"DATABASE_URL": pgURL, "ENCRYPTION_KEY": keyB, "CONFIG_FILE": "none.yaml"}
+	dst := production(map[string]string{"DATABASE_URL": pgURL, "ENCRYPTION_KEY": keyB})
 
 	// The target already holds a business, so the imported rows cannot keep their ids by chance.
 	if _, err := lastLine(t, dst, "admin", "create-business", "--name", "Other", "--phone-number-id", "other-1",
@@ -178,7 +187,7 @@ func TestAdmin_ExportFromSQLiteImportIntoPostgresRemapsIdsAndReencryptsTokens(t 
 func TestAdmin_BackupCopiesTheEmbeddedDatabaseWhileItIsWritten(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	env := map[string]string{"DATA_DIR": dir, "CONFIG_FILE": "none.yaml"}
+	env := production(map[string]string{"DATA_DIR": dir, "ENCRYPTION_KEY": keyA})
 	if _, err := lastLine(t, env, "migrate"); err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +232,7 @@ func TestAdmin_BackupCopiesTheEmbeddedDatabaseWhileItIsWritten(t *testing.T) {
 	if _, err := lastLine(t, env, "admin", "backup", file); err == nil || !strings.Contains(err.Error(), "exists") {
 		t.Fatalf("a backup over an existing file: %v, want a refusal", err)
 	}
-	pg := map[string]string{"DATABASE_URL": testutil.PostgresSchemaURL(t), "CONFIG_FILE": "none.yaml"}
+	pg := production(map[string]string{"DATABASE_URL": testutil.PostgresSchemaURL(t), "ENCRYPTION_KEY": keyA})
 	if _, err := lastLine(t, pg, "admin", "backup", filepath.Join(backupDir, "pg.db")); err == nil ||
 		!strings.Contains(err.Error(), "pg_dump") {
 		t.Fatalf("backup on PostgreSQL: %v, want a pointer to pg_dump", err)
