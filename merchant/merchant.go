@@ -172,7 +172,7 @@ func (s *Service) notify(ctx context.Context, tx *repository.Store, o models.Ord
 		return false, err
 	}
 	text := StatusText(biz, o, to)
-	msg, err := whatsapp.NewText(cust.WaID, text, false)
+	msg, err := whatsapp.NewText(cust.Recipient(), text, false)
 	if err != nil {
 		return false, fmt.Errorf("status message of order %d: %w", o.ID, err)
 	}
@@ -180,7 +180,7 @@ func (s *Service) notify(ctx context.Context, tx *repository.Store, o models.Ord
 	if err != nil {
 		return false, fmt.Errorf("status message of order %d: %w", o.ID, err)
 	}
-	out := models.OutboundMessage{BusinessID: o.BusinessID, PhoneNumberID: phone.ID, CustomerID: cust.ID, ToWaID: cust.WaID,
+	out := models.OutboundMessage{BusinessID: o.BusinessID, PhoneNumberID: phone.ID, CustomerID: cust.ID, ToWaID: cust.Recipient(),
 		Kind: "text", Payload: string(payload), Summary: text,
 		IdempotencyKey: fmt.Sprintf("order:%d:status:%s", o.ID, to)}
 	return tx.EnqueueOutbound(ctx, &out)

@@ -1,6 +1,9 @@
 package models
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Fulfillment says how a business hands over orders.
 type Fulfillment string
@@ -25,9 +28,12 @@ type Business struct {
 	WindowTemplate   string // template sent outside the 24-hour window
 	TemplateLanguage string
 	CatalogID        string
-	OrderSeq         int64
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// RequireContactPhone: a delivery order from a customer whose phone number is unknown (a username user) asks
+	// for a number the courier can call.
+	RequireContactPhone bool
+	OrderSeq            int64
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 }
 
 // PhoneNumberStatus is the connection state of a WhatsApp number.
@@ -56,17 +62,46 @@ type PhoneNumber struct {
 	UpdatedAt          time.Time
 }
 
-// Customer is a WhatsApp user who wrote to a business. WaID is the phone-based wa_id or, for users known only by
-// their business-scoped user id (BSUID), that id.
+// Customer is a WhatsApp user who wrote to a business: one row per person and business, found by phone number or by
+// business-scoped user id (BSUID), whichever a webhook carries, and completed when the other appears.
 type Customer struct {
-	ID            int64
-	BusinessID    int64
-	WaID          string
-	UserID        string
-	Name          string
+	ID         int64
+	BusinessID int64
+	// WaID is the row's contact key, unique per business and kept by the repository: Phone when known, else
+	// UserID. It is also where messages go (see Recipient).
+	WaID string
+	// Phone is the phone-number-based wa_id; empty for users with a username who have not shared their number.
+	Phone string
+	// UserID is the business-scoped user id, e.g. "US.13491208655302741918"; ParentUserID the parent BSUID.
+	UserID       string
+	ParentUserID string
+	Username     string // profile.username, when the user adopted one
+	Name         string // profile.name
+	// LastInboundAt opens the 24-hour window, whichever identifier the customer wrote with.
 	LastInboundAt *time.Time
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+}
+
+// Recipient is where messages to the customer go: the phone number when known (Meta's recommendation), else the
+// BSUID.
+func (c Customer) Recipient() string {
+	if c.Phone != "" {
+		return c.Phone
+	}
+	return c.UserID
+}
+
+// Handle is how a merchant recognises the customer at a glance: "@username" when there is one, else the phone
+// number, else the BSUID.
+func (c Customer) Handle() string {
+	if c.Username != "" {
+		return "@" + strings.TrimPrefix(c.Username, "@")
+	}
+	if c.Phone != "" {
+		return "+" + strings.TrimPrefix(c.Phone, "+")
+	}
+	return c.UserID
 }
 
 // WindowOpen reports whether the 24-hour customer-service window is open at now.

@@ -88,14 +88,16 @@ type Order struct {
 	Currency    string
 	Fulfillment Fulfillment
 	Address     string
-	Latitude    *float64
-	Longitude   *float64
-	Note        string
-	Source      string      // chat | catalog | api
-	SourceKey   string      // the wamid (or key) that created it; unique, so a redelivery creates nothing
-	Items       []OrderItem `gorm:"-"`
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// ContactPhone is the number a customer without a known phone gave for the delivery.
+	ContactPhone string
+	Latitude     *float64
+	Longitude    *float64
+	Note         string
+	Source       string      // chat | catalog | api
+	SourceKey    string      // the wamid (or key) that created it; unique, so a redelivery creates nothing
+	Items        []OrderItem `gorm:"-"`
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // OrderItem is one line of an order, with the price at the time of ordering.

@@ -63,14 +63,16 @@ func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error 
 	if err != nil {
 		return err
 	}
-	in := input(m, cust.WaID)
+	in := input(m, cust.Recipient())
+	in.HasPhone = cust.Phone != ""
 	if command(in.Text) == "status" {
 		if in.LastOrder, err = b.Store.LastOrder(ctx, m.BusinessID, m.CustomerID); err != nil {
 			return err
 		}
 	}
 	info := Business{Name: biz.Name, Greeting: biz.Greeting, Currency: biz.Currency, Fulfillment: biz.Fulfillment,
-		MinOrderMinor: biz.MinOrderMinor, OpeningHours: biz.OpeningHours, Timezone: biz.Timezone}
+		MinOrderMinor: biz.MinOrderMinor, OpeningHours: biz.OpeningHours, Timezone: biz.Timezone,
+		RequireContactPhone: biz.RequireContactPhone}
 	next, replies, draft := Step(st, in, cat, info, now())
 	next.LastWamid = m.Wamid
 
@@ -83,16 +85,17 @@ func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error 
 		}
 		if draft != nil {
 			o := models.Order{BusinessID: m.BusinessID, CustomerID: m.CustomerID, Currency: biz.Currency,
-				Fulfillment: draft.Fulfillment, Address: draft.Address, Latitude: draft.Latitude, Longitude: draft.Longitude,
+				Fulfillment: draft.Fulfillment, Address: draft.Address, ContactPhone: draft.Contact,
+				Latitude: draft.Latitude, Longitude: draft.Longitude,
 				Source: draft.Source, SourceKey: draft.SourceKey, Items: draft.Items}
 			err := tx.CreateOrder(ctx, &o)
 			if errors.Is(err, repository.ErrDuplicate) {
-				replies = append(replies[:0], mustText(cust.WaID, "We already have this order. Send *status* to follow it."))
+				replies = append(replies[:0], mustText(cust.Recipient(), "We already have this order. Send *status* to follow it."))
 			} else if err != nil {
 				return err
 			} else {
 				created = &o
-				replies = append(replies, mustText(cust.WaID, placed(o, biz.Name)))
+				replies = append(replies, mustText(cust.Recipient(), placed(o, biz.Name)))
 			}
 		}
 		for i, r := range replies {
@@ -101,7 +104,7 @@ func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error 
 				return fmt.Errorf("encode reply: %w", err)
 			}
 			out := models.OutboundMessage{BusinessID: m.BusinessID, PhoneNumberID: m.PhoneNumberID, CustomerID: m.CustomerID,
-				ToWaID: cust.WaID, Kind: r.Type, Payload: string(payload), Summary: r.Summary(),
+				ToWaID: cust.Recipient(), Kind: r.Type, Payload: string(payload), Summary: r.Summary(),
 				IdempotencyKey: fmt.Sprintf("in:%s:%d", m.Wamid, i)}
 			if _, err := tx.EnqueueOutbound(ctx, &out); err != nil {
 				return err

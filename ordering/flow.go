@@ -193,7 +193,47 @@ func (r *turn) address() {
 		r.st.Address = whatsapp.TruncateRunes(strings.TrimSpace(r.in.Text), 300)
 		r.st.Latitude, r.st.Longitude = nil, nil
 	}
+	if r.biz.RequireContactPhone && !r.in.HasPhone && r.st.Contact == "" {
+		r.askContact()
+		return
+	}
 	r.confirm()
+}
+
+// askContact asks a customer whose phone number WhatsApp does not share (a username user) for one the courier
+// can call, when the business wants one for deliveries.
+func (r *turn) askContact() {
+	r.st.Step = StepContact
+	r.text("What number can the courier call for this delivery? Type it with the country code, e.g. +44 20 7946 0958.")
+}
+
+func (r *turn) contact() {
+	n, ok := contactNumber(r.in.Text)
+	if !ok {
+		r.text("That doesn't look like a phone number. Please type it with the country code, e.g. +44 20 7946 0958.")
+		return
+	}
+	r.st.Contact = n
+	r.confirm()
+}
+
+// contactNumber accepts a typed phone number with its usual separators and returns it as "+digits" (E.164 has 8
+// to 15 digits with the country code).
+func contactNumber(text string) (string, bool) {
+	var digits strings.Builder
+	for i, c := range strings.TrimSpace(text) {
+		switch {
+		case c >= '0' && c <= '9':
+			digits.WriteRune(c)
+		case c == '+' && i == 0, c == ' ', c == '-', c == '.', c == '(', c == ')':
+		default:
+			return "", false
+		}
+	}
+	if n := digits.Len(); n < 8 || n > 15 {
+		return "", false
+	}
+	return "+" + digits.String(), true
 }
 
 func (r *turn) confirm() {
@@ -201,6 +241,9 @@ func (r *turn) confirm() {
 	where := "Pickup at " + r.biz.Name
 	if r.st.Fulfillment == "delivery" {
 		where = "Deliver to: " + r.st.Address
+		if r.st.Contact != "" {
+			where += "\nContact: " + r.st.Contact
+		}
 	}
 	r.buttons("Please confirm your order:\n"+r.summary()+"\n"+where,
 		whatsapp.Button{ID: "confirm", Title: "Confirm"}, whatsapp.Button{ID: "cancel", Title: "Cancel"})
@@ -222,7 +265,7 @@ func (r *turn) place() {
 		}
 		return
 	}
-	d := &OrderDraft{Fulfillment: models.Fulfillment(r.st.Fulfillment), Address: r.st.Address,
+	d := &OrderDraft{Fulfillment: models.Fulfillment(r.st.Fulfillment), Address: r.st.Address, Contact: r.st.Contact,
 		Latitude: r.st.Latitude, Longitude: r.st.Longitude, Source: orDefault(r.st.Source, "chat"),
 		SourceKey: orDefault(r.st.SourceKey, r.in.Wamid)}
 	for _, l := range r.st.Cart {

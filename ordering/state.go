@@ -18,6 +18,7 @@ const (
 	StepCart        = "cart"
 	StepFulfillment = "fulfillment"
 	StepAddress     = "address"
+	StepContact     = "contact" // a delivery's contact number, from a customer whose phone is unknown
 	StepConfirm     = "confirm"
 )
 
@@ -31,6 +32,7 @@ type State struct {
 	Address     string     `json:"address,omitempty"`
 	Latitude    *float64   `json:"lat,omitempty"`
 	Longitude   *float64   `json:"lng,omitempty"`
+	Contact     string     `json:"contact,omitempty"`    // the delivery's contact number, when one was asked for
 	Source      string     `json:"source,omitempty"`     // "catalog" when the cart came from a WhatsApp catalog order
 	SourceKey   string     `json:"source_key,omitempty"` // that order message's wamid
 	LastWamid   string     `json:"last_wamid,omitempty"` // the last message handled: a re-run of it is a no-op
@@ -57,7 +59,8 @@ func (s State) Total() int64 {
 // Input is a customer's message, reduced to what the bot acts on.
 type Input struct {
 	Wamid     string
-	To        string // the customer's wa_id, where replies go
+	To        string // where replies go: the customer's phone number, else their BSUID
+	HasPhone  bool   // the customer's phone number is known
 	Text      string // typed text
 	ReplyID   string // id of a tapped button or list row
 	Location  *Location
@@ -89,6 +92,8 @@ type Business struct {
 	MinOrderMinor int64
 	OpeningHours  string
 	Timezone      string
+	// RequireContactPhone: deliveries to customers whose phone is unknown need a contact number.
+	RequireContactPhone bool
 }
 
 // OrderDraft is an order the conversation completed; the Bot numbers and stores it.
@@ -96,6 +101,7 @@ type OrderDraft struct {
 	Items       []models.OrderItem
 	Fulfillment models.Fulfillment
 	Address     string
+	Contact     string
 	Latitude    *float64
 	Longitude   *float64
 	Source      string

@@ -126,6 +126,8 @@ func (r *turn) answer() {
 		r.quantity()
 	case r.st.Step == StepAddress && (r.in.Location != nil || strings.TrimSpace(r.in.Text) != ""):
 		r.address()
+	case r.st.Step == StepContact && strings.TrimSpace(r.in.Text) != "":
+		r.contact()
 	case r.st.Step == StepMenu:
 		if p, ok := r.find(r.in.Text); ok {
 			r.pick(p.RetailerID)
@@ -164,6 +166,8 @@ func (r *turn) unknown() {
 		r.cart()
 	case StepAddress:
 		r.askAddress()
+	case StepContact:
+		r.askContact()
 	}
 }
 

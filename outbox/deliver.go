@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -49,6 +50,13 @@ func (o *Outbox) attempt(ctx, db context.Context, m models.OutboundMessage) erro
 	cust, err := o.store.Customer(db, m.BusinessID, m.CustomerID)
 	if err != nil {
 		return err
+	}
+	if to := cust.Recipient(); to != "" && to != m.ToWaID {
+		// The customer's identifiers changed since this was queued (a phone number became known, or rows of one
+		// person were merged): send to what Meta accepts now.
+		if m, err = readdress(m, to); err != nil {
+			return o.fail(db, m, 0, err.Error())
+		}
 	}
 	payload := m.Payload
 	// error_code 131047 on a queued message: Meta already refused it as outside the window, whatever our clock says.
@@ -193,6 +201,21 @@ func (o *Outbox) rateOf(p models.PhoneNumber) int {
 		return min(p.SendRatePerSec, o.rate)
 	}
 	return o.rate
+}
+
+// readdress points a stored message at to: "to" for a phone number, "recipient" for a business-scoped user id.
+func readdress(m models.OutboundMessage, to string) (models.OutboundMessage, error) {
+	var msg whatsapp.OutgoingMessage
+	if err := json.Unmarshal([]byte(m.Payload), &msg); err != nil {
+		return m, fmt.Errorf("stored payload is not a message: %w", err)
+	}
+	msg.Address(to)
+	b, err := json.Marshal(msg)
+	if err != nil {
+		return m, fmt.Errorf("encode readdressed message: %w", err)
+	}
+	m.Payload, m.ToWaID = string(b), to
+	return m, nil
 }
 
 func minTime(a, b time.Time) time.Time {

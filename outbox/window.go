@@ -44,7 +44,7 @@ func (o *Outbox) outsideWindow(db context.Context, m models.OutboundMessage, cus
 	if lang == "" {
 		lang = "en_US"
 	}
-	tm, err := whatsapp.NewTemplate(m.ToWaID, biz.WindowTemplate, lang,
+	tm, err := whatsapp.NewTemplate(firstSet(cust.Recipient(), m.ToWaID), biz.WindowTemplate, lang,
 		[]whatsapp.TemplateComponent{whatsapp.TemplateBodyText(templateParam(orig.Text()))})
 	if err != nil {
 		return "", false, o.fail(db, m, 0, fmt.Sprintf("cannot build window template %q: %v", biz.WindowTemplate, err))
@@ -73,4 +73,11 @@ func templateParam(text string) string {
 		text = "-"
 	}
 	return whatsapp.TruncateRunes(text, maxTemplateParam)
+}
+
+func firstSet(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
