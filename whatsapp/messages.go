@@ -23,11 +23,11 @@ const (
 // constructors; the send queue stores json.Marshal(m) and passes those bytes to Client.Send later. A stored
 // payload decodes back with json.Unmarshal, for Text and Summary.
 type OutgoingMessage struct {
-	MessagingProduct string           `json:"messaging_product"` // always "whatsapp"
-	RecipientType    string           `json:"recipient_type"`    // always "individual"
+	MessagingProduct string           `json:"messaging_product"`   // always "whatsapp"
+	RecipientType    string           `json:"recipient_type"`      // always "individual"
 	To               string           `json:"to,omitempty"`        // the customer's phone number (wa_id)
 	Recipient        string           `json:"recipient,omitempty"` // or, when no phone is known, their BSUID
-	Type             string           `json:"type"`              // "text", "interactive" or "template"
+	Type             string           `json:"type"`                // "text", "interactive" or "template"
 	TextContent      *TextContent     `json:"text,omitempty"`
 	Interactive      *Interactive     `json:"interactive,omitempty"`
 	Template         *TemplateContent `json:"template,omitempty"`
