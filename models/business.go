@@ -84,12 +84,15 @@ type Customer struct {
 }
 
 // Recipient is where messages to the customer go: the phone number when known (Meta's recommendation), else the
-// BSUID.
+// BSUID (else the contact key, for a row written with that alone).
 func (c Customer) Recipient() string {
-	if c.Phone != "" {
+	switch {
+	case c.Phone != "":
 		return c.Phone
+	case c.UserID != "":
+		return c.UserID
 	}
-	return c.UserID
+	return c.WaID
 }
 
 // Handle is how a merchant recognises the customer at a glance: "@username" when there is one, else the phone

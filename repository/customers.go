@@ -110,7 +110,9 @@ func (s *Store) upsertCustomers(ctx context.Context, ds []Delivery) (customerIDs
 	return out, nil
 }
 
+// identifiers are the ids c is known by, in its business.
 func identifiers(c models.Customer) []idKey {
+	c = normalize(c)
 	var out []idKey
 	if c.Phone != "" {
 		out = append(out, phoneKey(c.BusinessID, c.Phone))
@@ -171,9 +173,11 @@ func (s *Store) customersByIdentifiers(ctx context.Context, keys map[idKey]bool)
 		lock = " FOR NO KEY UPDATE"
 	}
 	var rows []models.Customer
+	// wa_id too: a row written with its contact key alone (phone and user_id empty) is still that person.
+	keyIDs := append(append([]string{}, phones...), users[1:]...)
 	err := s.db.WithContext(ctx).Raw(`SELECT * FROM customers WHERE business_id IN ?
-		AND ((phone <> '' AND phone IN ?) OR (user_id <> '' AND user_id IN ?)) ORDER BY id`+lock, biz, phones, users).
-		Scan(&rows).Error
+		AND ((phone <> '' AND phone IN ?) OR (user_id <> '' AND user_id IN ?) OR wa_id IN ?) ORDER BY id`+lock,
+		biz, phones, users, keyIDs).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("find customers by phone or user id: %w", err)
 	}
@@ -276,8 +280,9 @@ func (s *Store) settleGroup(ctx context.Context, g *group) (int64, error) {
 	})
 	c := models.Customer{BusinessID: g.biz}
 	if len(g.rows) > 0 {
-		c = g.rows[0]
+		c = normalize(g.rows[0])
 		for _, v := range g.rows[1:] {
+			v = normalize(v)
 			c.Phone, c.UserID = firstSet(c.Phone, v.Phone), firstSet(c.UserID, v.UserID)
 			c.ParentUserID, c.Username = firstSet(c.ParentUserID, v.ParentUserID), firstSet(c.Username, v.Username)
 			c.Name, c.LastInboundAt = firstSet(c.Name, v.Name), later(c.LastInboundAt, v.LastInboundAt)

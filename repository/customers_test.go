@@ -312,3 +312,17 @@ func TestMigrate_SplitCustomersOfAnOlderVersionAreMerged(t *testing.T) {
 		})
 	}
 }
+
+func TestCustomers_RowWrittenWithItsContactKeyAloneIsFoundAndCompleted(t *testing.T) {
+	s := testutil.SQLite(t)
+	b, p := seedBusiness(t, s, "1")
+	now := time.Now().UTC()
+	legacy := models.Customer{BusinessID: b.ID, WaID: annPhone, Name: "Ann", CreatedAt: now, UpdatedAt: now}
+	if err := s.DB(context.Background()).Create(&legacy).Error; err != nil {
+		t.Fatal(err)
+	}
+	store(t, s, said(b, p, "wamid.1", "", annUser, now), said(b, p, "wamid.2", annPhone, annUser, now))
+	if c := oneCustomer(t, s, b, 2); c.ID != legacy.ID {
+		t.Fatalf("customer %d, want the existing row %d", c.ID, legacy.ID)
+	}
+}
