@@ -235,7 +235,66 @@ var migrations = []string{
 		WHERE status IN ('queued', 'held');
 	CREATE INDEX outbound_messages_window_failed ON outbound_messages(id) WHERE status = 'failed' AND error_code = 131047;`,
 
-	// 5: one customer per person and business, found by phone number or by business-scoped user id (BSUID).
+	// 5: onboarding: a number's health and limits, resumable connect attempts, message templates, account events
+	// applied once, team invites and password resets.
+	`ALTER TABLE phone_numbers ADD COLUMN verified_name TEXT NOT NULL DEFAULT '';
+	ALTER TABLE phone_numbers ADD COLUMN quality_rating TEXT NOT NULL DEFAULT '';
+	ALTER TABLE phone_numbers ADD COLUMN messaging_limit TEXT NOT NULL DEFAULT '';
+	ALTER TABLE phone_numbers ADD COLUMN health_note TEXT NOT NULL DEFAULT '';
+	ALTER TABLE phone_numbers ADD COLUMN token_expires_at {{ts}};
+	ALTER TABLE phone_numbers ADD COLUMN token_checked_at {{ts}};
+	ALTER TABLE businesses ADD COLUMN template_params TEXT NOT NULL DEFAULT '';
+	ALTER TABLE webhook_events ADD COLUMN applied_at {{ts}};
+	CREATE INDEX webhook_events_unapplied ON webhook_events(id) WHERE applied_at IS NULL AND kind = 'event';
+	CREATE TABLE connect_attempts (
+		id {{pk}},
+		business_id BIGINT NOT NULL UNIQUE REFERENCES businesses(id),
+		method TEXT NOT NULL,
+		step TEXT NOT NULL,
+		phone_number_id TEXT NOT NULL DEFAULT '',
+		waba_id TEXT NOT NULL DEFAULT '',
+		access_token_enc TEXT NOT NULL DEFAULT '',
+		pin_enc TEXT NOT NULL DEFAULT '',
+		pin_generated BOOLEAN NOT NULL DEFAULT FALSE,
+		token_expires_at {{ts}},
+		last_error TEXT NOT NULL DEFAULT '',
+		created_at {{ts}} NOT NULL,
+		updated_at {{ts}} NOT NULL
+	);
+	CREATE TABLE message_templates (
+		id {{pk}},
+		business_id BIGINT NOT NULL REFERENCES businesses(id),
+		meta_id TEXT NOT NULL DEFAULT '',
+		name TEXT NOT NULL,
+		language TEXT NOT NULL,
+		category TEXT NOT NULL DEFAULT '',
+		status TEXT NOT NULL DEFAULT '',
+		reason TEXT NOT NULL DEFAULT '',
+		body TEXT NOT NULL DEFAULT '',
+		param_count INTEGER NOT NULL DEFAULT 0,
+		updated_at {{ts}} NOT NULL,
+		UNIQUE (business_id, name, language)
+	);
+	CREATE TABLE invites (
+		id {{pk}},
+		business_id BIGINT NOT NULL REFERENCES businesses(id),
+		token_hash TEXT NOT NULL UNIQUE,
+		role TEXT NOT NULL,
+		note TEXT NOT NULL DEFAULT '',
+		expires_at {{ts}} NOT NULL,
+		used_at {{ts}},
+		created_at {{ts}} NOT NULL
+	);
+	CREATE TABLE password_resets (
+		id {{pk}},
+		user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		token_hash TEXT NOT NULL UNIQUE,
+		expires_at {{ts}} NOT NULL,
+		used_at {{ts}},
+		created_at {{ts}} NOT NULL
+	);`,
+
+	// 6: one customer per person and business, found by phone number or by business-scoped user id (BSUID).
 	// wa_id stays the row's contact key (phone when known, else the BSUID); phone and user_id are each unique per
 	// business where set. Rows an earlier version split (one keyed by the phone, one by the BSUID of the same user)
 	// are merged into the oldest: its conversation (the newest of the two), orders, messages and outbound rows.
