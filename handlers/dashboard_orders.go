@@ -169,6 +169,7 @@ type orderView struct {
 	Status, Total, Created           string
 	CreatedFull, Note, Source        string
 	CustomerName, Phone, Fulfillment string
+	Username, UserID, Contact        string // a username user may share no Phone: then Contact is the delivery's
 	Address, MapURL, Coords, Error   string
 	Items                            []itemView
 	Next                             []action
@@ -221,8 +222,13 @@ func (d *Dashboard) orderView(c *fiber.Ctx, id int64) (orderView, error) {
 	}
 	v.MapURL, v.Coords = mapURL(o.Latitude, o.Longitude)
 	if o.Customer != nil {
-		v.CustomerName, v.Phone = o.Customer.Name, o.Customer.WaID
+		cu := o.Customer
+		v.CustomerName, v.Phone, v.Username, v.UserID = cu.Name, cu.Phone, cu.Username, cu.UserID
+		if cu.Phone == "" && cu.UserID == "" {
+			v.Phone = cu.WaID
+		}
 	}
+	v.Contact = o.ContactPhone
 	for _, it := range o.Items {
 		v.Items = append(v.Items, itemView{Quantity: it.Quantity, Name: it.Name, RetailerID: it.RetailerID,
 			Unit: money(it.UnitPriceMinor, o.Currency), Line: money(it.LineTotal(), o.Currency)})

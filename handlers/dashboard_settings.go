@@ -30,7 +30,7 @@ type settingsView struct {
 type settingsForm struct {
 	Name, Currency, Timezone, MinOrder, Greeting  string
 	WindowTemplate, TemplateLanguage, Fulfillment string
-	AlwaysOpen                                    bool
+	AlwaysOpen, RequireContactPhone               bool
 	Days                                          []dayHours
 }
 
@@ -88,7 +88,8 @@ func (d *Dashboard) renderSettings(c *fiber.Ctx, status int, f settingsForm, err
 func formFromBusiness(b models.Business) settingsForm {
 	f := settingsForm{Name: b.Name, Currency: b.Currency, Timezone: b.Timezone, Greeting: b.Greeting,
 		WindowTemplate: b.WindowTemplate, TemplateLanguage: b.TemplateLanguage, Fulfillment: string(b.Fulfillment),
-		MinOrder: majorUnits(b.MinOrderMinor, b.Currency), AlwaysOpen: strings.TrimSpace(b.OpeningHours) == ""}
+		MinOrder: majorUnits(b.MinOrderMinor, b.Currency), AlwaysOpen: strings.TrimSpace(b.OpeningHours) == "",
+		RequireContactPhone: b.RequireContactPhone}
 	var hours map[string][][2]string
 	_ = json.Unmarshal([]byte(b.OpeningHours), &hours) // unreadable hours show as empty days, to be fixed here
 	for _, wd := range weekdays {
@@ -145,7 +146,7 @@ func readSettingsForm(c *fiber.Ctx) (settingsForm, map[string]string) {
 		Timezone: strings.TrimSpace(c.FormValue("timezone")), MinOrder: strings.TrimSpace(c.FormValue("min_order")),
 		Greeting: strings.TrimSpace(c.FormValue("greeting")), WindowTemplate: strings.TrimSpace(c.FormValue("window_template")),
 		TemplateLanguage: strings.TrimSpace(c.FormValue("template_language")), Fulfillment: c.FormValue("fulfillment"),
-		AlwaysOpen: c.FormValue("always_open") == "true"}
+		AlwaysOpen: c.FormValue("always_open") == "true", RequireContactPhone: c.FormValue("require_contact_phone") == "true"}
 	for _, wd := range weekdays {
 		f.Days = append(f.Days, dayHours{wd.Key, wd.Label, strings.TrimSpace(c.FormValue("hours_" + wd.Key))})
 	}
@@ -182,7 +183,7 @@ func readSettingsForm(c *fiber.Ctx) (settingsForm, map[string]string) {
 func applySettings(b models.Business, f settingsForm) (models.Business, map[string]string) {
 	b.Name, b.Currency, b.Timezone, b.Greeting = f.Name, f.Currency, f.Timezone, f.Greeting
 	b.WindowTemplate, b.TemplateLanguage, b.Fulfillment = f.WindowTemplate, f.TemplateLanguage, models.Fulfillment(f.Fulfillment)
-	b.MinOrderMinor = 0
+	b.MinOrderMinor, b.RequireContactPhone = 0, f.RequireContactPhone
 	if f.MinOrder != "" {
 		b.MinOrderMinor, _ = whatsapp.MinorUnits(f.MinOrder, f.Currency)
 	}

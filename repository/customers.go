@@ -57,6 +57,7 @@ func normalize(c models.Customer) models.Customer {
 		}
 	}
 	c.Phone = strings.TrimPrefix(c.Phone, "+")
+	c.Username = strings.TrimPrefix(c.Username, "@")
 	return c
 }
 

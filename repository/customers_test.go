@@ -326,3 +326,26 @@ func TestCustomers_RowWrittenWithItsContactKeyAloneIsFoundAndCompleted(t *testin
 		t.Fatalf("customer %d, want the existing row %d", c.ID, legacy.ID)
 	}
 }
+
+func TestListOrders_FindsACustomerByUsernamePhoneOrBSUID(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			s := be.Open(t)
+			ctx := context.Background()
+			b, p := seedBusiness(t, s, "1")
+			store(t, s, said(b, p, "wamid.1", "", annUser, time.Now()))
+			c := customers(t, s, b.ID)[0]
+			o := models.Order{BusinessID: b.ID, CustomerID: c.ID, Currency: "USD", Source: "chat", SourceKey: "k",
+				Items: []models.OrderItem{{Name: "Tea", Quantity: 1, UnitPriceMinor: 100}}}
+			if err := s.CreateOrder(ctx, &o); err != nil {
+				t.Fatal(err)
+			}
+			for q, want := range map[string]int{"@ann.b": 1, "ANN.B": 1, "ann": 1, "us.1349": 1, "@bob": 0, "1650": 0} {
+				got, total, err := s.ListOrders(ctx, b.ID, repository.OrderFilter{Query: q})
+				if err != nil || total != int64(want) || len(got) != want {
+					t.Errorf("search %q: %d orders (total %d), %v; want %d", q, len(got), total, err, want)
+				}
+			}
+		})
+	}
+}

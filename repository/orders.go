@@ -80,7 +80,7 @@ func (s *Store) Order(ctx context.Context, businessID, id int64) (models.Order, 
 // OrderFilter selects a page of orders.
 type OrderFilter struct {
 	Status     models.OrderStatus // empty: all
-	Query      string             // order number, or part of the customer's name or wa_id
+	Query      string             // order number, or part of the customer's name, phone, username or BSUID
 	CustomerID int64              // 0: all
 	Page       int                // from 1
 	PageSize   int
@@ -97,8 +97,10 @@ func (s *Store) ListOrders(ctx context.Context, businessID int64, f OrderFilter)
 	}
 	if qs := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(f.Query), "#")); qs != "" {
 		like := "%" + strings.ToLower(qs) + "%"
+		user := "%" + strings.ToLower(strings.TrimPrefix(qs, "@")) + "%" // "@ana" finds username "ana.lima"
 		sub := s.db.Model(&models.Customer{}).Select("id").
-			Where("business_id = ? AND (LOWER(name) LIKE ? OR wa_id LIKE ?)", businessID, like, like)
+			Where("business_id = ? AND (LOWER(name) LIKE ? OR wa_id LIKE ? OR phone LIKE ? OR LOWER(username) LIKE ? OR LOWER(user_id) LIKE ?)",
+				businessID, like, like, like, user, like)
 		if num, err := strconv.ParseInt(qs, 10, 64); err == nil {
 			q = q.Where("orders.number = ? OR orders.customer_id IN (?)", num, sub)
 		} else {
