@@ -23,7 +23,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Authorization: r.Header.Get("Authorization"), Body: body, Time: time.Now()}
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	n := len(parts)
-	if n >= 1 && parts[n-1] != "" && s.account(w, r, req, parts) {
+	if n >= 1 && parts[n-1] != "" && (s.serveMedia(w, r, req, parts) || s.account(w, r, req, parts)) {
 		return
 	}
 	switch {
