@@ -294,7 +294,13 @@ var migrations = []string{
 		created_at {{ts}} NOT NULL
 	);`,
 
-	// 6: one customer per person and business, found by phone number or by business-scoped user id (BSUID).
+	// 6: the outbox's claim walks queued rows in due order and stops at its limit (claimed rows are due again only
+	// when their lease ends, so it never walks rows in flight); held rows are looked at on their own index.
+	`DROP INDEX outbound_messages_unsent;
+	CREATE INDEX outbound_messages_due ON outbound_messages(next_attempt_at, id) WHERE status = 'queued';
+	CREATE INDEX outbound_messages_held ON outbound_messages(id) WHERE status = 'held';`,
+
+	// 7: one customer per person and business, found by phone number or by business-scoped user id (BSUID).
 	// wa_id stays the row's contact key (phone when known, else the BSUID); phone and user_id are each unique per
 	// business where set. Rows an earlier version split (one keyed by the phone, one by the BSUID of the same user)
 	// are merged into the oldest: its conversation (the newest of the two), orders, messages and outbound rows.
