@@ -300,7 +300,11 @@ var migrations = []string{
 	CREATE INDEX outbound_messages_due ON outbound_messages(next_attempt_at, id) WHERE status = 'queued';
 	CREATE INDEX outbound_messages_held ON outbound_messages(id) WHERE status = 'held';`,
 
-	// 7: one customer per person and business, found by phone number or by business-scoped user id (BSUID).
+	// The dashboard's list of messages that need the merchant: replies failed or held, messages the bot gave up on.
+	`CREATE INDEX outbound_messages_attention ON outbound_messages(business_id, id) WHERE status IN ('failed', 'held');
+	CREATE INDEX inbound_messages_failed ON inbound_messages(business_id, id) WHERE process_error <> '' AND processed_at IS NOT NULL;`,
+
+	// 8: one customer per person and business, found by phone number or by business-scoped user id (BSUID).
 	// wa_id stays the row's contact key (phone when known, else the BSUID); phone and user_id are each unique per
 	// business where set. Rows an earlier version split (one keyed by the phone, one by the BSUID of the same user)
 	// are merged into the oldest: its conversation (the newest of the two), orders, messages and outbound rows.
