@@ -304,7 +304,17 @@ var migrations = []string{
 	`CREATE INDEX outbound_messages_attention ON outbound_messages(business_id, id) WHERE status IN ('failed', 'held');
 	CREATE INDEX inbound_messages_failed ON inbound_messages(business_id, id) WHERE process_error <> '' AND processed_at IS NOT NULL;`,
 
-	// 8: one customer per person and business, found by phone number or by business-scoped user id (BSUID).
+	// 8: sessions end after an idle time (last_seen_at), a user's sessions can all be ended at once, and the
+	// database remembers whether it serves production, so sandbox mode never starts on it.
+	`ALTER TABLE sessions ADD COLUMN last_seen_at {{ts}};
+	UPDATE sessions SET last_seen_at = created_at;
+	CREATE INDEX sessions_user ON sessions(user_id);
+	CREATE TABLE instance_settings (
+		name TEXT PRIMARY KEY,
+		value TEXT NOT NULL
+	);`,
+
+	// 9: one customer per person and business, found by phone number or by business-scoped user id (BSUID).
 	// wa_id stays the row's contact key (phone when known, else the BSUID); phone and user_id are each unique per
 	// business where set. Rows an earlier version split (one keyed by the phone, one by the BSUID of the same user)
 	// are merged into the oldest: its conversation (the newest of the two), orders, messages and outbound rows.
