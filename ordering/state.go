@@ -19,6 +19,7 @@ const (
 	StepFulfillment = "fulfillment"
 	StepAddress     = "address"
 	StepConfirm     = "confirm"
+	StepNote        = "note"
 )
 
 // State is what the bot remembers about one customer's conversation (stored as JSON).
@@ -34,6 +35,10 @@ type State struct {
 	Source      string     `json:"source,omitempty"`     // "catalog" when the cart came from a WhatsApp catalog order
 	SourceKey   string     `json:"source_key,omitempty"` // that order message's wamid
 	LastWamid   string     `json:"last_wamid,omitempty"` // the last message handled: a re-run of it is a no-op
+	Note        string     `json:"note,omitempty"`       // the customer's note for the kitchen
+	Applied     []string   `json:"applied,omitempty"`    // quantity questions already answered (see ids.go)
+	PlacedSig   string     `json:"placed_sig,omitempty"` // orderSig and cartSig of the last order placed
+	PlacedCart  string     `json:"placed_cart,omitempty"`
 }
 
 // CartLine is one product in the cart, at our price.
@@ -62,8 +67,10 @@ type Input struct {
 	ReplyID   string // id of a tapped button or list row
 	Location  *Location
 	Order     []OrderLine // a cart sent from the WhatsApp catalog
+	OrderNote string      // the text the customer typed with that cart
 	Other     string      // a type the bot does not act on (reaction, sticker, …)
-	LastOrder *models.Order
+	LastOrder *models.Order // for "status" and "cancel order"
+	Target    *models.Order // the customer's order a tapped id names (co:<id>), when it exists
 }
 
 // Location is a shared location.
@@ -89,6 +96,9 @@ type Business struct {
 	MinOrderMinor int64
 	OpeningHours  string
 	Timezone      string
+	// DeliveryFeeMinor is charged on deliveries; from FreeDeliveryOverMinor (when > 0) on, delivery is free.
+	DeliveryFeeMinor      int64
+	FreeDeliveryOverMinor int64
 }
 
 // OrderDraft is an order the conversation completed; the Bot numbers and stores it.
@@ -100,6 +110,9 @@ type OrderDraft struct {
 	Longitude   *float64
 	Source      string
 	SourceKey   string
+	Note        string
+	// DeliveryFeeMinor is the fee the customer saw when confirming.
+	DeliveryFeeMinor int64
 }
 
 // command recognises the words that work at any point.
@@ -112,6 +125,8 @@ func command(text string) string {
 		return "cart"
 	case "cancel", "stop", "clear", "reset", "empty":
 		return "cancel"
+	case "cancel order", "cancel my order", "cancelar pedido", "cancelar mi pedido", "cancelar meu pedido":
+		return "cancel order"
 	case "status", "my order", "order status", "where is my order", "track":
 		return "status"
 	case "help", "?", "commands", "ajuda", "ayuda":

@@ -234,6 +234,20 @@ var migrations = []string{
 	CREATE INDEX outbound_messages_unsent_chat ON outbound_messages(phone_number_id, customer_id, id)
 		WHERE status IN ('queued', 'held');
 	CREATE INDEX outbound_messages_window_failed ON outbound_messages(id) WHERE status = 'failed' AND error_code = 131047;`,
+	// 5: the merchant's day: delivery fees, ready times and cancel reasons on orders; the business's language;
+	// conversations a person took over or that need one, what the merchant has read, the customer's language.
+	`ALTER TABLE businesses ADD COLUMN delivery_fee_minor BIGINT NOT NULL DEFAULT 0;
+	ALTER TABLE businesses ADD COLUMN free_delivery_over_minor BIGINT NOT NULL DEFAULT 0;
+	ALTER TABLE businesses ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
+	ALTER TABLE orders ADD COLUMN delivery_fee_minor BIGINT NOT NULL DEFAULT 0;
+	ALTER TABLE orders ADD COLUMN cancel_reason TEXT NOT NULL DEFAULT '';
+	ALTER TABLE orders ADD COLUMN ready_at {{ts}};
+	ALTER TABLE conversations ADD COLUMN taken_over_at {{ts}};
+	ALTER TABLE conversations ADD COLUMN taken_over_by BIGINT;
+	ALTER TABLE conversations ADD COLUMN needs_human TEXT NOT NULL DEFAULT '';
+	ALTER TABLE conversations ADD COLUMN read_at {{ts}};
+	ALTER TABLE conversations ADD COLUMN language TEXT NOT NULL DEFAULT '';
+	CREATE INDEX conversations_recent ON conversations(business_id, last_message_at);`,
 }
 
 func (s *Store) render(sql string) string {
