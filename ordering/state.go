@@ -66,9 +66,9 @@ type Input struct {
 	Text      string // typed text
 	ReplyID   string // id of a tapped button or list row
 	Location  *Location
-	Order     []OrderLine // a cart sent from the WhatsApp catalog
-	OrderNote string      // the text the customer typed with that cart
-	Other     string      // a type the bot does not act on (reaction, sticker, …)
+	Order     []OrderLine   // a cart sent from the WhatsApp catalog
+	OrderNote string        // the text the customer typed with that cart
+	Other     string        // a type the bot does not act on (reaction, sticker, …)
 	LastOrder *models.Order // for "status" and "cancel order"
 	Target    *models.Order // the customer's order a tapped id names (co:<id>), when it exists
 }

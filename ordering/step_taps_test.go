@@ -151,7 +151,9 @@ func TestStep_NotesFromTheChatAndFromACatalogCart(t *testing.T) {
 func TestStep_DeliveryFeeUntilTheFreeAmount(t *testing.T) {
 	biz := Business{Name: "Casa", Currency: "USD", Fulfillment: models.FulfillBoth, DeliveryFeeMinor: 250, FreeDeliveryOverMinor: 1000}
 	cat := catalog(3)
-	line := func(q int) []CartLine { return []CartLine{{RetailerID: "sku0", ProductID: 1, Name: "Item 0", Quantity: q, UnitPrice: 100}} }
+	line := func(q int) []CartLine {
+		return []CartLine{{RetailerID: "sku0", ProductID: 1, Name: "Item 0", Quantity: q, UnitPrice: 100}}
+	}
 	tests := []struct {
 		name    string
 		st      State
