@@ -135,23 +135,13 @@ func command(text string) string {
 	return ""
 }
 
-// openNow reports whether the business is open at now, and a human description of its hours.
+// openNow reports whether the business is open at now, and its hours in words. Hours that cannot be read (a
+// settings page always validates them) leave the bot open rather than turning customers away.
 func openNow(b Business, now time.Time) (bool, string) {
-	hours, err := parseHours(b.OpeningHours)
-	if err != nil || len(hours) == 0 {
+	hours, err := models.ParseOpeningHours(b.OpeningHours)
+	if err != nil {
 		return true, ""
 	}
-	loc, err := time.LoadLocation(b.Timezone)
-	if err != nil {
-		loc = time.UTC
-	}
-	local := now.In(loc)
-	day := strings.ToLower(local.Weekday().String()[:3])
-	hm := local.Format("15:04")
-	for _, r := range hours[day] {
-		if hm >= r[0] && hm < r[1] {
-			return true, describeHours(hours)
-		}
-	}
-	return false, describeHours(hours)
+	loc := models.Business{Timezone: b.Timezone}.Location()
+	return hours.IsOpen(now, loc), hours.Describe(now.In(loc))
 }

@@ -69,8 +69,10 @@ func TestStep_OpeningHoursInTheBusinessTimezone(t *testing.T) {
 	if open, _ := openNow(biz, monday10NY.Add(8*time.Hour)); open {
 		t.Fatal("closed at 18:00 local")
 	}
-	if err := ValidateHours(`{"mon":[["17:00","09:00"]]}`); err == nil {
-		t.Fatal("a reversed range must be rejected")
+	night := Business{Name: "Casa", OpeningHours: `{"fri":[["18:00","02:00"]]}`, Timezone: "America/New_York"}
+	saturday1amNY := time.Date(2026, 12, 5, 6, 0, 0, 0, time.UTC)
+	if open, hours := openNow(night, saturday1amNY); !open || hours != "Fri 18:00–02:00" {
+		t.Fatalf("friday's night range at 01:00 saturday: open %v, %q", open, hours)
 	}
 }
 
