@@ -17,6 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/waorder/waorder/config"
+	"github.com/waorder/waorder/testutil"
 	"github.com/waorder/waorder/whatsapp"
 )
 
@@ -28,9 +29,7 @@ const pgBin = "/usr/lib/postgresql/15/bin"
 // privatePostgres starts a throwaway cluster owned by the postgres user and returns its URL and a restart func.
 func privatePostgres(t *testing.T) (url string, restart func()) {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(pgBin, "initdb")); err != nil {
-		t.Skip("PostgreSQL server binaries not installed")
-	}
+	testutil.Binary(t, filepath.Join(pgBin, "initdb"), "install PostgreSQL 15's server binaries to run the PostgreSQL fault test")
 	dir, err := os.MkdirTemp("", "waorder-pg-")
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +44,8 @@ func privatePostgres(t *testing.T) (url string, restart func()) {
 		return exec.Command(args[0], args[1:]...)
 	}
 	if out, err := as(pgBin+"/initdb", "-A", "trust", "-U", "postgres", "-D", data).CombinedOutput(); err != nil {
-		t.Skipf("initdb failed (cannot run a private cluster here): %v\n%s", err, out)
+		testutil.Unavailable(t, "a private PostgreSQL cluster", "run as root or as a user that may run initdb",
+			fmt.Errorf("initdb: %v: %s", err, out))
 	}
 	start := func() {
 		out, err := as(pgBin+"/pg_ctl", "-D", data, "-w", "-l", filepath.Join(dir, "log"), "-o",
@@ -65,10 +65,7 @@ func privatePostgres(t *testing.T) (url string, restart func()) {
 // privateRedis starts a redis-server on a free port; the returned func kills it.
 func privateRedis(t *testing.T) (url string, kill func()) {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server not installed")
-	}
+	bin := testutil.Command(t, "redis-server", "install redis-server (apt-get install -y redis-server) to run the Valkey fault test")
 	port := freePort(t)
 	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
 	if err := cmd.Start(); err != nil {

@@ -120,7 +120,7 @@ func TestLogin_RateLimited(t *testing.T) {
 			var c cache.Cache = cache.NewMemory(1000)
 			switch name {
 			case "valkey":
-				c = mustCache(t, testutil.ValkeyURL())
+				c = mustCache(t, testutil.Valkey(t))
 			case "valkey-down":
 				c = mustCache(t, "redis://127.0.0.1:1/0")
 			}
@@ -220,8 +220,8 @@ func TestLogin_RateLimitSharedAcrossInstances(t *testing.T) {
 	ctx := context.Background()
 	b := merchanttest.Seed(t, s, "A", 0)
 	key := []byte(testutil.RandomHex(8))
-	one := auth.New(s, mustCache(t, testutil.ValkeyURL()), key, nil)
-	two := auth.New(s, mustCache(t, testutil.ValkeyURL()), key, nil)
+	one := auth.New(s, mustCache(t, testutil.Valkey(t)), key, nil)
+	two := auth.New(s, mustCache(t, testutil.Valkey(t)), key, nil)
 	email := "shared" + testutil.RandomHex(3) + "@example.com"
 	if _, err := one.CreateUser(ctx, b.Business.ID, email, "right-password", models.RoleStaff); err != nil {
 		t.Fatal(err)

@@ -13,20 +13,14 @@ import (
 	"time"
 
 	"github.com/valkey-io/valkey-go"
+	"github.com/waorder/waorder/testutil"
 )
 
 // testValkeyURL is the shared Redis/Valkey of this machine: VALKEY_URL, or redis://127.0.0.1:6379/0.
 // VALKEY_URL=skip skips the tests that need it.
 func testValkeyURL(t testing.TB) string {
 	t.Helper()
-	u := os.Getenv("VALKEY_URL")
-	if u == "skip" {
-		t.Skip("VALKEY_URL=skip")
-	}
-	if u == "" {
-		u = "redis://127.0.0.1:6379/0"
-	}
-	return u
+	return testutil.Valkey(t)
 }
 
 func testLogger() *slog.Logger {

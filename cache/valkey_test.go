@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/valkey-io/valkey-go"
+	"github.com/waorder/waorder/testutil"
 )
 
 func TestValkey_ClientSideCacheStaysCoherentAcrossInstances(t *testing.T) {
@@ -161,9 +162,7 @@ func freePort(t *testing.T) int {
 }
 
 func TestValkey_RecoversAfterARestartAndReplaysInvalidations(t *testing.T) {
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Skip("redis-server not on PATH")
-	}
+	testutil.Command(t, "redis-server", "install redis-server (apt-get install -y redis-server) to run the restart test")
 	ctx := context.Background()
 	port, dir := freePort(t), t.TempDir()
 	srv := startRedis(t, port, dir)

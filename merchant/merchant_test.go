@@ -31,7 +31,7 @@ func caches(t *testing.T) []struct {
 		New  func(t *testing.T) cache.Cache
 	}{
 		{"memory", func(t *testing.T) cache.Cache { return cache.NewMemory(1000) }},
-		{"valkey", func(t *testing.T) cache.Cache { return valkey(t, testutil.ValkeyURL()) }},
+		{"valkey", func(t *testing.T) cache.Cache { return valkey(t, testutil.Valkey(t)) }},
 		{"valkey-down", func(t *testing.T) cache.Cache { return valkey(t, "redis://127.0.0.1:1/0") }},
 	}
 }
@@ -316,7 +316,7 @@ func BenchmarkListOrders(b *testing.B) {
 
 func valkeyUp(b *testing.B, opts ...cache.Option) cache.Cache {
 	b.Helper()
-	c, err := cache.NewValkey(context.Background(), testutil.ValkeyURL(), nil, opts...)
+	c, err := cache.NewValkey(context.Background(), testutil.Valkey(b), nil, opts...)
 	if err != nil {
 		b.Fatal(err)
 	}

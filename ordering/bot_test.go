@@ -151,7 +151,7 @@ func TestBot_HappyPathWithACartOfSeveralItems(t *testing.T) {
 	caches := map[string]func(t *testing.T) cache.Cache{
 		"memory cache": func(*testing.T) cache.Cache { return cache.NewMemory(100) },
 		"valkey": func(t *testing.T) cache.Cache {
-			c, err := cache.New(context.Background(), testutil.ValkeyURL(), quiet)
+			c, err := cache.New(context.Background(), testutil.Valkey(t), quiet)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -31,7 +31,8 @@ func DatabaseURL() string {
 	return DefaultDatabaseURL
 }
 
-// ValkeyURL is the Valkey/Redis server for tests.
+// ValkeyURL is the Valkey/Redis server for tests. Tests that need it answering call Valkey(t) instead, which skips
+// (or, under CI=true, fails) when it does not.
 func ValkeyURL() string {
 	if u := os.Getenv("VALKEY_URL"); u != "" {
 		return u
@@ -45,7 +46,8 @@ type Backend struct {
 	Open func(t testing.TB) *repository.Store
 }
 
-// Backends is the same suite's two targets: the embedded default and real PostgreSQL.
+// Backends is the same suite's two targets: the embedded default and real PostgreSQL. Without a PostgreSQL server
+// the "postgres" runs skip with a line saying how to enable them (they fail instead when CI=true).
 func Backends() []Backend {
 	return []Backend{{"sqlite", SQLite}, {"postgres", Postgres}}
 }
@@ -61,7 +63,8 @@ func SQLite(t testing.TB) *repository.Store {
 	return s
 }
 
-// Postgres opens a migrated store on a new schema of the test server, dropped when the test ends.
+// Postgres opens a migrated store on a new schema of the test server, dropped when the test ends; it skips t (fails
+// under CI=true) when that server does not answer.
 func Postgres(t testing.TB) *repository.Store {
 	t.Helper()
 	u := PostgresSchemaURL(t)
@@ -76,6 +79,7 @@ func Postgres(t testing.TB) *repository.Store {
 // PostgresSchemaURL creates an empty schema and returns a DATABASE_URL whose search_path is that schema.
 func PostgresSchemaURL(t testing.TB) string {
 	t.Helper()
+	requirePostgres(t)
 	ctx := context.Background()
 	base := DatabaseURL()
 	conn, err := pgx.Connect(ctx, base)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/waorder/waorder/testutil"
 )
 
 // The browser tests share one headless Chromium per test binary; each test gets its own tab in its own browser
@@ -47,9 +48,7 @@ func startBrowser() {
 // tab opens an isolated tab with a viewport of width × height CSS pixels.
 func tab(t *testing.T, width, height int64) context.Context {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skip("browser tests need Chromium at " + chromiumPath + " (apt-get install -y chromium)")
-	}
+	testutil.Binary(t, chromiumPath, "install Chromium (apt-get install -y chromium) to run the browser tests")
 	browser.once.Do(startBrowser)
 	if browser.err != nil {
 		t.Fatalf("start chromium: %v", browser.err)

@@ -107,7 +107,7 @@ func startApp(t *testing.T, e *dashEnv) string {
 	ctx := context.Background()
 	store := e.store
 	log := dashLog()
-	c, err := cache.New(ctx, testutil.ValkeyURL(), log)
+	c, err := cache.New(ctx, testutil.Valkey(t), log)
 	if err != nil {
 		t.Fatal(err)
 	}
