@@ -24,6 +24,7 @@ type Business struct {
 	MinOrderMinor    int64
 	WindowTemplate   string // template sent outside the 24-hour window
 	TemplateLanguage string
+	TemplateParams   string // comma-separated sources of the window template's body variables, in order (TemplateParamSources)
 	CatalogID        string
 	// DeliveryFeeMinor is charged on each delivery; from FreeDeliveryOverMinor (when above zero) on, it is free.
 	DeliveryFeeMinor      int64
@@ -50,6 +51,8 @@ const (
 	PhoneConnected    PhoneNumberStatus = "connected"
 	PhoneTokenExpired PhoneNumberStatus = "token_expired"
 	PhoneDisconnected PhoneNumberStatus = "disconnected"
+	// PhoneRestricted: Meta restricted, flagged or banned the number or its account; sending waits until lifted.
+	PhoneRestricted PhoneNumberStatus = "restricted"
 )
 
 // PhoneNumber is a business's WhatsApp number on the Cloud API. AccessTokenEnc is AES-256-GCM ciphertext, never the
@@ -64,6 +67,12 @@ type PhoneNumber struct {
 	Status             PhoneNumberStatus
 	StatusReason       string
 	SendRatePerSec     int
+	VerifiedName       string     // the display name Meta approved
+	QualityRating      string     // GREEN, YELLOW, RED, UNKNOWN
+	MessagingLimit     string     // TIER_250, TIER_1K, ..., TIER_UNLIMITED
+	HealthNote         string     // the latest account or quality event worth telling the merchant, with what to do
+	TokenExpiresAt     *time.Time // nil: the token never expires (or was not checked yet)
+	TokenCheckedAt     *time.Time
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
 }

@@ -49,6 +49,7 @@ type WebhookEvent struct {
 	Payload       string
 	Hash          string // sha256 of the payload: a redelivery stores nothing new
 	ReceivedAt    time.Time
+	AppliedAt     *time.Time // account events: when their effect (number health, template status) was applied
 }
 
 // Kinds of webhook events.

@@ -3,11 +3,13 @@ package outbox
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/whatsapp"
 )
 
@@ -44,8 +46,25 @@ func (o *Outbox) outsideWindow(db context.Context, m models.OutboundMessage, cus
 	if lang == "" {
 		lang = "en_US"
 	}
+	// A template Meta rejected, paused or disabled is not sent (Meta would refuse it): the message waits for the
+	// customer, and the dashboard tells the merchant why. One never synced is trusted as configured.
+	if t, err := o.store.Template(db, biz.ID, biz.WindowTemplate, lang); err == nil && !t.Usable() {
+		var last time.Time
+		if cust.LastInboundAt != nil {
+			last = *cust.LastInboundAt
+		}
+		o.count("held")
+		return "", false, o.store.HoldOutbound(db, m, last, code,
+			fmt.Sprintf("outside 24h window, template %s is %s", t.Name, strings.ToLower(t.Status)))
+	} else if err != nil && !errors.Is(err, repository.ErrNotFound) {
+		return "", false, err
+	}
+	params, err := o.templateParams(db, biz, m, orig.Text())
+	if err != nil {
+		return "", false, err
+	}
 	tm, err := whatsapp.NewTemplate(m.ToWaID, biz.WindowTemplate, lang,
-		[]whatsapp.TemplateComponent{whatsapp.TemplateBodyText(templateParam(orig.Text()))})
+		[]whatsapp.TemplateComponent{whatsapp.TemplateBodyText(params...)})
 	if err != nil {
 		return "", false, o.fail(db, m, 0, fmt.Sprintf("cannot build window template %q: %v", biz.WindowTemplate, err))
 	}
@@ -57,6 +76,45 @@ func (o *Outbox) outsideWindow(db context.Context, m models.OutboundMessage, cus
 		return "", false, err
 	}
 	return string(b), true, nil
+}
+
+// templateParams fills the window template's body variables from the sources the merchant chose
+// (Business.TemplateParams); without a choice, the one variable is the original text. Order details come from the
+// order a status notification is about (its idempotency key, "order:<id>:status:<status>").
+func (o *Outbox) templateParams(db context.Context, biz models.Business, m models.OutboundMessage, text string) ([]string, error) {
+	if strings.TrimSpace(biz.TemplateParams) == "" {
+		return []string{templateParam(text)}, nil
+	}
+	var order *models.Order
+	var status string
+	var orderID int64
+	if n, _ := fmt.Sscanf(m.IdempotencyKey, "order:%d:status:%s", &orderID, &status); n == 2 {
+		ord, err := o.store.Order(db, m.BusinessID, orderID)
+		if err != nil && !errors.Is(err, repository.ErrNotFound) {
+			return nil, err
+		}
+		if err == nil {
+			order = &ord
+		}
+	}
+	var out []string
+	for _, src := range strings.Split(biz.TemplateParams, ",") {
+		v := ""
+		switch strings.TrimSpace(src) {
+		case models.ParamOrderNumber:
+			if order != nil {
+				v = fmt.Sprintf("#%d", order.Number)
+			}
+		case models.ParamOrderStatus:
+			v = strings.ReplaceAll(status, "_", " ")
+		case models.ParamBusinessName:
+			v = biz.Name
+		case models.ParamMessage:
+			v = text
+		}
+		out = append(out, templateParam(v))
+	}
+	return out, nil
 }
 
 // templateParam fits text into a template variable, which Meta refuses with new lines, tabs or runs of spaces

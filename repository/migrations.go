@@ -234,7 +234,67 @@ var migrations = []string{
 	CREATE INDEX outbound_messages_unsent_chat ON outbound_messages(phone_number_id, customer_id, id)
 		WHERE status IN ('queued', 'held');
 	CREATE INDEX outbound_messages_window_failed ON outbound_messages(id) WHERE status = 'failed' AND error_code = 131047;`,
-	// 5: the merchant's day: delivery fees, ready times and cancel reasons on orders; the business's language;
+
+	// 5: onboarding: a number's health and limits, resumable connect attempts, message templates, account events
+	// applied once, team invites and password resets.
+	`ALTER TABLE phone_numbers ADD COLUMN verified_name TEXT NOT NULL DEFAULT '';
+	ALTER TABLE phone_numbers ADD COLUMN quality_rating TEXT NOT NULL DEFAULT '';
+	ALTER TABLE phone_numbers ADD COLUMN messaging_limit TEXT NOT NULL DEFAULT '';
+	ALTER TABLE phone_numbers ADD COLUMN health_note TEXT NOT NULL DEFAULT '';
+	ALTER TABLE phone_numbers ADD COLUMN token_expires_at {{ts}};
+	ALTER TABLE phone_numbers ADD COLUMN token_checked_at {{ts}};
+	ALTER TABLE businesses ADD COLUMN template_params TEXT NOT NULL DEFAULT '';
+	ALTER TABLE webhook_events ADD COLUMN applied_at {{ts}};
+	CREATE INDEX webhook_events_unapplied ON webhook_events(id) WHERE applied_at IS NULL AND kind = 'event';
+	CREATE TABLE connect_attempts (
+		id {{pk}},
+		business_id BIGINT NOT NULL UNIQUE REFERENCES businesses(id),
+		method TEXT NOT NULL,
+		step TEXT NOT NULL,
+		phone_number_id TEXT NOT NULL DEFAULT '',
+		waba_id TEXT NOT NULL DEFAULT '',
+		access_token_enc TEXT NOT NULL DEFAULT '',
+		pin_enc TEXT NOT NULL DEFAULT '',
+		pin_generated BOOLEAN NOT NULL DEFAULT FALSE,
+		token_expires_at {{ts}},
+		last_error TEXT NOT NULL DEFAULT '',
+		created_at {{ts}} NOT NULL,
+		updated_at {{ts}} NOT NULL
+	);
+	CREATE TABLE message_templates (
+		id {{pk}},
+		business_id BIGINT NOT NULL REFERENCES businesses(id),
+		meta_id TEXT NOT NULL DEFAULT '',
+		name TEXT NOT NULL,
+		language TEXT NOT NULL,
+		category TEXT NOT NULL DEFAULT '',
+		status TEXT NOT NULL DEFAULT '',
+		reason TEXT NOT NULL DEFAULT '',
+		body TEXT NOT NULL DEFAULT '',
+		param_count INTEGER NOT NULL DEFAULT 0,
+		updated_at {{ts}} NOT NULL,
+		UNIQUE (business_id, name, language)
+	);
+	CREATE TABLE invites (
+		id {{pk}},
+		business_id BIGINT NOT NULL REFERENCES businesses(id),
+		token_hash TEXT NOT NULL UNIQUE,
+		role TEXT NOT NULL,
+		note TEXT NOT NULL DEFAULT '',
+		expires_at {{ts}} NOT NULL,
+		used_at {{ts}},
+		created_at {{ts}} NOT NULL
+	);
+	CREATE TABLE password_resets (
+		id {{pk}},
+		user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		token_hash TEXT NOT NULL UNIQUE,
+		expires_at {{ts}} NOT NULL,
+		used_at {{ts}},
+		created_at {{ts}} NOT NULL
+	);`,
+
+	// 6: the merchant's day: delivery fees, ready times and cancel reasons on orders; the business's language;
 	// conversations a person took over or that need one, what the merchant has read, the customer's language.
 	`ALTER TABLE businesses ADD COLUMN delivery_fee_minor BIGINT NOT NULL DEFAULT 0;
 	ALTER TABLE businesses ADD COLUMN free_delivery_over_minor BIGINT NOT NULL DEFAULT 0;

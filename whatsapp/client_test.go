@@ -122,7 +122,8 @@ func TestClient_MarkRead(t *testing.T) {
 func TestClient_PhoneNumber(t *testing.T) {
 	want := whatsapp.PhoneNumberInfo{ID: phoneID, DisplayPhoneNumber: "+1 555-123-4567", VerifiedName: "Joe's Pizza",
 		QualityRating: "GREEN"}
-	fake, c := newFake(t, fakegraph.WithPhoneNumber(fakegraph.PhoneNumber(want)), fakegraph.WithRevokedToken("old"))
+	fake, c := newFake(t, fakegraph.WithPhoneNumber(fakegraph.PhoneNumber{ID: want.ID,
+		DisplayPhoneNumber: want.DisplayPhoneNumber, VerifiedName: want.VerifiedName, QualityRating: want.QualityRating}), fakegraph.WithRevokedToken("old"))
 	got, err := c.PhoneNumber(context.Background(), phoneID, token)
 	if err != nil || got != want {
 		t.Fatalf("PhoneNumber = %+v, %v", got, err)

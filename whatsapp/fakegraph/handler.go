@@ -23,10 +23,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Authorization: r.Header.Get("Authorization"), Body: body, Time: time.Now()}
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	n := len(parts)
+	if n >= 1 && parts[n-1] != "" && s.account(w, r, req, parts) {
+		return
+	}
 	switch {
 	case r.Method == http.MethodGet && n >= 2 && parts[n-2] == "oauth" && parts[n-1] == "access_token":
 		req.Kind = KindOAuth
-		s.finish(w, s.record(req), s.exchange(r))
+		at := s.record(req)
+		resp := s.scripted(KindOAuth)
+		if resp.isZero() {
+			resp = s.exchange(r)
+		}
+		s.finish(w, at, resp)
 	case r.Method == http.MethodPost && n >= 2 && parts[n-1] == "messages":
 		req.PhoneNumberID = parts[n-2]
 		s.messages(r.Context(), w, req)
@@ -177,11 +185,12 @@ func (s *Server) phoneNumber(req Request) Response {
 	if resp := s.authError(req); !resp.isZero() {
 		return resp
 	}
-	p, ok := s.phones[req.PhoneNumberID]
-	if !ok {
-		p = PhoneNumber{ID: req.PhoneNumberID, DisplayPhoneNumber: "+1 555-010-0000", VerifiedName: "Sandbox Business",
-			QualityRating: "GREEN"}
+	if resp := s.scripted(KindPhoneNumber); !resp.isZero() {
+		return resp
 	}
+	s.mu.Lock()
+	p := s.phoneLocked(req.PhoneNumberID)
+	s.mu.Unlock()
 	body, _ := json.Marshal(p)
 	return Response{Status: http.StatusOK, Body: body}
 }

@@ -50,10 +50,17 @@ func (r Request) Token() string {
 
 // PhoneNumber is what the fake answers for GET /{phone-number-id}.
 type PhoneNumber struct {
-	ID                 string `json:"id"`
-	DisplayPhoneNumber string `json:"display_phone_number"`
-	VerifiedName       string `json:"verified_name"`
-	QualityRating      string `json:"quality_rating"`
+	ID                 string      `json:"id"`
+	DisplayPhoneNumber string      `json:"display_phone_number"`
+	VerifiedName       string      `json:"verified_name"`
+	QualityRating      string      `json:"quality_rating"`
+	MessagingLimitTier string      `json:"messaging_limit_tier,omitempty"`
+	Throughput         *Throughput `json:"throughput,omitempty"`
+}
+
+// Throughput is a number's messages-per-second level: STANDARD (80/s) or HIGH (up to 1,000/s).
+type Throughput struct {
+	Level string `json:"level"`
 }
 
 // Option configures a Server.
@@ -87,6 +94,21 @@ func WithoutRecording() Option { return func(s *Server) { s.noRecord = true } }
 // across restarts gives each run its own prefix, as the counter starts again at 1.
 func WithWAMIDPrefix(prefix string) Option { return func(s *Server) { s.prefix = prefix } }
 
+// phoneLocked is the answer for a phone number id; s.mu is held.
+func (s *Server) phoneLocked(id string) PhoneNumber {
+	p, ok := s.phones[id]
+	if !ok {
+		p = PhoneNumber{ID: id, DisplayPhoneNumber: "+1 555-010-0000", VerifiedName: "Sandbox Business", QualityRating: "GREEN"}
+	}
+	if p.MessagingLimitTier == "" {
+		p.MessagingLimitTier = "TIER_1K"
+	}
+	if p.Throughput == nil {
+		p.Throughput = &Throughput{"STANDARD"}
+	}
+	return p
+}
+
 // Server is the fake Graph API. Its methods are safe for concurrent use.
 type Server struct {
 	responder func(Request) Response
@@ -104,12 +126,26 @@ type Server struct {
 	wamids    int
 	codes     map[string]bool // Embedded Signup codes already exchanged: each works once
 	callbacks []func(phoneNumberID, wamid, to string)
+
+	// account management (account.go)
+	wabas             map[string][]string // WABA → phone number ids it owns
+	tokens            map[string]TokenInfo
+	pins              map[string]string // phone number id → its two-step verification PIN
+	registered        map[string]string // phone number id → the PIN it was registered with
+	subscribed        map[string]bool
+	templates         map[string][]Template
+	profiles          map[string]Profile
+	newTemplateStatus string
+	failNext          map[string][]Response
+	ids               int
 }
 
 // New returns a fake that accepts every well-formed request from a caller with a token.
 func New(opts ...Option) *Server {
 	s := &Server{revoked: map[string]bool{}, phones: map[string]PhoneNumber{}, codes: map[string]bool{},
-		prefix: "wamid.FAKE"}
+		prefix: "wamid.FAKE", wabas: map[string][]string{}, tokens: map[string]TokenInfo{}, pins: map[string]string{},
+		registered: map[string]string{}, subscribed: map[string]bool{}, templates: map[string][]Template{},
+		profiles: map[string]Profile{}, newTemplateStatus: "PENDING", failNext: map[string][]Response{}}
 	for _, o := range opts {
 		o(s)
 	}

@@ -1,0 +1,67 @@
+package onboarding
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/repository"
+)
+
+// Banner is a warning shown on top of every dashboard page: what happened and what to do.
+type Banner struct {
+	Danger bool // sending is stopped (vs. a warning about what is coming)
+	Text   string
+}
+
+// Banners says what is wrong with the business's numbers and window template: a restricted, flagged or
+// disconnected-by-Meta number, an expired or soon expiring token, a health note from Meta, a window template
+// Meta rejected, paused or disabled.
+func (s *Service) Banners(ctx context.Context, biz models.Business, phones []models.PhoneNumber) ([]Banner, error) {
+	var out []Banner
+	now := s.now()
+	for _, p := range phones {
+		name := p.DisplayPhoneNumber
+		if name == "" {
+			name = p.PhoneNumberID
+		}
+		switch {
+		case p.Status == models.PhoneRestricted:
+			out = append(out, Banner{true, fmt.Sprintf("%s: sending is paused. %s", name, p.StatusReason)})
+		case p.Status == models.PhoneTokenExpired:
+			out = append(out, Banner{true, fmt.Sprintf("%s: the access token stopped working, so messages wait. Connect the number again in Settings.", name)})
+		case p.Status == models.PhoneConnected && p.HealthNote != "":
+			out = append(out, Banner{false, name + ": " + p.HealthNote})
+		}
+		if p.Status == models.PhoneConnected && p.TokenExpiresAt != nil && p.TokenExpiresAt.Sub(now) < TokenWarning {
+			out = append(out, Banner{false, fmt.Sprintf("%s: the access token expires on %s. Connect the number again before then "+
+				"(a system-user token that never expires avoids this).", name, p.TokenExpiresAt.Format("2 Jan 2006 15:04 MST"))})
+		}
+	}
+	if biz.WindowTemplate != "" {
+		t, err := s.Store.Template(ctx, biz.ID, biz.WindowTemplate, biz.TemplateLanguage)
+		switch {
+		case errors.Is(err, repository.ErrNotFound):
+		case err != nil:
+			return out, err
+		case !t.Usable() && t.Status != "PENDING":
+			why := ""
+			if t.Reason != "" {
+				why = " (" + t.Reason + ")"
+			}
+			out = append(out, Banner{false, fmt.Sprintf("Meta %s the template %s%s, so notifications outside the 24-hour window wait "+
+				"until the customer writes. Choose or create another template on the Templates page.", pastTense(t.Status), t.Name, why)})
+		}
+	}
+	return out, nil
+}
+
+func pastTense(status string) string {
+	switch status {
+	case "REJECTED", "PAUSED", "DISABLED", "FLAGGED":
+		return strings.ToLower(status)
+	}
+	return "marked " + strings.ToLower(status)
+}
