@@ -179,19 +179,9 @@ func (s *Service) UpdateStatus(ctx context.Context, bizID, id int64, u StatusUpd
 
 // notify queues the status message; no number or no customer is logged, not an error (the change stands).
 func (s *Service) notify(ctx context.Context, tx *repository.Store, o models.Order, to models.OrderStatus) (bool, error) {
-	numbers, err := tx.PhoneNumbers(ctx, o.BusinessID)
+	phone, err := sendingNumber(ctx, tx, o.BusinessID)
 	if err != nil {
 		return false, err
-	}
-	var phone *models.PhoneNumber
-	for i := range numbers {
-		if numbers[i].Status == models.PhoneConnected {
-			phone = &numbers[i]
-			break
-		}
-	}
-	if phone == nil && len(numbers) > 0 {
-		phone = &numbers[0] // queued and held until the number is reconnected
 	}
 	if phone == nil {
 		s.log.Warn("order status: business has no number, customer not notified", "business", o.BusinessID, "order", o.ID)
@@ -218,6 +208,24 @@ func (s *Service) notify(ctx context.Context, tx *repository.Store, o models.Ord
 		Kind: "text", Payload: string(payload), Summary: text,
 		IdempotencyKey: fmt.Sprintf("order:%d:status:%s", o.ID, to)}
 	return tx.EnqueueOutbound(ctx, &out)
+}
+
+// sendingNumber is the number a business's messages go from: its first connected one, else its first (the message
+// waits until it is reconnected); nil when it has none.
+func sendingNumber(ctx context.Context, tx *repository.Store, bizID int64) (*models.PhoneNumber, error) {
+	numbers, err := tx.PhoneNumbers(ctx, bizID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range numbers {
+		if numbers[i].Status == models.PhoneConnected {
+			return &numbers[i], nil
+		}
+	}
+	if len(numbers) > 0 {
+		return &numbers[0], nil
+	}
+	return nil, nil
 }
 
 // StatusText is the message a customer gets when their order moves to status to.

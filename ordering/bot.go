@@ -47,6 +47,9 @@ func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error 
 	if st.LastWamid == m.Wamid {
 		return nil
 	}
+	if conv.TakenOverAt != nil {
+		return b.quiet(ctx, m, conv, st)
+	}
 	biz, err := cached(ctx, b.Cache, cache.BusinessKey(m.BusinessID), cache.BusinessTTL, func(ctx context.Context) (models.Business, error) {
 		return b.Store.Business(ctx, m.BusinessID)
 	})
@@ -80,6 +83,11 @@ func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error 
 		conv.State, conv.Data = next.Step, string(data)
 		if err := tx.SaveConversation(ctx, conv, m.SentAt); err != nil {
 			return err
+		}
+		if res.NeedsHuman != "" {
+			if err := tx.FlagThread(ctx, m.BusinessID, m.CustomerID, res.NeedsHuman); err != nil {
+				return err
+			}
 		}
 		if res.Cancel != nil {
 			_, err := tx.ChangeOrderStatus(ctx, m.BusinessID, res.Cancel.ID, repository.StatusChange{
@@ -135,6 +143,21 @@ func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error 
 		if b.OnOrder != nil {
 			b.OnOrder(ctx, *o)
 		}
+	}
+	if b.AfterCommit != nil {
+		b.AfterCommit(ctx, m)
+	}
+	return nil
+}
+
+// quiet handles a message of a customer a person has taken over: the bot says nothing and changes nothing but the
+// thread's time, so the inbox shows it.
+func (b *Bot) quiet(ctx context.Context, m models.InboundMessage, conv models.Conversation, st State) error {
+	st.LastWamid = m.Wamid
+	data, _ := json.Marshal(st)
+	conv.Data = string(data)
+	if err := b.Store.SaveConversation(ctx, conv, m.SentAt); err != nil {
+		return fmt.Errorf("handle message %s: %w", m.Wamid, err)
 	}
 	if b.AfterCommit != nil {
 		b.AfterCommit(ctx, m)

@@ -39,6 +39,7 @@ type State struct {
 	Applied     []string   `json:"applied,omitempty"`    // quantity questions already answered (see ids.go)
 	PlacedSig   string     `json:"placed_sig,omitempty"` // orderSig and cartSig of the last order placed
 	PlacedCart  string     `json:"placed_cart,omitempty"`
+	Misses      int        `json:"misses,omitempty"` // messages in a row the bot did not understand
 }
 
 // CartLine is one product in the cart, at our price.
@@ -129,6 +130,9 @@ func command(text string) string {
 		return "cancel order"
 	case "status", "my order", "order status", "where is my order", "track":
 		return "status"
+	case "agent", "human", "person", "a person", "talk to a person", "speak to a person", "humano", "persona", "agente",
+		"atendente", "pessoa":
+		return "human"
 	case "help", "?", "commands", "ajuda", "ayuda":
 		return "help"
 	}

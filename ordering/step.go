@@ -20,6 +20,8 @@ type Outcome struct {
 	Replies []whatsapp.OutgoingMessage
 	Order   *OrderDraft
 	Cancel  *models.Order // the customer cancelled this pending order
+	// NeedsHuman, when set, flags the thread for a person in the merchant's inbox, saying why.
+	NeedsHuman string
 }
 
 // Step is the bot: from the state, a message, the catalog (available and unavailable products) and the business,
@@ -29,7 +31,10 @@ func Step(st State, in Input, cat []models.Product, biz Business, now time.Time)
 	st.Applied = slices.Clone(st.Applied)
 	r := &turn{st: st, in: in, cat: cat, biz: biz}
 	r.run(now)
-	return Outcome{State: r.st, Replies: r.out, Order: r.draft, Cancel: r.cancel}
+	if !r.missed {
+		r.st.Misses = 0
+	}
+	return Outcome{State: r.st, Replies: r.out, Order: r.draft, Cancel: r.cancel, NeedsHuman: r.needsHuman}
 }
 
 type turn struct {
@@ -40,7 +45,13 @@ type turn struct {
 	out    []whatsapp.OutgoingMessage
 	draft  *OrderDraft
 	cancel *models.Order
+	// missed is set when the bot did not understand this message; needsHuman when the thread needs a person.
+	missed     bool
+	needsHuman string
 }
+
+// missesBeforeHuman is how many messages in a row the bot may not understand before it calls a person.
+const missesBeforeHuman = 2
 
 func (r *turn) run(now time.Time) {
 	var cmd string
@@ -56,6 +67,10 @@ func (r *turn) run(now time.Time) {
 		return
 	case "cancel order":
 		r.askCancelOrder()
+		return
+	case "human":
+		r.needsHuman = "asked for a person"
+		r.text(fmt.Sprintf("Okay — someone from %s will answer you here shortly.", r.biz.Name))
 		return
 	case "cancel":
 		r.reset()
@@ -165,6 +180,13 @@ func typedChoice(step, text string) string {
 }
 
 func (r *turn) unknown() {
+	r.missed = true
+	if r.st.Misses++; r.st.Misses >= missesBeforeHuman {
+		r.needsHuman = "the bot did not understand"
+		r.st.Misses = 0
+		r.text(fmt.Sprintf("Sorry, I didn't get that. I've asked someone from %s to help you here.", r.biz.Name))
+		return
+	}
 	r.text("Sorry, I didn't get that. " + helpText)
 	switch r.st.Step {
 	case StepCart, StepConfirm:
