@@ -140,3 +140,41 @@ func TestInbox_ReplyByHandInsideTheWindowTemplateOutside(t *testing.T) {
 		})
 	}
 }
+
+func TestExportOrders_PeriodInTheBusinessZoneAsSafeCSV(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			s := be.Open(t)
+			ctx := context.Background()
+			b := merchanttest.Seed(t, s, "A", 3)
+			b.Business.Timezone = "America/Sao_Paulo" // UTC-3
+			if err := s.UpdateBusinessSettings(ctx, b.Business); err != nil {
+				t.Fatal(err)
+			}
+			svc := merchant.New(s, nil, nil)
+			at := []time.Time{
+				time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC),  // 19 Nov 23:00 local: outside
+				time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC), // 20 Nov 09:00 local
+				time.Date(2026, 11, 21, 2, 30, 0, 0, time.UTC), // 20 Nov 23:30 local
+			}
+			for i, o := range b.Orders {
+				s.DB(ctx).Model(&models.Order{}).Where("id = ?", o.ID).Updates(map[string]any{"created_at": at[i], "note": "=cmd|' /C calc'!A0"})
+			}
+			var buf strings.Builder
+			if err := svc.ExportOrders(ctx, &buf, b.Business.ID, "2026-11-20", "2026-11-20"); err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+			if len(lines) != 3 || !strings.HasPrefix(lines[0], "number,created_at,status") ||
+				!strings.Contains(lines[1], "2026-11-20 09:00") || !strings.Contains(lines[2], "2026-11-20 23:30") ||
+				!strings.Contains(lines[1], "'=cmd") || !strings.Contains(lines[1], ",2 x Tea,5.00,0.00,5.00,USD,") {
+				t.Fatalf("csv:\n%s", buf.String())
+			}
+			for _, p := range [][2]string{{"2026-11-21", "2026-11-20"}, {"x", "2026-11-20"}, {"2024-01-01", "2026-11-20"}} {
+				if _, ok := merchant.AsValidation(svc.ExportOrders(ctx, &buf, b.Business.ID, p[0], p[1])); !ok {
+					t.Fatalf("%v accepted", p)
+				}
+			}
+		})
+	}
+}

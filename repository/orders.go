@@ -235,14 +235,15 @@ type Stats struct {
 	Daily          []DayStat                    `json:"daily"`
 }
 
-// DayStat is one day of a Stats period (UTC days).
+// DayStat is one day of a Stats period, a calendar day in the time zone of the period's start.
 type DayStat struct {
 	Day          string `json:"day"`
 	Orders       int64  `json:"orders"`
 	RevenueMinor int64  `json:"revenue"`
 }
 
-// OrderStats computes Stats over orders created at or after since.
+// OrderStats computes Stats over orders created at or after since, in daily buckets of since's time zone (pass
+// midnight in the business's zone: its days, not UTC's, even across a DST change).
 func (s *Store) OrderStats(ctx context.Context, businessID int64, since time.Time) (Stats, error) {
 	st := Stats{ByStatus: map[models.OrderStatus]int64{}}
 	var rows []struct {
@@ -255,8 +256,10 @@ func (s *Store) OrderStats(ctx context.Context, businessID int64, since time.Tim
 	if err != nil {
 		return st, fmt.Errorf("order stats of business %d: %w", businessID, err)
 	}
+	loc := since.Location()
 	days := map[string]*DayStat{}
-	for d := since.UTC().Truncate(24 * time.Hour); !d.After(now()); d = d.Add(24 * time.Hour) {
+	start := time.Date(since.Year(), since.Month(), since.Day(), 0, 0, 0, 0, loc)
+	for d := start; !d.After(now()); d = d.AddDate(0, 0, 1) {
 		key := d.Format("2006-01-02")
 		days[key] = &DayStat{Day: key}
 		st.Daily = append(st.Daily, DayStat{Day: key})
@@ -268,7 +271,7 @@ func (s *Store) OrderStats(ctx context.Context, businessID int64, since time.Tim
 		}
 		st.Orders++
 		st.RevenueMinor += r.TotalMinor
-		if d := days[r.CreatedAt.UTC().Format("2006-01-02")]; d != nil {
+		if d := days[r.CreatedAt.In(loc).Format("2006-01-02")]; d != nil {
 			d.Orders++
 			d.RevenueMinor += r.TotalMinor
 		}
