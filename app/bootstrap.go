@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -88,7 +88,7 @@ func createBusiness(ctx context.Context, store *repository.Store, box *secretbox
 	return id, err
 }
 
-// Sandbox's demo login, so a fresh `go run ./app` can open the dashboard.
+// Sandbox's demo login, so a fresh `go run ./cmd/waorder` can open the dashboard.
 const (
 	sandboxEmail    = "demo@example.com"
 	sandboxPassword = "sandbox-demo"

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -89,7 +89,7 @@ func startService(t *testing.T, env map[string]string) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	var logs bytes.Buffer
-	go func() { done <- run(ctx, []string{"serve"}, envOf(env), &syncWriter{w: &logs}, &logs) }()
+	go func() { done <- Main(ctx, []string{"serve"}, envOf(env), &syncWriter{w: &logs}, &logs) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -202,7 +202,7 @@ func TestFaults_ValkeyStoppedMidLoadFailsNoWebhook(t *testing.T) {
 	dir := t.TempDir()
 	base := startService(t, map[string]string{"VALKEY_URL": vkURL, "DATA_DIR": dir})
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"admin", "create-api-token", "--business", "1"},
+	if err := Main(context.Background(), []string{"admin", "create-api-token", "--business", "1"},
 		envOf(map[string]string{"DATA_DIR": dir, "CONFIG_FILE": "none.yaml"}), &out, &out); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -22,8 +22,8 @@ commands:
   admin create-api-token --business ID [--name N]
 `
 
-// run is the whole program: main only supplies the process's environment, so tests can call it directly.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// Main is the whole program: cmd/waorder only supplies the process's environment, so tests can call it directly.
+func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -32,7 +32,7 @@ func TestRun_ServeWithNoSettingsStartsInSandboxAndStopsOnSignal(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out bytes.Buffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, envOf(env), &syncWriter{w: &out}, &out) }()
+	go func() { done <- Main(ctx, []string{"serve"}, envOf(env), &syncWriter{w: &out}, &out) }()
 
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	var resp *http.Response
@@ -98,7 +98,7 @@ func TestRun_ServeWithNoSettingsStartsInSandboxAndStopsOnSignal(t *testing.T) {
 func TestRun_AdminCreateBusinessPrintsTheIDLast(t *testing.T) {
 	env := map[string]string{"DATABASE_URL": testutil.PostgresSchemaURL(t), "CONFIG_FILE": "none.yaml"}
 	var out bytes.Buffer
-	err := run(context.Background(), []string{"admin", "create-business", "--name", "Cafe", "--phone-number-id", "777",
+	err := Main(context.Background(), []string{"admin", "create-business", "--name", "Cafe", "--phone-number-id", "777",
 		"--waba-id", "888", "--access-token", "EAAG-secret"}, envOf(env), &out, &out)
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +113,7 @@ func TestRun_AdminCreateBusinessPrintsTheIDLast(t *testing.T) {
 }
 
 func TestRun_BadConfigurationNamesTheKey(t *testing.T) {
-	err := run(context.Background(), []string{"serve"}, envOf(map[string]string{"PORT": "0", "CONFIG_FILE": "none.yaml"}),
+	err := Main(context.Background(), []string{"serve"}, envOf(map[string]string{"PORT": "0", "CONFIG_FILE": "none.yaml"}),
 		&bytes.Buffer{}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "PORT") {
 		t.Fatalf("err = %v, want one naming PORT", err)

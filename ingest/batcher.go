@@ -23,16 +23,16 @@ type batcher struct {
 	store    *repository.Store
 	reqs     chan *request
 	maxBatch int
-	onNew    func(ids []int64)
+	arrivals *Arrivals
 	wg       sync.WaitGroup
 	closing  chan struct{}
 	stopped  chan struct{}
 	once     sync.Once
 }
 
-// newBatcher starts committers goroutines; onNew hears the ids of inbound messages each commit created.
-func newBatcher(store *repository.Store, committers, maxBatch int, onNew func(ids []int64)) *batcher {
-	b := &batcher{store: store, reqs: make(chan *request, maxBatch*committers), maxBatch: maxBatch, onNew: onNew,
+// newBatcher starts committers goroutines; arrivals (may be nil) hears the ids of inbound messages each commit created.
+func newBatcher(store *repository.Store, committers, maxBatch int, arrivals *Arrivals) *batcher {
+	b := &batcher{store: store, reqs: make(chan *request, maxBatch*committers), maxBatch: maxBatch, arrivals: arrivals,
 		closing: make(chan struct{}), stopped: make(chan struct{})}
 	for range committers {
 		b.wg.Add(1)
@@ -135,8 +135,8 @@ func (b *batcher) commit(batch []*request) {
 }
 
 func (b *batcher) created(ids []int64) {
-	if len(ids) > 0 && b.onNew != nil {
-		b.onNew(ids)
+	if len(ids) > 0 && b.arrivals != nil {
+		b.arrivals.Notify(ids)
 	}
 }
 

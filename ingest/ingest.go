@@ -33,9 +33,9 @@ type Options struct {
 	RouteTTL   time.Duration
 }
 
-// New starts the service's committers. onNew hears the ids of inbound messages each commit created (the processor's
-// wake-up); it must not block.
-func New(store *repository.Store, log *slog.Logger, opts Options, onNew func(ids []int64)) *Service {
+// New starts the service's committers. arrivals hears the ids of inbound messages each commit created (the
+// processor's wake-up); nil when nothing processes them here.
+func New(store *repository.Store, log *slog.Logger, opts Options, arrivals *Arrivals) *Service {
 	if opts.Committers == 0 {
 		opts.Committers = map[bool]int{true: 2, false: 1}[store.Postgres()]
 	}
@@ -48,7 +48,7 @@ func New(store *repository.Store, log *slog.Logger, opts Options, onNew func(ids
 	return &Service{
 		store:  store,
 		log:    log,
-		batch:  newBatcher(store, opts.Committers, opts.MaxBatch, onNew),
+		batch:  newBatcher(store, opts.Committers, opts.MaxBatch, arrivals),
 		routes: &routeCache{ttl: opts.RouteTTL, m: map[string]routeEntry{}},
 	}
 }

@@ -29,45 +29,28 @@ func (f HandlerFunc) HandleInbound(ctx context.Context, m models.InboundMessage)
 // nothing: the lease runs out and this or another instance takes the message again (at start, at once). Per customer,
 // messages are handled one at a time in arrival order, across instances too.
 //
-// Messages this instance just stored arrive through Notify and are claimed by id (index probes); a periodic sweep
-// claims whatever else is pending (retries, other instances' crashes, a full Notify buffer), so the scan of every
+// Messages this instance just stored arrive through Arrivals and are claimed by id (index probes); a periodic sweep
+// claims whatever else is pending (retries, other instances' crashes, a full Arrivals buffer), so the scan of every
 // pending row runs every Poll, not on every webhook.
 type Processor struct {
 	store       *repository.Store
 	handler     Handler
 	log         *slog.Logger
-	kick        chan struct{}
-	mu          sync.Mutex
-	fresh       map[int64]int // id → rounds it has waited behind an older message of its customer
+	arrivals    *Arrivals
 	Lease       time.Duration
 	Poll        time.Duration
 	MaxAttempts int
 	Parallel    int
 }
 
-// maxFresh bounds the ids kept for the fast path; past it, the sweep finds the rest.
-const maxFresh = 10000
-
-// NewProcessor makes a processor; Run starts it.
-func NewProcessor(store *repository.Store, h Handler, log *slog.Logger) *Processor {
-	return &Processor{store: store, handler: h, log: log, kick: make(chan struct{}, 1), fresh: map[int64]int{},
+// NewProcessor makes a processor that takes the messages arrivals announces (the ingest service's, or nil: the sweep
+// alone finds them) and hands them to h; Run starts it.
+func NewProcessor(store *repository.Store, arrivals *Arrivals, h Handler, log *slog.Logger) *Processor {
+	if arrivals == nil {
+		arrivals = NewArrivals()
+	}
+	return &Processor{store: store, handler: h, log: log, arrivals: arrivals,
 		Lease: time.Minute, Poll: 2 * time.Second, MaxAttempts: 5, Parallel: 8}
-}
-
-// Notify hands over the ids of messages just stored and wakes the processor; it never blocks.
-func (p *Processor) Notify(ids []int64) {
-	p.mu.Lock()
-	for _, id := range ids {
-		if len(p.fresh) >= maxFresh {
-			break
-		}
-		p.fresh[id] = 0
-	}
-	p.mu.Unlock()
-	select {
-	case p.kick <- struct{}{}:
-	default:
-	}
 }
 
 // Run processes until ctx ends, then waits for messages in hand.
@@ -79,8 +62,8 @@ func (p *Processor) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-p.kick:
-			for ids := p.takeFresh(); len(ids) > 0 && ctx.Err() == nil; ids = p.takeFresh() {
+		case <-p.arrivals.kick:
+			for ids := p.arrivals.take(); len(ids) > 0 && ctx.Err() == nil; ids = p.arrivals.take() {
 				if p.round(ctx, ids) == 0 {
 					break // all of them wait behind older messages in hand elsewhere: the sweep finds them
 				}
@@ -90,25 +73,6 @@ func (p *Processor) Run(ctx context.Context) {
 			}
 		}
 	}
-}
-
-// takeFresh returns the fast-path ids and forgets those that waited too many rounds.
-func (p *Processor) takeFresh() []int64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	ids := make([]int64, 0, min(len(p.fresh), 512))
-	for id, waited := range p.fresh {
-		if len(ids) == cap(ids) {
-			break
-		}
-		if waited > 3 {
-			delete(p.fresh, id)
-			continue
-		}
-		p.fresh[id] = waited + 1
-		ids = append(ids, id)
-	}
-	return ids
 }
 
 // round claims the oldest waiting message of each customer (among ids, or among all pending ones when ids is nil)
@@ -125,11 +89,7 @@ func (p *Processor) round(ctx context.Context, ids []int64) int {
 		}
 		return 0
 	}
-	p.mu.Lock()
-	for _, m := range msgs {
-		delete(p.fresh, m.ID)
-	}
-	p.mu.Unlock()
+	p.arrivals.forget(msgs)
 	sem := make(chan struct{}, p.Parallel)
 	var (
 		wg   sync.WaitGroup

@@ -89,7 +89,7 @@ func TestProcessor_MessagesStoredBeforeACrashAreHandledAtStart(t *testing.T) {
 			ing.Close()
 			// The restarted instance.
 			rec := &recorder{}
-			p := ingest.NewProcessor(s, rec, quiet)
+			p := ingest.NewProcessor(s, nil, rec, quiet)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			go p.Run(ctx)
@@ -105,8 +105,9 @@ func TestProcessor_FailureIsRetriedAndKeepsCustomerOrder(t *testing.T) {
 	s := testutil.SQLite(t)
 	seed(t, s)
 	rec := &recorder{fails: map[string]int{"a1": 1}}
-	p := ingest.NewProcessor(s, rec, quiet)
-	ing := ingest.New(s, quiet, ingest.Options{}, p.Notify)
+	arrivals := ingest.NewArrivals()
+	p := ingest.NewProcessor(s, arrivals, rec, quiet)
+	ing := ingest.New(s, quiet, ingest.Options{}, arrivals)
 	defer ing.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -24,7 +24,7 @@ func TestChangeStatus_ConcurrentSameChangeWinsOnce(t *testing.T) {
 			s := be.Open(t)
 			ctx := context.Background()
 			b := merchanttest.Seed(t, s, "A", 1)
-			svc := merchant.New(s, cache.NewMemory(100), nil)
+			svc := merchant.New(s, cache.NewMemory(100), nil, nil)
 			id := b.Orders[0].ID
 			var wg sync.WaitGroup
 			errs := make([]error, 5)

@@ -40,23 +40,24 @@ type Service struct {
 	store *repository.Store
 	cache cache.Cache
 	log   *slog.Logger
-	waker interface{ Wake() }
+	waker Waker
 	now   func() time.Time
 }
 
-// New returns the service; c may be nil (no cache).
-func New(store *repository.Store, c cache.Cache, log *slog.Logger) *Service {
+// Waker is what the service wakes after enqueueing a message (the outbox).
+type Waker interface{ Wake() }
+
+// New returns the service; c may be nil (no cache), and w may be nil (nothing to wake: the outbox's poll finds the
+// message).
+func New(store *repository.Store, c cache.Cache, w Waker, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if c == nil {
 		c = noCache{}
 	}
-	return &Service{store: store, cache: c, log: log, now: time.Now}
+	return &Service{store: store, cache: c, waker: w, log: log, now: time.Now}
 }
-
-// SetWaker sets what to wake after enqueueing a message (the outbox).
-func (s *Service) SetWaker(w interface{ Wake() }) { s.waker = w }
 
 // ListOrders returns one page of the business's orders, newest first. Page sizes are PageSizes (0 means
 // DefaultPageSize); pages start at 1. Pages are cached per orders generation, so any order change shows at once.

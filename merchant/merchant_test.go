@@ -52,7 +52,7 @@ func TestListOrders_PageSizesAndValidation(t *testing.T) {
 			s := be.Open(t)
 			ctx := context.Background()
 			b := merchanttest.Seed(t, s, "A", 30)
-			svc := merchant.New(s, cache.NewMemory(1000), nil)
+			svc := merchant.New(s, cache.NewMemory(1000), nil, nil)
 			for _, size := range []int{10, 20, 25, 50} {
 				p, err := svc.ListOrders(ctx, b.Business.ID, repository.OrderFilter{PageSize: size})
 				if err != nil {
@@ -91,9 +91,8 @@ func TestChangeStatus_NotifiesOnceAndInvalidatesCachedList(t *testing.T) {
 				ctx := context.Background()
 				c := cc.New(t)
 				b := merchanttest.Seed(t, s, "A", 3)
-				svc := merchant.New(s, c, nil)
 				w := &wakeCounter{}
-				svc.SetWaker(w)
+				svc := merchant.New(s, c, w, nil)
 				target := b.Orders[2] // newest, first on the list
 				f := repository.OrderFilter{Status: models.StatusPending}
 				p, err := svc.ListOrders(ctx, b.Business.ID, f)
@@ -146,7 +145,7 @@ func TestStats_InvalidatedByStatusChange(t *testing.T) {
 	s := testutil.SQLite(t)
 	ctx := context.Background()
 	b := merchanttest.Seed(t, s, "A", 2)
-	svc := merchant.New(s, cache.NewMemory(1000), nil)
+	svc := merchant.New(s, cache.NewMemory(1000), nil, nil)
 	st, err := svc.Stats(ctx, b.Business.ID, 7)
 	if err != nil || st.Orders != 2 || st.ByStatus[models.StatusPending] != 2 {
 		t.Fatalf("stats %+v err %v", st, err)
@@ -175,7 +174,7 @@ func TestOtherBusiness_IsNotFound(t *testing.T) {
 			ctx := context.Background()
 			a := merchanttest.Seed(t, s, "A", 1)
 			other := merchanttest.Seed(t, s, "B", 1)
-			svc := merchant.New(s, cache.NewMemory(1000), nil)
+			svc := merchant.New(s, cache.NewMemory(1000), nil, nil)
 			oid, pid := other.Orders[0].ID, other.Products[0].ID
 			checks := map[string]error{}
 			_, checks["order"] = svc.Order(ctx, a.Business.ID, oid)
@@ -211,7 +210,7 @@ func TestProducts_ValidateAndInvalidateCatalog(t *testing.T) {
 	s := testutil.SQLite(t)
 	ctx := context.Background()
 	b := merchanttest.Seed(t, s, "A", 0)
-	svc := merchant.New(s, cache.NewMemory(1000), nil)
+	svc := merchant.New(s, cache.NewMemory(1000), nil, nil)
 	if ps, _ := svc.Products(ctx, b.Business.ID); len(ps) != 2 {
 		t.Fatalf("%d products", len(ps))
 	}
@@ -264,7 +263,7 @@ func TestSettings_ValidatedAndBusinessCacheInvalidated(t *testing.T) {
 	s := testutil.SQLite(t)
 	ctx := context.Background()
 	b := merchanttest.Seed(t, s, "A", 0)
-	svc := merchant.New(s, cache.NewMemory(1000), nil)
+	svc := merchant.New(s, cache.NewMemory(1000), nil, nil)
 	biz, err := svc.Business(ctx, b.Business.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -296,7 +295,7 @@ func BenchmarkListOrders(b *testing.B) {
 		c    cache.Cache
 	}{{"uncached-postgres", nil}, {"cached-memory", cache.NewMemory(1000)}, {"cached-valkey-server", server},
 		{"cached-valkey-client-side", csc}} {
-		svc := merchant.New(s, bc.c, nil)
+		svc := merchant.New(s, bc.c, nil, nil)
 		b.Run(bc.name, func(b *testing.B) {
 			f := repository.OrderFilter{PageSize: 20}
 			if _, err := svc.ListOrders(ctx, biz.Business.ID, f); err != nil {

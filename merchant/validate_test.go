@@ -71,7 +71,7 @@ func TestUpdateSettings_RejectsBadHoursAndKeepsTheOldOnes(t *testing.T) {
 	s := testutil.SQLite(t)
 	ctx := context.Background()
 	seeded := merchanttest.Seed(t, s, "A", 0)
-	svc := merchant.New(s, cache.NewMemory(100), nil)
+	svc := merchant.New(s, cache.NewMemory(100), nil, nil)
 	b, err := svc.Business(ctx, seeded.Business.ID)
 	if err != nil {
 		t.Fatal(err)

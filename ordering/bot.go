@@ -19,11 +19,16 @@ type Bot struct {
 	Store *repository.Store
 	Cache cache.Cache // invalidated when an order is created; may be nil
 	Log   *slog.Logger
-	// OnOrder hears every order the bot created or the customer cancelled, after its commit (live feeds); may be nil.
-	OnOrder func(ctx context.Context, o models.Order)
-	// AfterCommit runs after each handled message's commit (wake the outbox, mark the message read); may be nil.
-	AfterCommit func(ctx context.Context, m models.InboundMessage)
-	Now         func() time.Time
+	// Listener hears each handled message after its commit (wake the outbox, mark the message read, live feeds);
+	// may be nil.
+	Listener Listener
+	Now      func() time.Time
+}
+
+// Listener hears what the bot committed. It runs on the processor's goroutine, so it must return quickly.
+type Listener interface {
+	// Committed is called after m's commit; created is the order the message created, or nil.
+	Committed(ctx context.Context, m models.InboundMessage, created *models.Order)
 }
 
 // HandleInbound runs one message through the conversation and commits the new state, the order and the replies
@@ -133,19 +138,11 @@ func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error 
 	if err != nil {
 		return fmt.Errorf("handle message %s: %w", m.Wamid, err)
 	}
-	for _, o := range []*models.Order{created, cancelled} {
-		if o == nil {
-			continue
-		}
-		if b.Cache != nil {
-			cache.InvalidateOrders(ctx, b.Cache, m.BusinessID)
-		}
-		if b.OnOrder != nil {
-			b.OnOrder(ctx, *o)
-		}
+	if (created != nil || cancelled != nil) && b.Cache != nil {
+		cache.InvalidateOrders(ctx, b.Cache, m.BusinessID)
 	}
-	if b.AfterCommit != nil {
-		b.AfterCommit(ctx, m)
+	if b.Listener != nil {
+		b.Listener.Committed(ctx, m, created)
 	}
 	return nil
 }
@@ -159,8 +156,8 @@ func (b *Bot) quiet(ctx context.Context, m models.InboundMessage, conv models.Co
 	if err := b.Store.SaveConversation(ctx, conv, m.SentAt); err != nil {
 		return fmt.Errorf("handle message %s: %w", m.Wamid, err)
 	}
-	if b.AfterCommit != nil {
-		b.AfterCommit(ctx, m)
+	if b.Listener != nil {
+		b.Listener.Committed(ctx, m, nil)
 	}
 	return nil
 }

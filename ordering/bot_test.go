@@ -60,9 +60,10 @@ func newEnvWithCache(t *testing.T, store *repository.Store, fulfillment models.F
 		}
 	}
 	bot := &ordering.Bot{Store: store, Log: quiet, Cache: c}
-	proc := ingest.NewProcessor(store, bot, quiet)
+	arrivals := ingest.NewArrivals()
+	proc := ingest.NewProcessor(store, arrivals, bot, quiet)
 	proc.Poll = 50 * time.Millisecond
-	e.ing = ingest.New(store, quiet, ingest.Options{}, proc.Notify)
+	e.ing = ingest.New(store, quiet, ingest.Options{}, arrivals)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { proc.Run(ctx); close(done) }()

@@ -17,7 +17,7 @@ psql -q "$PG" -c "CREATE SCHEMA $schema" >/dev/null
 dburl="$PG&search_path=$schema"
 export PGOPTIONS="-c search_path=$schema"
 
-go build -o "$work/waorder" ./app
+go build -o "$work/waorder" ./cmd/waorder
 go build -o "$work/loadgen" ./tools/loadgen
 
 PORT=$PORT DATABASE_URL=$dburl VALKEY_URL=$VK SANDBOX=true GOMAXPROCS=2 "$work/waorder" serve >"$work/log" 2>&1 &

@@ -4,30 +4,25 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/big"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/waorder/waorder/app"
+	"github.com/waorder/waorder/app/apptest"
+	"github.com/waorder/waorder/auth"
 	"github.com/waorder/waorder/cache"
 	"github.com/waorder/waorder/handlers"
-	"github.com/waorder/waorder/ingest"
-	"github.com/waorder/waorder/merchant"
-	"github.com/waorder/waorder/metrics"
 	"github.com/waorder/waorder/models"
-	"github.com/waorder/waorder/ordering"
-	"github.com/waorder/waorder/outbox"
 	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/secretbox"
 	"github.com/waorder/waorder/testutil"
@@ -46,26 +41,21 @@ type dashEnv struct {
 	phone    models.PhoneNumber
 	email    string
 	password string
+
+	sessionSecret string // every instance's SESSION_SECRET
 }
 
 const (
 	dashAppID    = "4242"
 	dashSecret   = "dash-test-secret"
 	dashPassword = "correct horse battery"
+	dashKey      = "0123456789abcdef0123456789abcdef" // ENCRYPTION_KEY's 32 bytes
 )
-
-// dashLog shows the app's logs when DASH_LOG is set, else drops them.
-func dashLog() *slog.Logger {
-	if os.Getenv("DASH_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
-}
 
 // newDashEnv seeds a business with a number and an owner on store and starts the app over it.
 func newDashEnv(t *testing.T, store *repository.Store) *dashEnv {
 	t.Helper()
-	e := &dashEnv{store: store, password: dashPassword, graph: fakegraph.New(fakegraph.WithApp(dashAppID, dashSecret))}
+	e := &dashEnv{store: store, password: dashPassword, sessionSecret: "dash-test-" + testutil.RandomHex(16), graph: fakegraph.New(fakegraph.WithApp(dashAppID, dashSecret))}
 	srv := httptest.NewServer(e.graph)
 	t.Cleanup(srv.Close)
 	e.graphURL = srv.URL
@@ -92,70 +82,32 @@ func seedBusiness(t *testing.T, store *repository.Store, name string) (models.Bu
 	if err := store.AddPhoneNumber(ctx, &p); err != nil {
 		t.Fatal(err)
 	}
-	c := cache.NewMemory(16)
 	email := "owner-" + testutil.RandomHex(4) + "@example.com"
-	if _, err := newAuth(t, store, c, dashLog()).CreateUser(ctx, b.ID, email, dashPassword, models.RoleOwner); err != nil {
+	accounts := auth.New(store, cache.NewMemory(16), []byte("seed"), apptest.Log())
+	if _, err := accounts.CreateUser(ctx, b.ID, email, dashPassword, models.RoleOwner); err != nil {
 		t.Fatal(err)
 	}
 	return b, p, email
 }
 
-// startApp runs one instance of the app over store and returns its base URL. Several instances over one database
-// behave as they do behind a load balancer.
+// startApp runs one instance of the service, built by app.New as serve builds it, over store and returns its base
+// URL. Several instances over one database behave as they do behind a load balancer. Its Graph API is the test's
+// fake; sandbox mode shows the simulator. The session key is the env's (so instances accept each other's sessions)
+// and random, which gives each test its own login rate-limit counters on the shared Redis (they are keyed by it):
+// otherwise the test that trips the per-IP limit would lock every other test out of 127.0.0.1.
 func startApp(t *testing.T, e *dashEnv) string {
 	t.Helper()
-	ctx := context.Background()
-	store := e.store
-	log := dashLog()
-	c, err := cache.New(ctx, testutil.Valkey(t), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	box := dashBox(t)
-	graph := whatsapp.NewClient(e.graphURL, "v23.0", nil)
-	m := merchant.New(store, c, log)
-	dash := &handlers.Dashboard{Merchant: m, Auth: newAuth(t, store, c, log), Store: store,
-		Log: log, Sandbox: true, AppSecret: dashSecret, MetaAppID: dashAppID, MetaConfigID: "cfg-1",
-		Connect:   &handlers.GraphConnector{Graph: graph, Store: store, Box: box, Cache: c, AppID: dashAppID, AppSecret: dashSecret},
-		EventPoll: 300 * time.Millisecond, EventStream: 4 * time.Second}
-	// As serve wires it: stored webhooks go to the bot; what it queues, and the merchant's notifications, go out
-	// through the outbox to the fake Graph API.
-	out := outbox.New(store, graph, box, log, nil, 80)
-	out.Poll = 200 * time.Millisecond
-	m.SetWaker(out)
-	bot := &ordering.Bot{Store: store, Cache: c, Log: log,
-		OnOrder:     func(_ context.Context, o models.Order) { dash.NotifyOrder(o.BusinessID) },
-		AfterCommit: func(context.Context, models.InboundMessage) { out.Wake() }}
-	proc := ingest.NewProcessor(store, bot, log) // as serve wires it
-	proc.Poll = 200 * time.Millisecond
-	ing := ingest.New(store, log, ingest.Options{}, proc.Notify)
-	dash.Ingest = ing
-	workCtx, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	for _, run := range []func(context.Context){proc.Run, out.Run} {
-		wg.Add(1)
-		go func() { defer wg.Done(); run(workCtx) }()
-	}
-	app := handlers.NewApp(log, 1<<20,
-		&handlers.Webhook{AppSecret: dashSecret, VerifyToken: "v", Ingest: ing, Metrics: metrics.New(), Log: log}, dash)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go app.Listener(ln) //nolint:errcheck // ends at shutdown
-	t.Cleanup(func() {
-		_ = app.ShutdownWithTimeout(500 * time.Millisecond)
-		ing.Close()
-		stop()
-		wg.Wait()
-	})
-	return "http://" + ln.Addr().String()
+	cfg := apptest.Config(t)
+	cfg.AppSecret, cfg.VerifyToken, cfg.MetaAppID, cfg.MetaConfig = dashSecret, "v", dashAppID, "cfg-1"
+	cfg.SessionSecret, cfg.EncryptionKey = e.sessionSecret, hex.EncodeToString([]byte(dashKey))
+	svc := apptest.Start(t, cfg, app.WithStore(e.store), app.WithGraphURL(e.graphURL),
+		app.WithPoll(200*time.Millisecond), app.WithEventStream(4*time.Second))
+	return svc.URL()
 }
 
 // dashBox seals tokens with a fixed test key.
 func dashBox(t *testing.T) *secretbox.Box {
-	b, err := secretbox.New([]byte("0123456789abcdef0123456789abcdef"))
+	b, err := secretbox.New([]byte(dashKey))
 	if err != nil {
 		t.Fatal(err)
 	}
