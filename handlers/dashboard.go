@@ -105,6 +105,7 @@ func (d *Dashboard) Routes(r fiber.Router) {
 	r.Post("/settings", in(d.saveSettings)...)
 	r.Post("/settings/connect", in(d.connectManual)...)
 	r.Post("/settings/connect/signup", in(d.connectSignup)...)
+	d.merchantDayRoutes(r, in)
 	if d.Sandbox {
 		r.Get("/simulator", in(d.simulator)...)
 		r.Get("/simulator/messages", in(d.simulatorMessages)...)

@@ -25,8 +25,14 @@ func (s *Service) Threads(ctx context.Context, bizID int64) ([]repository.Thread
 	return s.store.Threads(ctx, bizID, maxThreads)
 }
 
-// Thread loads one customer's thread and marks it read.
+// Thread loads one customer's thread (starting an empty one for a customer who never wrote) and marks it read.
 func (s *Service) Thread(ctx context.Context, bizID, customerID int64) (repository.Thread, error) {
+	if _, err := s.store.Customer(ctx, bizID, customerID); err != nil {
+		return repository.Thread{}, err
+	}
+	if _, err := s.store.Conversation(ctx, bizID, customerID); err != nil {
+		return repository.Thread{}, err
+	}
 	th, err := s.store.Thread(ctx, bizID, customerID)
 	if err != nil {
 		return th, err
@@ -130,6 +136,9 @@ func (s *Service) replyMessage(ctx context.Context, bizID int64, cust models.Cus
 	}
 	if err != nil {
 		return whatsapp.OutgoingMessage{}, err
+	}
+	for len(r.Params) > t.ParamCount && strings.TrimSpace(r.Params[len(r.Params)-1]) == "" {
+		r.Params = r.Params[:len(r.Params)-1] // the form has boxes for the longest template
 	}
 	if len(r.Params) != t.ParamCount {
 		return whatsapp.OutgoingMessage{}, invalid("template", fmt.Sprintf("this template needs %d values", t.ParamCount))

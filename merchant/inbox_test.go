@@ -41,7 +41,7 @@ func TestInbox_ThreadsNewestFirstWithUnreadCounts(t *testing.T) {
 			ctx := context.Background()
 			b := merchanttest.Seed(t, s, "A", 0)
 			other := merchanttest.Seed(t, s, "B", 0)
-			svc := merchant.New(s, cache.NewMemory(100), nil)
+			svc := merchant.New(s, cache.NewMemory(100), nil, nil)
 			now := time.Now().UTC()
 			bob := models.Customer{BusinessID: b.Business.ID, WaID: "1555" + testutil.RandomHex(4), Name: "Bob", CreatedAt: now, UpdatedAt: now}
 			if err := s.DB(ctx).Create(&bob).Error; err != nil {
@@ -81,7 +81,7 @@ func TestInbox_ReplyByHandInsideTheWindowTemplateOutside(t *testing.T) {
 			s := be.Open(t)
 			ctx := context.Background()
 			b := merchanttest.Seed(t, s, "A", 0)
-			svc := merchant.New(s, cache.NewMemory(100), nil)
+			svc := merchant.New(s, cache.NewMemory(100), nil, nil)
 			reply := merchant.Reply{CustomerID: b.Customer.ID, UserID: 7, Key: "k1", Text: " Your table is ready "}
 			for range 2 { // a double submit sends once
 				if err := svc.SendReply(ctx, b.Business.ID, reply); err != nil {
@@ -151,7 +151,7 @@ func TestExportOrders_PeriodInTheBusinessZoneAsSafeCSV(t *testing.T) {
 			if err := s.UpdateBusinessSettings(ctx, b.Business); err != nil {
 				t.Fatal(err)
 			}
-			svc := merchant.New(s, nil, nil)
+			svc := merchant.New(s, nil, nil, nil)
 			at := []time.Time{
 				time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC),  // 19 Nov 23:00 local: outside
 				time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC), // 20 Nov 09:00 local

@@ -335,7 +335,7 @@ func TestUpdateStatus_ReadyTimeAndCancelReasonReachTheCustomer(t *testing.T) {
 			s := be.Open(t)
 			ctx := context.Background()
 			b := merchanttest.Seed(t, s, "A", 2)
-			svc := merchant.New(s, cache.NewMemory(100), nil)
+			svc := merchant.New(s, cache.NewMemory(100), nil, nil)
 			o, err := svc.UpdateStatus(ctx, b.Business.ID, b.Orders[0].ID, merchant.StatusUpdate{To: models.StatusConfirmed, Actor: "x", ReadyIn: 25 * time.Minute})
 			if err != nil || o.ReadyAt == nil || time.Until(*o.ReadyAt) < 20*time.Minute {
 				t.Fatalf("accept: %+v %v", o.ReadyAt, err)
