@@ -116,6 +116,19 @@ func ValidateSettings(b *models.Business) error {
 	default:
 		return invalid("fulfillment", "fulfillment must be delivery, pickup or both")
 	}
+	switch {
+	case b.DeliveryFeeMinor < 0:
+		return invalid("delivery_fee", "the delivery fee must be zero or more")
+	case b.FreeDeliveryOverMinor < 0:
+		return invalid("free_delivery_over", "the free-delivery amount must be zero or more")
+	}
+	switch b.Language {
+	case "":
+		b.Language = "en"
+	case "en", "es", "pt":
+	default:
+		return invalid("language", "the language must be en, es or pt")
+	}
 	hours, err := models.ParseOpeningHours(b.OpeningHours)
 	if err != nil {
 		return invalid("opening_hours", err.Error())

@@ -56,6 +56,9 @@ func TestValidateSettings_NamesTheBadField(t *testing.T) {
 		{"opening_hours", func(b *models.Business) { b.OpeningHours = `["09:00","17:00"]` }},
 		{"window_template", func(b *models.Business) { b.WindowTemplate = "Order Update" }},
 		{"template_language", func(b *models.Business) { b.TemplateLanguage = "English" }},
+		{"delivery_fee", func(b *models.Business) { b.DeliveryFeeMinor = -1 }},
+		{"free_delivery_over", func(b *models.Business) { b.FreeDeliveryOverMinor = -100 }},
+		{"language", func(b *models.Business) { b.Language = "fr" }},
 	}
 	for _, tc := range cases {
 		b := validBusiness()
