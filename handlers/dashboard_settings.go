@@ -200,7 +200,10 @@ func applySettings(b models.Business, f settingsForm) (models.Business, map[stri
 	if f.MinOrder != "" {
 		b.MinOrderMinor, _ = whatsapp.MinorUnits(f.MinOrder, f.Currency)
 	}
-	b.DeliveryFeeMinor, b.FreeDeliveryOverMinor, b.Language = 0, 0, f.Language
+	b.DeliveryFeeMinor, b.FreeDeliveryOverMinor = 0, 0
+	if f.Language != "" {
+		b.Language = f.Language
+	}
 	if f.DeliveryFee != "" {
 		b.DeliveryFeeMinor, _ = whatsapp.MinorUnits(f.DeliveryFee, f.Currency)
 	}
