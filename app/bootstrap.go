@@ -20,9 +20,9 @@ const SandboxPhoneNumberID = "100000000000001"
 // bootstrap creates, when asked by the environment, the single business of a self-hosted install, and in sandbox
 // mode a demo business, so a fresh start has something to talk to.
 func bootstrap(ctx context.Context, cfg config.Config, store *repository.Store, box *secretbox.Box, log *slog.Logger) error {
-	phoneID, token, name := cfg.PhoneNumberID, cfg.AccessToken, cfg.BusinessName
+	phoneID, token, name, waba := cfg.PhoneNumberID, cfg.AccessToken, cfg.BusinessName, cfg.WABAID
 	if phoneID == "" && cfg.Sandbox {
-		phoneID, token = SandboxPhoneNumberID, "sandbox-token"
+		phoneID, token, waba = SandboxPhoneNumberID, "sandbox-token", SandboxWABAID
 		if name == "" {
 			name = "Sandbox Cafe"
 		}
@@ -38,7 +38,7 @@ func bootstrap(ctx context.Context, cfg config.Config, store *repository.Store, 
 	if name == "" {
 		name = "My Business"
 	}
-	id, err := createBusiness(ctx, store, box, name, phoneID, cfg.WABAID, token)
+	id, err := createBusiness(ctx, store, box, name, phoneID, waba, token)
 	if err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}

@@ -42,6 +42,7 @@ import (
 	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/metrics"
 	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/onboarding"
 	"github.com/waorder/waorder/ordering"
 	"github.com/waorder/waorder/outbox"
 	"github.com/waorder/waorder/repository"
@@ -62,8 +63,10 @@ type Service struct {
 	sandbox *sandbox.Sandbox // nil outside sandbox mode
 	outbox  *outbox.Outbox
 	proc    *ingest.Processor
-	http    *fiber.App
-	ln      net.Listener
+	// onboarding applies Meta's account webhooks (templates, quality, restrictions) and checks tokens daily.
+	onboarding *onboarding.Service
+	http       *fiber.App
+	ln         net.Listener
 
 	closers []func() // what New opened, in opening order; Close runs them backwards
 	once    sync.Once
@@ -174,10 +177,15 @@ func (s *Service) build() error {
 	if err := bootstrapLogin(ctx, cfg, s.store, accounts, log); err != nil {
 		return err
 	}
+	// Onboarding: connecting numbers step by step, templates, account health and token checks, sign-up and team.
+	onb, sandboxMeta, team, err := onboardingParts(cfg, s.store, box, c, graph, s.sandbox, log)
+	if err != nil {
+		return err
+	}
+	s.onboarding = onb
 	dash := &handlers.Dashboard{
 		Merchant: merch, Auth: accounts, Store: s.store, Ingest: s.ingest, Log: log,
-		Connect: &handlers.GraphConnector{Graph: graph, Store: s.store, Box: box, Cache: c, AppID: cfg.MetaAppID,
-			AppSecret: cfg.AppSecret},
+		Onboarding: onb, SandboxMeta: sandboxMeta, Team: team,
 		Sandbox: cfg.Sandbox, AppSecret: cfg.AppSecret, MetaAppID: cfg.MetaAppID, MetaConfigID: cfg.MetaConfig,
 		GraphVersion: cfg.GraphVer, EventPoll: s.opts.poll, EventStream: s.opts.eventStream,
 	}
@@ -239,6 +247,7 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	run(s.proc.Run)
 	run(s.outbox.Run)
+	run(func(ctx context.Context) { s.onboarding.Run(ctx, s.accountPoll()) })
 	run(func(ctx context.Context) {
 		metrics.MonitorMemory(ctx, s.log, s.cfg.MemoryWarnMB, s.cfg.MemoryCriticalMB, s.cfg.MemoryInterval)
 	})
@@ -289,6 +298,14 @@ func (a *afterBot) Committed(ctx context.Context, m models.InboundMessage, creat
 	a.orders.NotifyOrder(m.BusinessID) // the order feed looks for a new order, the inbox for the new message
 	a.outbox.Wake()
 	a.receipts.send(ctx, m)
+}
+
+// accountPoll is how often stored account events are applied: the test poll, else every 2 s.
+func (s *Service) accountPoll() time.Duration {
+	if s.opts.poll > 0 {
+		return s.opts.poll
+	}
+	return 2 * time.Second
 }
 
 func dbKind(s *repository.Store) string {

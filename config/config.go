@@ -49,6 +49,11 @@ type Config struct {
 	SendRatePerSec int    `mapstructure:"SEND_RATE_PER_SECOND"`
 	Workers        int    `mapstructure:"SEND_WORKERS"`
 	LogLevel       string `mapstructure:"LOG_LEVEL"`
+
+	SignUp    string `mapstructure:"SIGNUP"`     // open | invite-only (see SignUpOpen)
+	PublicURL string `mapstructure:"PUBLIC_URL"` // the dashboard's address, for links in emails and admin output
+	SMTPURL   string `mapstructure:"SMTP_URL"`   // smtp://user:password@host:587; empty: links are only shown
+	SMTPFrom  string `mapstructure:"SMTP_FROM"`
 }
 
 var keys = map[string]any{
@@ -78,6 +83,10 @@ var keys = map[string]any{
 	"SEND_RATE_PER_SECOND":         80,
 	"SEND_WORKERS":                 4,
 	"LOG_LEVEL":                    "info",
+	"SIGNUP":                       "",
+	"PUBLIC_URL":                   "",
+	"SMTP_URL":                     "",
+	"SMTP_FROM":                    "",
 }
 
 // Load reads the environment (through getenv, so tests need not touch the process environment) and, when present,
@@ -193,6 +202,7 @@ func (c Config) Validate() error {
 	if c.Workers <= 0 {
 		bad("SEND_WORKERS", "must be positive")
 	}
+	errs = append(errs, c.validateOnboarding()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid configuration: %w", errors.Join(errs...))
 	}

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -23,6 +22,7 @@ import (
 	"github.com/waorder/waorder/ingest"
 	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/onboarding"
 	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/web"
 )
@@ -34,8 +34,12 @@ type Dashboard struct {
 	Auth     *auth.Service
 	Store    *repository.Store // read-only views: conversations and the live order feed
 	Ingest   *ingest.Service   // the simulator hands its signed webhooks to the webhook path
-	Connect  PhoneConnector    // connects WhatsApp numbers from the settings page; nil hides the forms
-	Log      *slog.Logger
+	// Onboarding connects numbers, keeps templates and the business profile, and says what is wrong (banners);
+	// nil hides those forms.
+	Onboarding  *onboarding.Service
+	SandboxMeta SandboxMeta // sandbox mode: Meta's signup window and account webhooks, simulated
+	Team        TeamOptions
+	Log         *slog.Logger
 
 	Sandbox      bool
 	AppSecret    string // signs the simulator's webhooks (config.SandboxAppSecret in sandbox mode)
@@ -52,13 +56,6 @@ type Dashboard struct {
 	pages map[string]*template.Template
 	asset string
 	hub   orderHub
-}
-
-// PhoneConnector registers a business's WhatsApp number: from pasted ids and a token, or from an Embedded Signup
-// code it exchanges for a token. Errors of type merchant.ValidationError are shown next to their field.
-type PhoneConnector interface {
-	ConnectManual(ctx context.Context, bizID int64, phoneNumberID, wabaID, token string) error
-	ConnectSignup(ctx context.Context, bizID int64, code, phoneNumberID, wabaID string) error
 }
 
 // Routes registers the pages on r. Login and static assets are public; everything else needs a session, and every
@@ -105,11 +102,25 @@ func (d *Dashboard) Routes(r fiber.Router) {
 	r.Post("/settings", in(d.saveSettings)...)
 	r.Post("/settings/connect", in(d.connectManual)...)
 	r.Post("/settings/connect/signup", in(d.connectSignup)...)
+	r.Post("/settings/connect/retry", in(d.connectRetry)...)
+	r.Post("/settings/connect/cancel", in(d.connectCancel)...)
+	r.Post("/settings/numbers/:id/disconnect", in(d.disconnect)...)
+	r.Get("/settings/numbers/:id/profile", in(d.profilePage)...)
+	r.Post("/settings/numbers/:id/profile", in(d.saveProfile)...)
+	r.Get("/templates", in(d.templatesPage)...)
+	r.Post("/templates/sync", in(d.syncTemplates)...)
+	r.Post("/templates/create", in(d.createTemplate)...)
+	r.Post("/templates/choose", in(d.chooseTemplate)...)
+	d.teamRoutes(r, in)
 	d.merchantDayRoutes(r, in)
 	if d.Sandbox {
 		r.Get("/simulator", in(d.simulator)...)
 		r.Get("/simulator/messages", in(d.simulatorMessages)...)
 		r.Post("/simulator/send", in(d.simulatorSend)...)
+	}
+	if d.SandboxMeta != nil {
+		r.Post("/settings/connect/sandbox", in(d.connectSandbox)...)
+		r.Post("/settings/numbers/:id/sandbox-event", in(d.sandboxEvent)...)
 	}
 }
 
@@ -175,6 +186,7 @@ type page struct {
 	Sandbox      bool
 	Flash        string
 	Asset        string
+	Banners      []onboarding.Banner // what is wrong with the business's WhatsApp account, on every page
 	Data         any
 }
 
@@ -189,8 +201,12 @@ func (d *Dashboard) render(c *fiber.Ctx, status int, name, nav string, data any)
 		p.Email, p.CSRF = pr.Email, pr.CSRFToken
 		if b, err := d.business(c); err == nil {
 			p.BusinessName = b.Name
+			p.Banners = d.banners(c, b)
 		}
 		p.Flash = takeFlash(c)
+		if f, ok := c.Locals("dashboard.flash").(string); ok {
+			p.Flash = f
+		}
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {

@@ -225,13 +225,18 @@ func (d *Dashboard) setAvailability(c *fiber.Ctx) error {
 	return redirect(c, "/catalog", msg)
 }
 
-// deleteProduct removes a product; past orders keep their lines.
+// deleteProduct removes a product; past orders keep their lines. Only owners may: staff can mark a product
+// unavailable instead.
 func (d *Dashboard) deleteProduct(c *fiber.Ctx) error {
 	id, ok := idParam(c)
 	if !ok {
 		return d.notFound(c)
 	}
 	p, _ := principal(c)
+	if p.Role != models.RoleOwner {
+		return d.render(c, fiber.StatusForbidden, "error", "catalog", errorView{"Owners only",
+			"Only the business owner can delete products; mark it unavailable instead."})
+	}
 	if err := d.Merchant.DeleteProduct(c.UserContext(), p.BusinessID, id); err != nil {
 		return d.fail(c, err)
 	}

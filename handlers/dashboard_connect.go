@@ -3,71 +3,201 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
+	"regexp"
 	"strings"
 
-	"github.com/waorder/waorder/cache"
+	"github.com/gofiber/fiber/v2"
 	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/models"
-	"github.com/waorder/waorder/repository"
-	"github.com/waorder/waorder/secretbox"
-	"github.com/waorder/waorder/whatsapp"
+	"github.com/waorder/waorder/onboarding"
 )
 
-// GraphConnector connects WhatsApp numbers for the settings page. It proves a token works by reading the number
-// from the Graph API (which also gives its display number), seals the token with the encryption key, and stores
-// the number; a number whose token expired is reconnected the same way.
-type GraphConnector struct {
-	Graph     *whatsapp.Client
-	Store     *repository.Store
-	Box       *secretbox.Box
-	Cache     cache.Cache // the business's cached data is dropped so the page shows the new number at once
-	AppID     string      // Embedded Signup: the code is exchanged with the app's id and secret
-	AppSecret string
+// SandboxMeta stands in for Meta's own pages in sandbox mode: the Embedded Signup window and account webhooks.
+type SandboxMeta interface {
+	SimulateSignup() (code, phoneNumberID, wabaID string)
+	AccountEvent(ctx context.Context, wabaID, field string, value any) error
+	FailNextRegister(msg string)
 }
 
-// ConnectManual registers a number from ids and a system-user token pasted by the owner.
-func (g *GraphConnector) ConnectManual(ctx context.Context, bizID int64, phoneNumberID, wabaID, token string) error {
-	info, err := g.Graph.PhoneNumber(ctx, phoneNumberID, token)
-	if err != nil {
-		var apiErr *whatsapp.APIError
-		if errors.As(err, &apiErr) {
-			return merchant.ValidationError{Field: "access_token",
-				Message: "Meta did not accept this token for this phone number id: " + apiErr.Message}
-		}
-		return fmt.Errorf("check phone number %s: %w", phoneNumberID, err)
-	}
-	sealed, err := g.Box.Seal(token)
-	if err != nil {
-		return err
-	}
-	p := models.PhoneNumber{BusinessID: bizID, PhoneNumberID: phoneNumberID, WABAID: wabaID,
-		DisplayPhoneNumber: info.DisplayPhoneNumber, AccessTokenEnc: sealed}
-	if err := g.Store.AddPhoneNumber(ctx, &p); err != nil {
-		if strings.Contains(err.Error(), "belongs to another business") {
-			return merchant.ValidationError{Field: "phone_number_id", Message: "This number is connected to another business."}
-		}
-		return err
-	}
-	if g.Cache != nil {
-		cache.InvalidateBusiness(ctx, g.Cache, bizID)
-	}
-	return nil
+var (
+	idRe  = regexp.MustCompile(`^\d{5,30}$`)
+	pinRe = regexp.MustCompile(`^\d{6}$`)
+)
+
+type attemptView struct {
+	Steps  []stepView
+	Error  string
+	AskPIN bool
 }
 
-// ConnectSignup finishes Embedded Signup: the browser's one-time code becomes a business token server-side (the
-// app secret never reaches the page), then the number is registered like a pasted one.
-func (g *GraphConnector) ConnectSignup(ctx context.Context, bizID int64, code, phoneNumberID, wabaID string) error {
-	if code == "" || phoneNumberID == "" {
-		return merchant.ValidationError{Field: "connect", Message: "Meta's window closed before the number was chosen; please try again."}
+type stepView struct{ Key, Label, State string } // State: done, failed, todo
+
+// attemptView shows the business's connection in progress, if any.
+func (d *Dashboard) attemptView(c *fiber.Ctx, bizID int64) (*attemptView, error) {
+	if d.Onboarding == nil {
+		return nil, nil
 	}
-	token, err := g.Graph.ExchangeCode(ctx, g.AppID, g.AppSecret, code)
-	if err != nil {
-		var apiErr *whatsapp.APIError
-		if errors.As(err, &apiErr) {
-			return merchant.ValidationError{Field: "connect", Message: "Meta refused the signup: " + apiErr.Message}
+	a, ok, err := d.Onboarding.Attempt(c.UserContext(), bizID)
+	if err != nil || !ok {
+		return nil, err
+	}
+	v := &attemptView{Error: a.LastError, AskPIN: a.Step == models.StepRegister && a.LastError != ""}
+	state := "done"
+	for _, st := range models.ConnectSteps {
+		if st.Key == models.StepExchange && a.Method == models.ConnectManual {
+			continue
 		}
-		return fmt.Errorf("exchange signup code: %w", err)
+		if st.Key == a.Step {
+			state = "todo"
+			if a.LastError != "" {
+				v.Steps = append(v.Steps, stepView{st.Key, st.Label, "failed"})
+				continue
+			}
+		}
+		v.Steps = append(v.Steps, stepView{st.Key, st.Label, state})
 	}
-	return g.ConnectManual(ctx, bizID, phoneNumberID, wabaID, token)
+	return v, nil
+}
+
+func numberOf(n models.PhoneNumber) numberView {
+	v := numberView{ID: n.ID, Display: n.DisplayPhoneNumber, PhoneNumberID: n.PhoneNumberID, WABAID: n.WABAID,
+		Status: string(n.Status), Reason: n.StatusReason, VerifiedName: n.VerifiedName, Quality: n.QualityRating,
+		Limit: n.MessagingLimit, Note: n.HealthNote,
+		NeedsReconnect: n.Status == models.PhoneTokenExpired || n.Status == models.PhoneDisconnected,
+		Active:         n.Status == models.PhoneConnected || n.Status == models.PhoneRestricted}
+	if n.TokenExpiresAt != nil {
+		v.TokenExpires = n.TokenExpiresAt.Format("2 Jan 2006")
+	}
+	return v
+}
+
+// ownerConnecting answers 403 unless the merchant is an owner and connecting is wired.
+func (d *Dashboard) ownerConnecting(c *fiber.Ctx) (bool, error) {
+	p, _ := principal(c)
+	if p.Role != models.RoleOwner || d.Onboarding == nil {
+		return false, d.render(c, fiber.StatusForbidden, "error", "settings", errorView{"Owners only", "Only the business owner can connect numbers."})
+	}
+	return true, nil
+}
+
+// connected answers a connect step's outcome: the settings page with the PIN shown once, or the step's error.
+func (d *Dashboard) connected(c *fiber.Ctx, got onboarding.Connected, err error) error {
+	biz, berr := d.business(c)
+	if berr != nil {
+		return d.fail(c, berr)
+	}
+	if err == nil {
+		c.Locals("dashboard.flash", "WhatsApp number "+got.Phone.DisplayPhoneNumber+" connected.")
+		return d.renderSettingsWith(c, fiber.StatusOK, formFromBusiness(biz), nil, got.PIN)
+	}
+	var se *onboarding.StepError
+	if errors.As(err, &se) {
+		return d.renderSettings(c, fiber.StatusUnprocessableEntity, formFromBusiness(biz), nil) // the attempt shows the error
+	}
+	if v, ok := merchant.AsValidation(err); ok {
+		field := fieldOr(v.Field, map[string]bool{"phone_number_id": true, "waba_id": true, "access_token": true, "pin": true})
+		if field == "form" {
+			field = "connect"
+		}
+		return d.renderSettings(c, fiber.StatusUnprocessableEntity, formFromBusiness(biz), map[string]string{field: v.Message})
+	}
+	return d.fail(c, err)
+}
+
+// connectManual connects a number from pasted ids and token, with the same checks as Embedded Signup.
+func (d *Dashboard) connectManual(c *fiber.Ctx) error {
+	if ok, err := d.ownerConnecting(c); !ok {
+		return err
+	}
+	p, _ := principal(c)
+	phone, waba := strings.TrimSpace(c.FormValue("phone_number_id")), strings.TrimSpace(c.FormValue("waba_id"))
+	token, pin := strings.TrimSpace(c.FormValue("access_token")), strings.TrimSpace(c.FormValue("pin"))
+	errs := map[string]string{}
+	if !idRe.MatchString(phone) {
+		errs["phone_number_id"] = "Enter the phone number id: digits, from WhatsApp Manager (not the phone number itself)."
+	}
+	if !idRe.MatchString(waba) {
+		errs["waba_id"] = "Enter the WhatsApp Business Account id: digits."
+	}
+	if len(token) < 20 {
+		errs["access_token"] = "Paste the system-user access token."
+	}
+	if pin != "" && !pinRe.MatchString(pin) {
+		errs["pin"] = "The PIN is six digits; leave it empty to have one made for you."
+	}
+	if len(errs) > 0 {
+		biz, err := d.business(c)
+		if err != nil {
+			return d.fail(c, err)
+		}
+		return d.renderSettings(c, fiber.StatusUnprocessableEntity, formFromBusiness(biz), errs)
+	}
+	got, err := d.Onboarding.ConnectManual(c.UserContext(), p.BusinessID, phone, waba, token, pin)
+	return d.connected(c, got, err)
+}
+
+// connectSignup finishes Embedded Signup: the code from Meta's popup is exchanged for a token server-side.
+func (d *Dashboard) connectSignup(c *fiber.Ctx) error {
+	if ok, err := d.ownerConnecting(c); !ok {
+		return err
+	}
+	p, _ := principal(c)
+	got, err := d.Onboarding.ConnectSignup(c.UserContext(), p.BusinessID, c.FormValue("code"),
+		strings.TrimSpace(c.FormValue("phone_number_id")), strings.TrimSpace(c.FormValue("waba_id")), strings.TrimSpace(c.FormValue("pin")))
+	return d.connected(c, got, err)
+}
+
+// connectSandbox plays Meta's signup window in sandbox mode, optionally making Meta refuse the registration once.
+func (d *Dashboard) connectSandbox(c *fiber.Ctx) error {
+	if ok, err := d.ownerConnecting(c); !ok {
+		return err
+	}
+	if d.SandboxMeta == nil {
+		return d.notFound(c)
+	}
+	p, _ := principal(c)
+	code, phone, waba := d.SandboxMeta.SimulateSignup()
+	if c.FormValue("fail_step") == "register" {
+		d.SandboxMeta.FailNextRegister("Phone number registration is temporarily blocked for this number (simulated)")
+	}
+	got, err := d.Onboarding.ConnectSignup(c.UserContext(), p.BusinessID, code, phone, waba, "")
+	return d.connected(c, got, err)
+}
+
+// connectRetry resumes the business's connection at the step that failed.
+func (d *Dashboard) connectRetry(c *fiber.Ctx) error {
+	if ok, err := d.ownerConnecting(c); !ok {
+		return err
+	}
+	p, _ := principal(c)
+	got, err := d.Onboarding.Resume(c.UserContext(), p.BusinessID, strings.TrimSpace(c.FormValue("pin")))
+	return d.connected(c, got, err)
+}
+
+// connectCancel forgets the connection in progress.
+func (d *Dashboard) connectCancel(c *fiber.Ctx) error {
+	if ok, err := d.ownerConnecting(c); !ok {
+		return err
+	}
+	p, _ := principal(c)
+	if err := d.Onboarding.Cancel(c.UserContext(), p.BusinessID); err != nil {
+		return d.fail(c, err)
+	}
+	return redirect(c, "/settings#connect", "Connection cancelled.")
+}
+
+// disconnect stops sending from a number; its history stays.
+func (d *Dashboard) disconnect(c *fiber.Ctx) error {
+	if ok, err := d.ownerConnecting(c); !ok {
+		return err
+	}
+	id, ok := idParam(c)
+	if !ok {
+		return d.notFound(c)
+	}
+	p, _ := principal(c)
+	if err := d.Onboarding.Disconnect(c.UserContext(), p.BusinessID, id); err != nil {
+		return d.fail(c, err)
+	}
+	return redirect(c, "/settings", "Number disconnected. Nothing more is sent from it; its orders and conversations stay.")
 }

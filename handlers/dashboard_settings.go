@@ -20,10 +20,14 @@ type settingsView struct {
 	Fulfillments []option
 	Numbers      []numberView
 	Connect      struct{ PhoneNumberID, WABAID string }
+	Attempt      *attemptView
+	NewPIN       string // the generated two-step PIN of a number just connected: shown once
 	Signup       bool
-	MetaAppID    string
-	MetaConfigID string
-	GraphVersion string
+	// SandboxSignup replaces Meta's window with a simulated one whose steps run against the sandbox's fake.
+	SandboxSignup bool
+	MetaAppID     string
+	MetaConfigID  string
+	GraphVersion  string
 }
 
 type settingsForm struct {
@@ -42,6 +46,9 @@ type numberView struct {
 	Display, PhoneNumberID, WABAID, Reason string
 	Status                                 string
 	NeedsReconnect                         bool
+	Active                                 bool // connected or restricted: it has a working token
+	VerifiedName, Quality, Limit, Note     string
+	TokenExpires                           string
 }
 
 var weekdays = []struct{ Key, Label string }{
@@ -59,14 +66,23 @@ func (d *Dashboard) settings(c *fiber.Ctx) error {
 }
 
 func (d *Dashboard) renderSettings(c *fiber.Ctx, status int, f settingsForm, errs map[string]string) error {
+	return d.renderSettingsWith(c, status, f, errs, "")
+}
+
+// renderSettingsWith is renderSettings showing newPIN, the PIN of a number just connected, once.
+func (d *Dashboard) renderSettingsWith(c *fiber.Ctx, status int, f settingsForm, errs map[string]string, newPIN string) error {
 	p, _ := principal(c)
 	numbers, err := d.Merchant.PhoneNumbers(c.UserContext(), p.BusinessID)
 	if err != nil {
 		return d.fail(c, err)
 	}
 	v := settingsView{Form: f, Errors: errs, CanEdit: p.Role == models.RoleOwner, MetaAppID: d.MetaAppID,
-		MetaConfigID: d.MetaConfigID, GraphVersion: d.GraphVersion,
-		Signup: d.MetaAppID != "" && d.MetaConfigID != "" && d.Connect != nil}
+		MetaConfigID: d.MetaConfigID, GraphVersion: d.GraphVersion, NewPIN: newPIN,
+		Signup:        d.MetaAppID != "" && d.MetaConfigID != "" && d.Onboarding != nil,
+		SandboxSignup: d.SandboxMeta != nil && d.Onboarding != nil}
+	if v.Attempt, err = d.attemptView(c, p.BusinessID); err != nil {
+		return d.fail(c, err)
+	}
 	if v.GraphVersion == "" {
 		v.GraphVersion = "v23.0"
 	}
@@ -80,8 +96,7 @@ func (d *Dashboard) renderSettings(c *fiber.Ctx, status int, f settingsForm, err
 		v.Fulfillments = append(v.Fulfillments, option{string(fl), label, string(fl) == f.Fulfillment})
 	}
 	for _, n := range numbers {
-		v.Numbers = append(v.Numbers, numberView{ID: n.ID, Display: n.DisplayPhoneNumber, PhoneNumberID: n.PhoneNumberID,
-			WABAID: n.WABAID, Status: string(n.Status), Reason: n.StatusReason, NeedsReconnect: n.Status != models.PhoneConnected})
+		v.Numbers = append(v.Numbers, numberOf(n))
 	}
 	return d.render(c, status, "settings", "settings", v)
 }
@@ -242,65 +257,4 @@ func openingHours(f settingsForm) (string, error) {
 		return "", err
 	}
 	return h.String(), nil
-}
-
-// connectManual registers a number from pasted ids and token.
-func (d *Dashboard) connectManual(c *fiber.Ctx) error {
-	p, _ := principal(c)
-	if p.Role != models.RoleOwner || d.Connect == nil {
-		return d.render(c, fiber.StatusForbidden, "error", "settings", errorView{"Owners only", "Only the business owner can connect numbers."})
-	}
-	phone, waba, token := strings.TrimSpace(c.FormValue("phone_number_id")), strings.TrimSpace(c.FormValue("waba_id")),
-		strings.TrimSpace(c.FormValue("access_token"))
-	errs := map[string]string{}
-	digits := regexp.MustCompile(`^\d{5,30}$`)
-	if !digits.MatchString(phone) {
-		errs["phone_number_id"] = "Enter the phone number id: digits, from WhatsApp Manager (not the phone number itself)."
-	}
-	if !digits.MatchString(waba) {
-		errs["waba_id"] = "Enter the WhatsApp Business Account id: digits."
-	}
-	if len(token) < 20 {
-		errs["access_token"] = "Paste the system-user access token."
-	}
-	if len(errs) == 0 {
-		err := d.Connect.ConnectManual(c.UserContext(), p.BusinessID, phone, waba, token)
-		if err == nil {
-			return redirect(c, "/settings", "WhatsApp number connected.")
-		}
-		v, ok := merchant.AsValidation(err)
-		if !ok {
-			return d.fail(c, err)
-		}
-		field := fieldOr(v.Field, map[string]bool{"phone_number_id": true, "waba_id": true, "access_token": true})
-		if field == "form" {
-			field = "connect"
-		}
-		errs[field] = v.Message
-	}
-	biz, err := d.business(c)
-	if err != nil {
-		return d.fail(c, err)
-	}
-	return d.renderSettings(c, fiber.StatusUnprocessableEntity, formFromBusiness(biz), errs)
-}
-
-// connectSignup finishes Embedded Signup: the code from Meta's popup is exchanged for a token server-side.
-func (d *Dashboard) connectSignup(c *fiber.Ctx) error {
-	p, _ := principal(c)
-	if p.Role != models.RoleOwner || d.Connect == nil {
-		return d.render(c, fiber.StatusForbidden, "error", "settings", errorView{"Owners only", "Only the business owner can connect numbers."})
-	}
-	err := d.Connect.ConnectSignup(c.UserContext(), p.BusinessID, c.FormValue("code"), c.FormValue("phone_number_id"), c.FormValue("waba_id"))
-	if err == nil {
-		return redirect(c, "/settings", "WhatsApp number connected.")
-	}
-	if v, ok := merchant.AsValidation(err); ok {
-		biz, berr := d.business(c)
-		if berr != nil {
-			return d.fail(c, berr)
-		}
-		return d.renderSettings(c, fiber.StatusUnprocessableEntity, formFromBusiness(biz), map[string]string{"connect": v.Message})
-	}
-	return d.fail(c, err)
 }

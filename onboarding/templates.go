@@ -196,3 +196,6 @@ func (s *Service) setWindowTemplate(ctx context.Context, bizID int64, name, lang
 	s.invalidate(ctx, bizID)
 	return nil
 }
+
+// OrderTemplateWording is our order-update template's text in language ("" if we have none).
+func OrderTemplateWording(language string) string { return orderTemplateBodies[language] }

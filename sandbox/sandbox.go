@@ -54,7 +54,8 @@ func New(in Acceptor, log *slog.Logger, runID string, delay time.Duration) *Sand
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Sandbox{
-		Fake:   fakegraph.New(fakegraph.WithWAMIDPrefix("wamid.SANDBOX."+runID+"."), fakegraph.WithoutRecording()),
+		Fake: fakegraph.New(fakegraph.WithWAMIDPrefix("wamid.SANDBOX."+runID+"."), fakegraph.WithoutRecording(),
+			fakegraph.WithTemplateStatus("APPROVED")),
 		ingest: in, log: log, wabaID: "sandbox-waba", delay: delay,
 		sends: make(chan send, maxPending), done: make(chan struct{}), cancel: cancel, sent: newSentLog(),
 	}

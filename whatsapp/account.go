@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -46,11 +47,11 @@ func (t TokenInfo) CoversTarget(scope, id string) bool {
 func (c *Client) DebugToken(ctx context.Context, inputToken, appToken string) (TokenInfo, error) {
 	var out struct {
 		Data struct {
-			AppID          json.Number `json:"app_id"`
-			Type           string      `json:"type"`
-			IsValid        bool        `json:"is_valid"`
-			ExpiresAt      int64       `json:"expires_at"`
-			Scopes         []string    `json:"scopes"`
+			AppID          any      `json:"app_id"` // a string from Meta; tolerated as a number
+			Type           string   `json:"type"`
+			IsValid        bool     `json:"is_valid"`
+			ExpiresAt      int64    `json:"expires_at"`
+			Scopes         []string `json:"scopes"`
 			GranularScopes []struct {
 				Scope     string   `json:"scope"`
 				TargetIDs []string `json:"target_ids"`
@@ -62,7 +63,7 @@ func (c *Client) DebugToken(ctx context.Context, inputToken, appToken string) (T
 		return TokenInfo{}, err
 	}
 	d := out.Data
-	info := TokenInfo{AppID: d.AppID.String(), Type: d.Type, Valid: d.IsValid, Scopes: d.Scopes, Targets: map[string][]string{}}
+	info := TokenInfo{AppID: idString(d.AppID), Type: d.Type, Valid: d.IsValid, Scopes: d.Scopes, Targets: map[string][]string{}}
 	if d.ExpiresAt > 0 {
 		info.ExpiresAt = time.Unix(d.ExpiresAt, 0).UTC()
 	}
@@ -72,6 +73,17 @@ func (c *Client) DebugToken(ctx context.Context, inputToken, appToken string) (T
 		}
 	}
 	return info, nil
+}
+
+// idString is a Graph API id that came as a JSON string or number.
+func idString(v any) string {
+	switch id := v.(type) {
+	case string:
+		return id
+	case float64:
+		return strconv.FormatFloat(id, 'f', -1, 64)
+	}
+	return ""
 }
 
 // WABAPhoneNumber is one phone number of a WhatsApp Business Account, as GET /{waba-id}/phone_numbers lists it.

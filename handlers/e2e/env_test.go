@@ -55,7 +55,8 @@ const (
 // newDashEnv seeds a business with a number and an owner on store and starts the app over it.
 func newDashEnv(t *testing.T, store *repository.Store) *dashEnv {
 	t.Helper()
-	e := &dashEnv{store: store, password: dashPassword, sessionSecret: "dash-test-" + testutil.RandomHex(16), graph: fakegraph.New(fakegraph.WithApp(dashAppID, dashSecret))}
+	e := &dashEnv{store: store, password: dashPassword, sessionSecret: "dash-test-" + testutil.RandomHex(16), graph: fakegraph.New(fakegraph.WithApp(dashAppID, dashSecret),
+		fakegraph.WithWABA("2098765432101", "1098765432101", "1098765432102"))}
 	srv := httptest.NewServer(e.graph)
 	t.Cleanup(srv.Close)
 	e.graphURL = srv.URL

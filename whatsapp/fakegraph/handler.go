@@ -38,7 +38,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodPost && n >= 2 && parts[n-1] == "messages":
 		req.PhoneNumberID = parts[n-2]
 		s.messages(r.Context(), w, req)
-	case r.Method == http.MethodGet && n >= 1 && parts[n-1] != "":
+	case r.Method == http.MethodGet && n >= 2 && strings.HasPrefix(parts[n-2], "v") && parts[n-1] != "":
 		req.Kind, req.PhoneNumberID = KindPhoneNumber, parts[n-1]
 		s.finish(w, s.record(req), s.phoneNumber(req))
 	default:
