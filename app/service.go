@@ -169,6 +169,9 @@ func (s *Service) build() error {
 	}
 	s.outbox = outbox.New(s.store, graph, box, log, s.metrics, cfg.SendRatePerSec)
 	s.outbox.Workers = cfg.Workers
+	if v, ok := c.(*cache.Valkey); ok {
+		s.outbox.Shared = v // a number's send rate is one budget across instances
+	}
 
 	// Merchants: the dashboard and the JSON API share the merchant service (cached reads, status changes that
 	// notify the customer through the outbox) and the accounts service.

@@ -136,7 +136,7 @@ func (p *Processor) handle(ctx context.Context, m models.InboundMessage) bool {
 	}
 	backoff := time.Duration(1<<min(m.Attempts, 8))*time.Second + time.Duration(rand.N(500))*time.Millisecond
 	p.log.Warn("inbound message will be retried", "id", m.ID, "in", backoff, "err", err)
-	if err := p.store.ReleaseClaim(ctx, m.BusinessID, m.ID, time.Now().Add(backoff), err.Error()); err != nil {
+	if err := p.store.ReleaseClaim(ctx, m.BusinessID, m.ID, backoff, err.Error()); err != nil {
 		p.log.Error("release inbound message", "id", m.ID, "err", err)
 	}
 	return false

@@ -18,43 +18,51 @@ const minSendWindow = 2 * time.Second
 
 // deliver sends one claimed message and records what happened: sent, retried later, put off, held, or failed. If
 // the outcome cannot be recorded, the lease runs out and the message is claimed again.
-func (o *Outbox) deliver(ctx context.Context, m models.OutboundMessage) {
-	err := o.attempt(ctx, context.WithoutCancel(ctx), m)
+func (o *Outbox) deliver(ctx context.Context, j job, rec *recorder) {
+	err := o.attempt(ctx, context.WithoutCancel(ctx), j, rec)
 	switch {
 	case err == nil:
 	case errors.Is(err, repository.ErrLeaseLost):
-		o.log.Warn("outbound message was settled by another worker", "id", m.ID, "err", err)
+		o.log.Warn("outbound message was settled by another worker", "id", j.m.ID, "err", err)
 	default:
-		o.log.Error("outbound message outcome not recorded; it is tried again when its lease runs out", "id", m.ID, "err", err)
+		o.log.Error("outbound message outcome not recorded; it is tried again when its lease runs out", "id", j.m.ID, "err", err)
 	}
 }
 
 // attempt is deliver's work. ctx only says whether the outbox is stopping; db carries every call, so a send that
 // started is finished and recorded.
-func (o *Outbox) attempt(ctx, db context.Context, m models.OutboundMessage) error {
-	sendBy := time.Now().Add(o.Lease - leaseMargin)
-	if m.ClaimUntil != nil {
-		sendBy = m.ClaimUntil.Add(-leaseMargin)
+func (o *Outbox) attempt(ctx, db context.Context, j job, rec *recorder) error {
+	m := j.m
+	if ctx.Err() != nil || j.sendBy.Sub(o.clock()) < minSendWindow {
+		return o.putOff(db, m, 0) // stopping, or the lease is nearly spent: let a worker claim it afresh
 	}
-	if ctx.Err() != nil || time.Until(sendBy) < minSendWindow {
-		return o.putOff(db, m, time.Now()) // stopping, or the lease is nearly spent: let a worker claim it afresh
+	if j.phone == nil {
+		p, err := o.store.PhoneNumber(db, m.BusinessID, m.PhoneNumberID)
+		if err != nil {
+			return err
+		}
+		j.phone = &p
 	}
-	phone, err := o.store.PhoneNumber(db, m.BusinessID, m.PhoneNumberID)
-	if err != nil {
-		return err
-	}
+	phone := *j.phone
 	if phone.Status != models.PhoneConnected {
-		return o.putOff(db, m, time.Now()) // disconnected since the claim: it waits, queued, for the reconnection
+		return o.putOff(db, m, 0) // disconnected since the claim: it waits, queued, for the reconnection
 	}
-	cust, err := o.store.Customer(db, m.BusinessID, m.CustomerID)
-	if err != nil {
-		return err
+	if j.cust == nil {
+		c, err := o.store.Customer(db, m.BusinessID, m.CustomerID)
+		if err != nil {
+			return err
+		}
+		j.cust = &c
 	}
+	cust := *j.cust
 	payload := m.Payload
 	// error_code 131047 on a queued message: Meta already refused it as outside the window, whatever our clock says.
-	if metaSaid := m.ErrorCode == whatsapp.CodeOutsideWindow; m.Kind != "template" && (metaSaid || !cust.WindowOpen(time.Now())) {
+	if metaSaid := m.ErrorCode == whatsapp.CodeOutsideWindow; m.Kind != "template" && (metaSaid || !cust.WindowOpen(o.clock())) {
 		code := map[bool]int{true: whatsapp.CodeOutsideWindow}[metaSaid]
-		var send bool
+		var (
+			send bool
+			err  error
+		)
 		if payload, send, err = o.outsideWindow(db, m, cust, code); err != nil || !send {
 			return err
 		}
@@ -65,17 +73,17 @@ func (o *Outbox) attempt(ctx, db context.Context, m models.OutboundMessage) erro
 		return o.pauseNumber(db, m, phone, models.PhoneDisconnected, 0,
 			"the stored access token cannot be decrypted (was ENCRYPTION_KEY changed?): reconnect the number")
 	}
-	wait, ok := o.limits.reserve(time.Now(), phone.ID, o.rateOf(phone), m.ToWaID)
+	wait, ok := o.reserve(db, phone, m.ToWaID)
 	if !ok {
-		return o.putOff(db, m, time.Now().Add(wait))
+		return o.putOff(db, m, wait)
 	}
 	time.Sleep(wait)
-	sendCtx, cancel := context.WithDeadline(db, minTime(time.Now().Add(o.SendTimeout), sendBy))
+	sendCtx, cancel := context.WithTimeout(db, min(o.SendTimeout, j.sendBy.Sub(o.clock())))
 	m.Attempts++
 	wamid, err := o.sender.Send(sendCtx, phone.PhoneNumberID, token, []byte(payload))
 	cancel()
 	if err == nil {
-		return o.recordSent(db, m, wamid)
+		return o.recordSent(rec, m, wamid)
 	}
 	return o.failed(db, m, phone, cust, err)
 }
@@ -98,7 +106,7 @@ func (o *Outbox) failed(db context.Context, m models.OutboundMessage, phone mode
 			return err
 		}
 		o.count("retry") // as the template, right away
-		return o.requeue(db, m, time.Now(), code, reason)
+		return o.requeue(db, m, 0, code, reason)
 	case errors.Is(err, whatsapp.ErrUnexpectedResponse):
 		return o.fail(db, m, code, "Meta answered without a message id, so it may have been sent; not retried: "+reason)
 	case whatsapp.IsPermanent(err):
@@ -108,7 +116,7 @@ func (o *Outbox) failed(db context.Context, m models.OutboundMessage, phone mode
 	if m.Attempts >= o.MaxAttempts {
 		return o.fail(db, m, code, fmt.Sprintf("gave up after %d attempts: %s", m.Attempts, reason))
 	}
-	now, retryAfter := time.Now(), whatsapp.RetryAfter(err)
+	now, retryAfter := o.clock(), whatsapp.RetryAfter(err)
 	d := o.backoff(m.Attempts, retryAfter)
 	pause := now.Add(max(retryAfter, time.Second))
 	switch {
@@ -122,7 +130,7 @@ func (o *Outbox) failed(db context.Context, m models.OutboundMessage, phone mode
 		o.limits.pausePhone(phone.ID, pause)
 	}
 	o.count("retry")
-	return o.requeue(db, m, now.Add(d), code, reason)
+	return o.requeue(db, m, d, code, reason)
 }
 
 // backoff is exponential with full jitter, capped at MaxBackoff, and at least what Meta asked in Retry-After.
@@ -131,26 +139,17 @@ func (o *Outbox) backoff(attempts int, retryAfter time.Duration) time.Duration {
 	return max(time.Duration(rand.Int64N(int64(max(ceil, 1))+1)), retryAfter)
 }
 
-// recordSent stores the wamid. The message is out, so this is retried through database trouble for as long as a
-// lease lasts: each failed write here risks a resend once the lease runs out.
-func (o *Outbox) recordSent(db context.Context, m models.OutboundMessage, wamid string) error {
+// recordSent stores the wamid, together with the other workers' sends (see recorder). A message recorded twice was
+// sent twice: its lease ran out before this send was recorded.
+func (o *Outbox) recordSent(rec *recorder, m models.OutboundMessage, wamid string) error {
 	o.count("sent")
-	start := time.Now()
-	for i := 0; ; i++ {
-		err := o.store.MarkOutboundSent(db, m, wamid)
-		switch {
-		case err == nil:
-			return nil
-		case errors.Is(err, repository.ErrLeaseLost):
-			o.log.Error("outbound message was sent twice: its lease ran out before this send was recorded",
-				"id", m.ID, "wamid", wamid)
-			return nil
-		case time.Since(start) > o.Lease:
-			return fmt.Errorf("record wamid %s: %w", wamid, err)
-		}
-		o.log.Warn("recording a sent message failed; trying again", "id", m.ID, "wamid", wamid, "err", err)
-		time.Sleep(min(50*time.Millisecond<<min(i, 10), 5*time.Second))
+	err := rec.record(repository.SentMessage{Message: m, Wamid: wamid})
+	if errors.Is(err, repository.ErrLeaseLost) {
+		o.log.Error("outbound message was sent twice: its lease ran out before this send was recorded",
+			"id", m.ID, "wamid", wamid)
+		return nil
 	}
+	return err
 }
 
 // pauseNumber stops a phone number's sends until it is reconnected. The message stays queued, not failed: the claim
@@ -164,19 +163,19 @@ func (o *Outbox) pauseNumber(db context.Context, m models.OutboundMessage, phone
 		o.log.Warn("phone number paused until it is reconnected", "phone_number_id", phone.PhoneNumberID,
 			"status", status, "reason", reason)
 	}
-	return o.requeue(db, m, time.Now(), code, reason)
+	return o.requeue(db, m, 0, code, reason)
 }
 
-// putOff gives the message back untouched, due at at: no attempt was made.
-func (o *Outbox) putOff(db context.Context, m models.OutboundMessage, at time.Time) error {
-	return o.requeue(db, m, at, m.ErrorCode, m.LastError)
+// putOff gives the message back untouched, due after the delay: no attempt was made.
+func (o *Outbox) putOff(db context.Context, m models.OutboundMessage, after time.Duration) error {
+	return o.requeue(db, m, after, m.ErrorCode, m.LastError)
 }
 
-func (o *Outbox) requeue(db context.Context, m models.OutboundMessage, at time.Time, code int, reason string) error {
-	if err := o.store.RequeueOutbound(db, m, at, code, reason); err != nil {
+func (o *Outbox) requeue(db context.Context, m models.OutboundMessage, after time.Duration, code int, reason string) error {
+	if err := o.store.RequeueOutbound(db, m, after, code, reason); err != nil {
 		return err
 	}
-	o.alarm.set(at)
+	o.alarm.set(after)
 	return nil
 }
 
@@ -186,18 +185,11 @@ func (o *Outbox) fail(db context.Context, m models.OutboundMessage, code int, re
 	return o.store.FailOutbound(db, m, code, reason)
 }
 
-// rateOf is the number's throughput budget in this instance: its own send_rate_per_sec (Meta's limit for it),
-// capped by SEND_RATE_PER_SECOND (this instance's share, when several instances send for one number).
+// rateOf is the number's throughput budget across every instance: its own send_rate_per_sec (Meta's limit for
+// it), capped by SEND_RATE_PER_SECOND.
 func (o *Outbox) rateOf(p models.PhoneNumber) int {
 	if p.SendRatePerSec > 0 {
 		return min(p.SendRatePerSec, o.rate)
 	}
 	return o.rate
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }

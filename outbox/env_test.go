@@ -94,8 +94,13 @@ func (e *env) setTemplate(t testing.TB, name string) {
 
 // outbox makes an outbox whose Graph API client gives up after timeout, with short backoffs and no pacing gap.
 func (e *env) outbox(t testing.TB, timeout time.Duration) *outbox.Outbox {
+	return e.outboxWithRate(t, timeout, 1000)
+}
+
+// outboxWithRate is outbox with the number's budget at rate messages/s.
+func (e *env) outboxWithRate(t testing.TB, timeout time.Duration, rate int) *outbox.Outbox {
 	client := whatsapp.NewClient(e.srv.URL, "v23.0", &http.Client{Timeout: timeout})
-	o := outbox.New(e.store, client, e.box, slog.New(slog.NewTextHandler(io.Discard, nil)), e.metrics, 1000)
+	o := outbox.New(e.store, client, e.box, slog.New(slog.NewTextHandler(io.Discard, nil)), e.metrics, rate)
 	o.BaseBackoff, o.MaxBackoff, o.Poll = time.Millisecond, 20*time.Millisecond, 20*time.Millisecond
 	o.PairPeriod, o.RecipientGap, o.SendTimeout = 50*time.Millisecond, 0, timeout
 	return o
@@ -189,7 +194,13 @@ func (e *env) counter(result string) float64 {
 // eventually polls cond with a generous deadline: outcomes are asserted, never how fast they came.
 func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	eventuallyFor(t, 30*time.Second, what, cond)
+}
+
+// eventuallyFor polls cond until within.
+func eventuallyFor(t testing.TB, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

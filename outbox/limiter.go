@@ -18,8 +18,9 @@ const maxInlineWait = 100 * time.Millisecond
 //   - pauses after Meta said a limit was hit: one number (130429, 80007, HTTP 429), one recipient (131056) or
 //     every number (4, the app's call budget).
 //
-// It is per instance: with several instances each keeps its own budget (set SEND_RATE_PER_SECOND to the number's
-// share), and Meta's rate-limit errors, retried with backoff, catch what the instances do not see of each other.
+// It is per instance. With several instances, a number's throughput is booked in Valkey instead (see shared.go),
+// and this limiter keeps it only while Valkey is down, at this instance's share; Meta's rate-limit errors, retried
+// with backoff, catch what the instances do not see of each other.
 type limiter struct {
 	mu        sync.Mutex
 	phones    map[int64]*schedule
@@ -74,15 +75,19 @@ func (s *schedule) take(at time.Time, t time.Duration) {
 
 // reserve says how long to wait before sending from phone to recipient. If that is at most maxInlineWait, the
 // send is booked (ok true) and the caller sleeps wait then sends; otherwise nothing is booked and the caller puts
-// the message off by wait.
+// the message off by wait. rate 0 leaves the number's throughput out (booked elsewhere: the shared budget); its
+// pauses still apply.
 func (l *limiter) reserve(now time.Time, phone int64, rate int, to string) (wait time.Duration, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.sweep(now)
-	rate = max(rate, 1)
 	ph, pr := getSchedule(l.phones, phone), getSchedule(l.pairs, pairKey{phone, to})
-	perMsg := time.Second / time.Duration(rate)
-	at := ph.earliest(now, perMsg, rate)
+	perMsg := time.Duration(0)
+	at := ph.earliest(now, 0, 1)
+	if rate > 0 {
+		perMsg = time.Second / time.Duration(rate)
+		at = ph.earliest(now, perMsg, rate)
+	}
 	for _, x := range []time.Time{l.allPaused, pr.earliest(now, l.period, l.burst), pr.last.Add(l.gap)} {
 		if at.Before(x) {
 			at = x
@@ -91,8 +96,30 @@ func (l *limiter) reserve(now time.Time, phone int64, rate int, to string) (wait
 	if wait = at.Sub(now); wait > maxInlineWait {
 		return wait, false
 	}
-	ph.take(at, perMsg)
+	if rate > 0 {
+		ph.take(at, perMsg)
+	}
 	pr.take(at, l.period)
+	return wait, true
+}
+
+// reservePhone is reserve for the number's throughput alone (rate per second), this instance's share of it while
+// the shared budget cannot be asked.
+func (l *limiter) reservePhone(now time.Time, phone int64, rate int) (time.Duration, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	rate = max(rate, 1)
+	ph := getSchedule(l.phones, phone)
+	perMsg := time.Second / time.Duration(rate)
+	at := ph.earliest(now, perMsg, rate)
+	if at.Before(l.allPaused) {
+		at = l.allPaused
+	}
+	wait := at.Sub(now)
+	if wait > maxInlineWait {
+		return wait, false
+	}
+	ph.take(at, perMsg)
 	return wait, true
 }
 

@@ -16,7 +16,9 @@
 //   - a send times out or its connection drops after Meta accepted it: it is retried (usually Meta never got it; when
 //     it did, the customer gets the message twice).
 //
-// Lease times come from each instance's clock: instances must agree on the time to within leaseMargin.
+// Leases are taken, compared and ended on the database's clock (now() in SQL), and each instance measures its own
+// send deadline from just before its claim on its own clock, so instances whose clocks disagree still never hold
+// one row at once.
 package outbox
 
 import (
@@ -25,6 +27,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/waorder/waorder/metrics"
@@ -51,6 +54,10 @@ type Outbox struct {
 	limits  *limiter
 	alarm   alarm
 	rate    int
+	clock   func() time.Time // this instance's clock: pacing and send deadlines (leases are the database's)
+	// instances is how many outbox instances were last seen alive in Shared: while it is down, each keeps a
+	// number's budget divided by that many.
+	instances atomic.Int64
 
 	Workers      int           // concurrent sends (SEND_WORKERS)
 	Lease        time.Duration // how long a claimed message is ours; sends end leaseMargin before it does
@@ -62,6 +69,8 @@ type Outbox struct {
 	PairPeriod   time.Duration // Meta's pair rate limit: one message per PairPeriod to one recipient, sustained...
 	PairBurst    int           // ...with bursts of up to PairBurst messages
 	RecipientGap time.Duration // shortest gap between two messages to one recipient
+	Shared       SharedRate    // a number's throughput shared by every instance (Valkey); nil: this instance's own
+	SharedPrefix string        // prefix of Shared's keys
 }
 
 // leaseMargin is kept between the end of a send's deadline and the end of its lease.
@@ -77,10 +86,10 @@ func New(store *repository.Store, sender Sender, box *secretbox.Box, log *slog.L
 	}
 	o := &Outbox{
 		store: store, sender: sender, box: box, log: log, metrics: m, rate: ratePerSec,
-		owner: hex.EncodeToString(id), wake: make(chan struct{}, 1), limits: newLimiter(),
+		owner: hex.EncodeToString(id), wake: make(chan struct{}, 1), limits: newLimiter(), clock: time.Now,
 		Workers: 4, Lease: time.Minute, SendTimeout: 15 * time.Second, Poll: time.Second, MaxAttempts: 12,
 		BaseBackoff: time.Second, MaxBackoff: 10 * time.Minute,
-		PairPeriod: 6 * time.Second, PairBurst: 30, RecipientGap: 250 * time.Millisecond,
+		PairPeriod: 6 * time.Second, PairBurst: 30, RecipientGap: 250 * time.Millisecond, SharedPrefix: "waorder:outbox:",
 	}
 	o.alarm.fire = o.Wake
 	return o
@@ -97,21 +106,24 @@ func (o *Outbox) Wake() {
 // Run claims and sends until ctx ends, then finishes the sends in hand and gives back the claims not yet started.
 // It keeps at most two messages per worker claimed (one being sent, one waiting), and claims again once that falls
 // to one per worker: claims come in batches under load, and at once when the queue is quiet, so a customer's next
-// message goes as soon as the previous one is recorded.
+// message goes as soon as the previous one is recorded. Each claim reads the batch's numbers and customers in two
+// statements, and the workers' sends are recorded together (one transaction for every send that finished
+// meanwhile), so a message costs no database round trip of its own on the way.
 func (o *Outbox) Run(ctx context.Context) {
 	workers := max(o.Workers, 1)
 	// A lease must outlive a whole send, or no send could ever start.
 	o.Lease = max(o.Lease, o.SendTimeout+leaseMargin+minSendWindow)
 	o.limits.configure(o.PairPeriod, o.PairBurst, o.RecipientGap)
-	jobs := make(chan models.OutboundMessage, 2*workers)
+	rec := newRecorder(o, workers)
+	jobs := make(chan job, 2*workers)
 	done := make(chan struct{}, 2*workers)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for m := range jobs {
-				o.deliver(ctx, m)
+			for j := range jobs {
+				o.deliver(ctx, j, rec)
 				done <- struct{}{}
 			}
 		}()
@@ -119,11 +131,12 @@ func (o *Outbox) Run(ctx context.Context) {
 	tick := time.NewTicker(o.Poll)
 	defer tick.Stop()
 	defer o.alarm.stop()
+	o.heartbeat(ctx)
 	held := 0 // claimed and not yet settled: in jobs or being sent
 	for {
 		if held <= workers && ctx.Err() == nil {
-			for _, m := range o.claim(ctx, 2*workers-held) {
-				jobs <- m
+			for _, j := range o.claim(ctx, 2*workers-held) {
+				jobs <- j
 				held++
 			}
 		}
@@ -131,19 +144,32 @@ func (o *Outbox) Run(ctx context.Context) {
 		case <-ctx.Done():
 			close(jobs) // workers give back what they have not started
 			wg.Wait()
+			rec.close()
 			return
 		case <-done:
 			held--
 		case <-o.wake:
 		case <-tick.C:
+			o.heartbeat(ctx)
 			o.requeueWindowFailures(ctx)
 		}
 	}
 }
 
-// claim leases up to n messages. Were the database to return more, the extra ones are given back at once: the
-// dispatcher must never wait for room in jobs.
-func (o *Outbox) claim(ctx context.Context, n int) []models.OutboundMessage {
+// job is a claimed message and what sending it needs.
+type job struct {
+	m      models.OutboundMessage
+	phone  *models.PhoneNumber // nil: not read with the claim, the worker reads it
+	cust   *models.Customer
+	sendBy time.Time // on this instance's clock: the send must be over by then, leaseMargin before the lease ends
+}
+
+// claim leases up to n messages and reads their numbers and customers. Were the database to return more, the extra
+// ones are given back at once: the dispatcher must never wait for room in jobs.
+func (o *Outbox) claim(ctx context.Context, n int) []job {
+	// The lease runs on the database's clock from some moment after this one: measured from here on this
+	// instance's clock, the deadline is early rather than late, whatever the clocks say.
+	sendBy := o.clock().Add(o.Lease - leaseMargin)
 	msgs, err := o.store.ClaimOutbound(ctx, n, o.Lease, o.owner)
 	if err != nil && ctx.Err() == nil {
 		o.log.Error("claim outbound messages", "err", err)
@@ -151,13 +177,30 @@ func (o *Outbox) claim(ctx context.Context, n int) []models.OutboundMessage {
 	if len(msgs) > n {
 		o.log.Error("claim returned more messages than asked; giving the rest back", "asked", n, "got", len(msgs))
 		for _, m := range msgs[n:] {
-			if err := o.putOff(context.WithoutCancel(ctx), m, time.Now()); err != nil {
+			if err := o.putOff(context.WithoutCancel(ctx), m, 0); err != nil {
 				o.log.Error("give back an outbound message", "id", m.ID, "err", err)
 			}
 		}
 		msgs = msgs[:n]
 	}
-	return msgs
+	if len(msgs) == 0 {
+		return nil
+	}
+	sc, err := o.store.LoadSendContext(context.WithoutCancel(ctx), msgs)
+	if err != nil {
+		o.log.Warn("read the claimed messages' numbers and customers; each is read on its own", "err", err)
+	}
+	jobs := make([]job, len(msgs))
+	for i, m := range msgs {
+		jobs[i] = job{m: m, sendBy: sendBy}
+		if p, ok := sc.Phones[m.PhoneNumberID]; ok && p.BusinessID == m.BusinessID {
+			jobs[i].phone = &p
+		}
+		if c, ok := sc.Customers[m.CustomerID]; ok && c.BusinessID == m.BusinessID {
+			jobs[i].cust = &c
+		}
+	}
+	return jobs
 }
 
 // requeueWindowFailures picks up messages Meta failed in a status webhook with 131047, to send them as the
@@ -188,7 +231,8 @@ type alarm struct {
 	fire  func()
 }
 
-func (a *alarm) set(at time.Time) {
+func (a *alarm) set(after time.Duration) {
+	at := time.Now().Add(after)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.timer != nil && a.at.After(time.Now()) && !a.at.After(at) {
@@ -198,7 +242,7 @@ func (a *alarm) set(at time.Time) {
 		a.timer.Stop()
 	}
 	a.at = at
-	a.timer = time.AfterFunc(time.Until(at), a.fire)
+	a.timer = time.AfterFunc(after, a.fire)
 }
 
 func (a *alarm) stop() {

@@ -385,26 +385,35 @@ func (s *Store) ListEvents(ctx context.Context, kind string, limit int) ([]model
 // With ids, only those messages are considered: the fast path for messages just stored, which costs index probes
 // instead of a scan of everything pending. Without, every pending message is (the sweep for retries and crashes).
 func (s *Store) ClaimUnprocessed(ctx context.Context, ids []int64, limit int, lease time.Duration, maxAttempts int) ([]models.InboundMessage, error) {
-	t := now()
 	lock := ""
 	if s.postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	only, args := "", []any{t.Add(lease), maxAttempts, t, maxAttempts}
+	nowSQL, nowArgs := s.dbTime(0)
+	untilSQL, untilArgs := s.dbTime(lease)
+	var args []any
+	args = append(args, maxAttempts)
+	args = append(args, nowArgs...)
+	args = append(args, maxAttempts)
+	only := ""
 	if ids != nil {
 		only = " AND m.id IN ?"
 		args = append(args, ids)
 	}
-	args = append(args, limit, t)
+	args = append(args, limit)
+	args = append(args, untilArgs...)
+	args = append(args, nowArgs...)
 	var claimed []models.InboundMessage
-	err := s.db.WithContext(ctx).Raw(`UPDATE inbound_messages SET claim_until = ?, attempts = attempts + 1
-		WHERE id IN (
+	// The pick is a materialized CTE, evaluated once, like the outbox's: written "id IN (SELECT … LIMIT n SKIP
+	// LOCKED)", PostgreSQL may run the subquery again and claim more than n. Leases are on the database's clock.
+	err := s.db.WithContext(ctx).Raw(`WITH picked AS MATERIALIZED (
 			SELECT m.id FROM inbound_messages m
-			WHERE m.processed_at IS NULL AND m.attempts < ? AND (m.claim_until IS NULL OR m.claim_until < ?)
+			WHERE m.processed_at IS NULL AND m.attempts < ? AND (m.claim_until IS NULL OR m.claim_until < `+nowSQL+`)
 			AND NOT EXISTS (SELECT 1 FROM inbound_messages o WHERE o.business_id = m.business_id
 				AND o.customer_id = m.customer_id AND o.processed_at IS NULL AND o.attempts < ? AND o.id < m.id)`+only+`
 			ORDER BY m.id LIMIT ?`+lock+`)
-		AND processed_at IS NULL AND (claim_until IS NULL OR claim_until < ?)
+		UPDATE inbound_messages SET claim_until = `+untilSQL+`, attempts = attempts + 1
+		WHERE id IN (SELECT id FROM picked) AND processed_at IS NULL AND (claim_until IS NULL OR claim_until < `+nowSQL+`)
 		RETURNING *`, args...).Scan(&claimed).Error
 	if err != nil {
 		return nil, fmt.Errorf("claim unprocessed messages: %w", err)
@@ -436,10 +445,11 @@ func (s *Store) MarkProcessed(ctx context.Context, businessID, id int64, procErr
 	return nil
 }
 
-// ReleaseClaim gives a message back for another try after backoff.
-func (s *Store) ReleaseClaim(ctx context.Context, businessID, id int64, retryAt time.Time, procErr string) error {
-	err := s.db.WithContext(ctx).Exec(`UPDATE inbound_messages SET claim_until = ?, process_error = ? WHERE business_id = ? AND id = ?`,
-		retryAt.UTC(), procErr, businessID, id).Error
+// ReleaseClaim gives a message back for another try after backoff (on the database's clock).
+func (s *Store) ReleaseClaim(ctx context.Context, businessID, id int64, backoff time.Duration, procErr string) error {
+	at, atArgs := s.dbTime(backoff)
+	err := s.db.WithContext(ctx).Exec(`UPDATE inbound_messages SET claim_until = `+at+`, process_error = ? WHERE business_id = ? AND id = ?`,
+		append(atArgs, procErr, businessID, id)...).Error
 	if err != nil {
 		return fmt.Errorf("release message %d: %w", id, err)
 	}

@@ -294,7 +294,13 @@ var migrations = []string{
 		created_at {{ts}} NOT NULL
 	);`,
 
-	// 6: the merchant's day: delivery fees, ready times and cancel reasons on orders; the business's language;
+	// 6: the outbox's claim walks queued rows in due order and stops at its limit (claimed rows are due again only
+	// when their lease ends, so it never walks rows in flight); held rows are looked at on their own index.
+	`DROP INDEX outbound_messages_unsent;
+	CREATE INDEX outbound_messages_due ON outbound_messages(next_attempt_at, id) WHERE status = 'queued';
+	CREATE INDEX outbound_messages_held ON outbound_messages(id) WHERE status = 'held';`,
+
+	// 7: the merchant's day: delivery fees, ready times and cancel reasons on orders; the business's language;
 	// conversations a person took over or that need one, what the merchant has read, the customer's language.
 	`ALTER TABLE businesses ADD COLUMN delivery_fee_minor BIGINT NOT NULL DEFAULT 0;
 	ALTER TABLE businesses ADD COLUMN free_delivery_over_minor BIGINT NOT NULL DEFAULT 0;

@@ -130,7 +130,7 @@ func TestOutbound_ClaimTakesOneMessagePerChatInOrder(t *testing.T) {
 			}
 			// A retry scheduled later still blocks the chat: b2 must not overtake b1.
 			b1.Attempts++
-			if err := e.s.RequeueOutbound(ctx, b1, time.Now().Add(time.Hour), 131000, "try later"); err != nil {
+			if err := e.s.RequeueOutbound(ctx, b1, time.Hour, 131000, "try later"); err != nil {
 				t.Fatal(err)
 			}
 			if keys, _ := claimKeys(t, e.s, "w2", time.Minute); fmt.Sprint(keys) != "[a2]" {

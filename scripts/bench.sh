@@ -1,54 +1,206 @@
 #!/usr/bin/env bash
-# Measures what README.md reports: idle and peak RSS, webhook latency at a fixed rate, durable webhooks/s in a closed
-# loop, and what PostgreSQL alone commits from 16 clients (pgbench, one insert per transaction), on this machine.
-# Needs PostgreSQL on 127.0.0.1:5432 and Redis/Valkey on 127.0.0.1:6379 (as .ci/run starts them). Loopback only.
+# The benchmark behind README.md's table, in one command: bash scripts/bench.sh
+#
+# Starts the built service in sandbox mode (its built-in fake Graph API accepts every send at once and answers with
+# status webhooks) on PostgreSQL + Valkey, then on SQLite, with send rate limits raised out of the way, and drives
+# it over loopback with tools/loadgen:
+#   1. closed loop, 64 senders, 10 s, every delivery a text from a new customer, so the bot answers every one:
+#      durable webhooks/s (200 only after commit) and p99; then the replies it queued are drained: replies
+#      accepted by the Graph API per second, end to end, and the deepest queue seen;
+#   2. open loop at BENCH_RATE/s (1,000) for 10 s, the same kind of deliveries: p99 of POST /webhook;
+#   3. open loop at BENCH_RATE/s, a Meta-like mix (80 % statuses, 20 % customer messages): p99;
+# and pgbench (16 clients, one INSERT per transaction, 10 s) in the same run, RSS idle and peak. It prints one
+# table, writes the samples and docs/bench.svg (latency, RSS and sends over the PostgreSQL run; BENCH_PLOT=0: no
+# plot). Needs PostgreSQL on 127.0.0.1:5432 and Redis/Valkey on 127.0.0.1:6379 (as .ci/run starts them),
+# pgbench and psql. BENCH_NODE=1 also measures the Node peer (whatsapp-api-js + Express from npm, into a temp dir).
+# Loopback only; every loop is bounded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PG=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
 VK=${BENCH_VALKEY_URL:-redis://127.0.0.1:6379/15} # its own database: tests use /0
 PORT=${BENCH_PORT:-3900}
 RATE=${BENCH_RATE:-1000}
-DUR=${BENCH_DURATION:-20s}
+DUR=${BENCH_DURATION:-10s}
+DRAIN=${BENCH_DRAIN_SECONDS:-120}
+PLOT=${BENCH_PLOT:-1}
 work=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
-
-schema="bench_$(date +%s)"
-psql -q "$PG" -c "CREATE SCHEMA $schema" >/dev/null
-dburl="$PG&search_path=$schema"
-export PGOPTIONS="-c search_path=$schema"
+pid=""
+sampler=""
+cleanup() {
+	[ -n "$sampler" ] && kill "$sampler" 2>/dev/null
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	[ -f "$work/node.pid" ] && kill "$(cat "$work/node.pid")" 2>/dev/null
+	wait 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
 
 go build -o "$work/waorder" ./cmd/waorder
+[ -n "${BENCH_BINARY:-}" ] && cp "$BENCH_BINARY" "$work/waorder" # A/B: another build of the service, same load
 go build -o "$work/loadgen" ./tools/loadgen
+go build -o "$work/benchplot" ./tools/benchplot
+go build -o "$work/sqlitequery" ./tools/sqlitequery
+declare -A R # results: R[key]=value
 
-PORT=$PORT DATABASE_URL=$dburl VALKEY_URL=$VK SANDBOX=true GOMAXPROCS=2 "$work/waorder" serve >"$work/log" 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
-sleep 3
-idle=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
-echo "idle RSS: $((idle / 1024)) MB"
+# start DB_KIND: runs the service on PostgreSQL (a fresh schema) or SQLite (a temp dir) and waits for /health.
+start() {
+	local env=(PORT="$PORT" VALKEY_URL="$VK" SANDBOX=true GOMAXPROCS=2 SEND_RATE_PER_SECOND=100000 SEND_WORKERS=16 LOG_LEVEL=warn)
+	if [ "$1" = postgres ]; then
+		schema="bench_$(date +%s)_$RANDOM"
+		psql -q "$PG" -c "CREATE SCHEMA $schema" >/dev/null
+		env+=(DATABASE_URL="$PG&search_path=$schema")
+	else
+		schema=""
+		env+=(DATA_DIR="$work/sqlite")
+	fi
+	env "${env[@]}" "$work/waorder" serve >"$work/log.$1" 2>&1 &
+	pid=$!
+	for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
+	# Rate limits out of the way: the sandbox number's own budget (Meta's 80/s) and the per-recipient pacing stay
+	# in force otherwise.
+	sql "UPDATE phone_numbers SET send_rate_per_sec = 100000" >/dev/null
+	sleep 3
+}
 
-echo "open loop, $RATE deliveries/s for $DUR, Meta-like mix: 80% statuses, 20% customer messages the bot answers:"
-"$work/loadgen" -url "http://127.0.0.1:$PORT/webhook" -rate "$RATE" -d "$DUR" -c 128 -statuses 80 -run "mix$RANDOM"
-sleep 5
+# sql runs a statement against the running service's database.
+sql() {
+	if [ -n "$schema" ]; then
+		PGOPTIONS="-c search_path=$schema" psql -tAq "$PG" -c "$1"
+	else
+		"$work/sqlitequery" "$work/sqlite/waorder.db" "$1"
+	fi
+}
 
-echo "open loop, $RATE deliveries/s for $DUR, every one a customer message the bot answers (worst case):"
-"$work/loadgen" -url "http://127.0.0.1:$PORT/webhook" -rate "$RATE" -d "$DUR" -c 128 -run "open$RANDOM"
+stop() {
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	pid=""
+	if [ -n "$schema" ]; then psql -q "$PG" -c "DROP SCHEMA $schema CASCADE" >/dev/null 2>&1 || true; fi
+}
 
-echo "closed loop, 64 senders for 10s (durable webhooks/s, 200 only after commit):"
-"$work/loadgen" -url "http://127.0.0.1:$PORT/webhook" -rate 0 -c 64 -d 10s -run "closed$RANDOM"
+rss() { awk '/VmRSS/ {print int($2/1024)}' /proc/"$pid"/status; }
+hwm() { awk '/VmHWM/ {print int($2/1024)}' /proc/"$pid"/status; }
+field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" | head -1; }
 
-echo "duplicates: 2000 deliveries each sent 5x concurrently:"
-"$work/loadgen" -url "http://127.0.0.1:$PORT/webhook" -rate 200 -c 32 -d 10s -dup 5 -run "dup$RANDOM"
+# samples every second: seconds since start, RSS MB, replies sent, replies queued (PostgreSQL run only).
+sample() {
+	local t0=$SECONDS
+	echo "second,rss_mb,sent,queued"
+	while kill -0 "$pid" 2>/dev/null; do
+		local counts
+		counts=$(PGOPTIONS="-c search_path=$schema" psql -tAq -F, "$PG" -c \
+			"SELECT COUNT(*) FILTER (WHERE status NOT IN ('queued','held')), COUNT(*) FILTER (WHERE status = 'queued') FROM outbound_messages" 2>/dev/null || echo "0,0")
+		echo "$((SECONDS - t0)),$(rss 2>/dev/null || echo 0),$counts"
+		sleep 1
+	done
+}
 
-peak=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
-echo "peak RSS under load: $((peak / 1024)) MB"
-stored=$(psql -tA "$PG" -c "SELECT COUNT(*) FROM inbound_messages")
-dups=$(psql -tA "$PG" -c "SELECT COUNT(*) FROM (SELECT wamid FROM inbound_messages GROUP BY wamid HAVING COUNT(*) > 1) d")
-echo "stored inbound messages: $stored; wamids stored more than once: $dups"
-kill "$pid"; wait "$pid" 2>/dev/null || true
+# load NAME ARGS...: one loadgen phase; its summary goes to $work/NAME.out, its timeline to $work/NAME.csv.
+load() {
+	local name=$1
+	shift
+	echo "== $name: loadgen $*" >&2
+	"$work/loadgen" -url "http://127.0.0.1:$PORT/webhook" -timeline "$work/$name.csv" -run "$name$RANDOM$RANDOM" "$@" | tee "$work/$name.out" >&2 || true
+}
 
-echo "pgbench baseline: 16 clients, one INSERT per transaction, 10s:"
-psql -q "$PG" -c "CREATE TABLE IF NOT EXISTS $schema.pgb (id BIGSERIAL PRIMARY KEY, wamid TEXT UNIQUE, payload TEXT)" >/dev/null
+# drain KEY: waits until no reply is queued and every stored message was answered; records replies/s end to end
+# (from the start of the load before it) and the deepest queue seen.
+drain() {
+	local key=$1 start=$2 deepest=0 q p
+	for _ in $(seq 1 "$DRAIN"); do
+		q=$(sql "SELECT COUNT(*) FROM outbound_messages WHERE status = 'queued'")
+		p=$(sql "SELECT COUNT(*) FROM inbound_messages WHERE processed_at IS NULL")
+		[ "$q" -gt "$deepest" ] && deepest=$q
+		[ "$q" -eq 0 ] && [ "$p" -eq 0 ] && break
+		sleep 1
+	done
+	local sent el
+	sent=$(sql "SELECT COUNT(*) FROM outbound_messages WHERE status NOT IN ('queued','held')")
+	el=$(($(date +%s) - start))
+	R[$key.replies_per_s]=$((sent / (el > 0 ? el : 1)))
+	R[$key.deepest]=$deepest
+	R[$key.drained]=$([ "$q" -eq 0 ] && [ "$p" -eq 0 ] && echo "in ${el}s" || echo "NOT drained after ${el}s: $q queued, $p unanswered")
+	R[$key.unanswered]=$p
+}
+
+# check KEY: every acknowledged customer message is stored once and answered once (idempotency keys are unique).
+check() {
+	local stored dup
+	stored=$(sql "SELECT COUNT(*) FROM inbound_messages")
+	dup=$(sql "SELECT COUNT(*) FROM (SELECT wamid FROM inbound_messages GROUP BY wamid HAVING COUNT(*) > 1) d")
+	R[$1.stored]=$stored
+	R[$1.dup]=$dup
+}
+
+echo "load before the run: $(uptime)" >&2
+R[load]=$(uptime | sed 's/.*load average: //')
+
+# PostgreSQL + Valkey.
+start postgres
+R[pg.idle]=$(rss)
+sample >"$work/samples.csv" &
+sampler=$!
+t0=$SECONDS
+off_closed=$((SECONDS - t0)); begin=$(date +%s)
+load closed -rate 0 -c 64 -d "$DUR" -fresh
+drain pg "$begin"
+off_open=$((SECONDS - t0))
+load open -rate "$RATE" -c 256 -d "$DUR" -fresh
+off_mix=$((SECONDS - t0))
+load mix -rate "$RATE" -c 256 -d "$DUR" -statuses 80
+drain pgafter "$(date +%s)"
+check pg
+R[pg.peak]=$(hwm)
+kill "$sampler" 2>/dev/null || true
+wait "$sampler" 2>/dev/null || true
+sampler=""
+stop
+cp "$work/samples.csv" "$work/closed.csv" "$work/open.csv" "$work/mix.csv" "${BENCH_OUT:-/tmp}/" 2>/dev/null || true
+
+# SQLite, the embedded default.
+start sqlite
+R[sq.idle]=$(rss)
+begin=$(date +%s)
+load sqclosed -rate 0 -c 64 -d "$DUR" -fresh
+drain sq "$begin"
+check sq
+R[sq.peak]=$(hwm)
+stop
+
+# PostgreSQL alone, same run.
+schema="bench_pgb_$(date +%s)"
+psql -q "$PG" -c "CREATE SCHEMA $schema; CREATE TABLE $schema.pgb (id BIGSERIAL PRIMARY KEY, wamid TEXT UNIQUE, payload TEXT)" >/dev/null
 echo "INSERT INTO $schema.pgb (wamid, payload) VALUES (md5(random()::text), repeat('x', 600));" >"$work/insert.sql"
-pgbench -n -c 16 -j 2 -T 10 -f "$work/insert.sql" "$PG" 2>/dev/null | grep -E "^tps|latency average"
+R[pgbench]=$(pgbench -n -c 16 -j 2 -T 10 -f "$work/insert.sql" "$PG" 2>/dev/null | sed -n 's/^tps = \([0-9]*\).*/\1/p')
 psql -q "$PG" -c "DROP SCHEMA $schema CASCADE" >/dev/null 2>&1
+schema=""
+
+if [ "${BENCH_NODE:-0}" = 1 ]; then
+	bash scripts/bench_node.sh "$work" "$PORT" && load node -rate 0 -c 64 -d "$DUR" -fresh -url "http://127.0.0.1:$((PORT + 1))/webhook"
+	R[node]=$(field throughput <"$work/node.out")
+fi
+
+ok() { field "$1" <"$work/$2.out"; }
+pgb=${R[pgbench]:-0}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+echo
+echo "load average during the run: ${R[load]} (2 cores; the service, loadgen and the databases share them)"
+echo
+echo "| figure | PostgreSQL + Valkey | SQLite |"
+echo "|---|---|---|"
+echo "| durable webhooks/s, closed loop, 64 senders, each a new customer the bot answers | $(ok throughput closed) ($(ratio "$(ok throughput closed)" "$pgb")× pgbench) | $(ok throughput sqclosed) |"
+echo "| p99 of POST /webhook in that closed loop | $(ok p99 closed) | $(ok p99 sqclosed) |"
+echo "| replies accepted by the Graph API per second, end to end, from the start of that load | ${R[pg.replies_per_s]} (deepest queue ${R[pg.deepest]}; ${R[pg.drained]}) | ${R[sq.replies_per_s]} (deepest queue ${R[sq.deepest]}; ${R[sq.drained]}) |"
+echo "| p50 / p99 of POST /webhook, open loop $RATE/s, each a new customer | $(ok p50 open) / $(ok p99 open) | |"
+echo "| p50 / p99, open loop $RATE/s, Meta-like mix (80 % statuses) | $(ok p50 mix) / $(ok p99 mix) | |"
+echo "| pgbench, 16 clients, one INSERT per transaction, same run | $pgb tps | |"
+echo "| RSS idle / peak | ${R[pg.idle]} MB / ${R[pg.peak]} MB | ${R[sq.idle]} MB / ${R[sq.peak]} MB |"
+echo "| inbound messages stored / stored twice; unanswered after the drain | ${R[pg.stored]} / ${R[pg.dup]}; ${R[pg.unanswered]} | ${R[sq.stored]} / ${R[sq.dup]}; ${R[sq.unanswered]} |"
+[ -n "${R[node]:-}" ] && echo "| Node peer (whatsapp-api-js + Express, verifies, stores nothing), same closed loop | ${R[node]} ok/s | |"
+if [ "$PLOT" = 1 ]; then
+	"$work/benchplot" -samples "$work/samples.csv" -o docs/bench.svg \
+		-title "PostgreSQL run: closed loop, open loop $RATE/s, Meta-like mix (load average ${R[load]})" \
+		-phase "closed=$off_closed:$work/closed.csv" -phase "open=$off_open:$work/open.csv" -phase "mix=$off_mix:$work/mix.csv"
+	echo
+	echo "plot: docs/bench.svg"
+fi

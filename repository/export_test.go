@@ -1,0 +1,31 @@
+package repository
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ClaimOutboundPlan is the database's plan for ClaimOutbound's statement, one node per line.
+func (s *Store) ClaimOutboundPlan(ctx context.Context, limit int) (string, error) {
+	q, args, err := s.claimOutboundSQL(ctx, limit, time.Minute, "plan")
+	if err != nil {
+		return "", err
+	}
+	var lines []string
+	if s.postgres {
+		if err := s.db.WithContext(ctx).Raw("EXPLAIN "+q, args...).Scan(&lines).Error; err != nil {
+			return "", fmt.Errorf("explain claim: %w", err)
+		}
+		return strings.Join(lines, "\n"), nil
+	}
+	var rows []struct{ Detail string }
+	if err := s.db.WithContext(ctx).Raw("EXPLAIN QUERY PLAN "+q, args...).Scan(&rows).Error; err != nil {
+		return "", fmt.Errorf("explain claim: %w", err)
+	}
+	for _, r := range rows {
+		lines = append(lines, r.Detail)
+	}
+	return strings.Join(lines, "\n"), nil
+}

@@ -1,0 +1,128 @@
+package repository_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/repository"
+	"github.com/waorder/waorder/testutil"
+)
+
+func TestOutbound_BatchRecordKeepsEachWamidAndReportsTheOnesAlreadySent(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			ctx := context.Background()
+			e := newOutEnv(t, be.Open(t), "4600")
+			for i := range 3 {
+				e.enqueue(t, e.customer(t, fmt.Sprint("1555000", i), time.Now()), fmt.Sprint("k", i), "text")
+			}
+			_, ms := claimKeys(t, e.s, "w", time.Minute)
+			if len(ms) != 3 {
+				t.Fatalf("claimed %d, want 3", len(ms))
+			}
+			// The first was already recorded (its lease ran out and another worker sent it); the third's "delivered"
+			// arrived before its send was recorded.
+			if err := e.s.MarkOutboundSent(ctx, ms[0], "wamid.earlier"); err != nil {
+				t.Fatal(err)
+			}
+			e.status(t, "wamid.2", "delivered", 0)
+			var batch []repository.SentMessage
+			for i, m := range ms {
+				m.Attempts = i + 1
+				batch = append(batch, repository.SentMessage{Message: m, Wamid: fmt.Sprint("wamid.", i)})
+			}
+			lost, err := e.s.MarkOutboundSentBatch(ctx, batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(lost, []int64{ms[0].ID}) {
+				t.Fatalf("lost %v, want only %d", lost, ms[0].ID)
+			}
+			if got := e.get(t, ms[0].ID); *got.Wamid != "wamid.earlier" {
+				t.Fatalf("first send's record was overwritten: %+v", got)
+			}
+			second, third := e.get(t, ms[1].ID), e.get(t, ms[2].ID)
+			if second.Status != models.OutSent || *second.Wamid != "wamid.1" || second.Attempts != 2 || second.ClaimUntil != nil {
+				t.Fatalf("second row %+v", second)
+			}
+			if third.Status != models.OutDelivered || *third.Wamid != "wamid.2" || third.Attempts != 3 || third.DeliveredAt == nil {
+				t.Fatalf("third row %+v: want its early status applied", third)
+			}
+		})
+	}
+}
+
+func TestOutbound_BatchRecordDoesNotApplyAnotherBusinessStatus(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s := be.Open(t)
+			e, other := newOutEnv(t, s, "4700"), newOutEnv(t, s, "4701")
+			e.enqueue(t, e.customer(t, "15550001", time.Now()), "k", "text")
+			other.status(t, "wamid.shared", "read", 0) // another tenant claims to have read it
+			_, ms := claimKeys(t, s, "w", time.Minute)
+			if lost, err := s.MarkOutboundSentBatch(ctx, []repository.SentMessage{{Message: ms[0], Wamid: "wamid.shared"}}); err != nil || len(lost) > 0 {
+				t.Fatalf("record: %v %v", lost, err)
+			}
+			if got := e.get(t, ms[0].ID); got.Status != models.OutSent {
+				t.Fatalf("status %s, want sent: another business's status was applied", got.Status)
+			}
+		})
+	}
+}
+
+// TestOutbound_ClaimWalksTheDueIndexHoweverDeepTheQueue checks the plan, not the time: with 20,000 queued messages
+// the pick is a walk of the due-time index (which stops at the limit), never a scan of the table and a sort.
+func TestOutbound_ClaimWalksTheDueIndexHoweverDeepTheQueue(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s := be.Open(t)
+			e := newOutEnv(t, s, "4800")
+			series := "SELECT g FROM generate_series(1, 10000) g"
+			if !s.Postgres() {
+				series = "WITH RECURSIVE n(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM n WHERE g < 10000) SELECT g FROM n"
+			}
+			now := time.Now().UTC()
+			other := newOutEnv(t, s, "4801") // a paused number: the claim names it
+			if _, err := s.DisconnectPhoneNumber(ctx, other.phone, models.PhoneTokenExpired, "190"); err != nil {
+				t.Fatal(err)
+			}
+			// 10,000 customers with two replies each, as the bot queues them.
+			err := s.DB(ctx).Exec(`INSERT INTO customers (business_id, wa_id, last_inbound_at, created_at, updated_at)
+				SELECT ?, 'bulk' || g, ?, ?, ? FROM (`+series+`) s`, e.biz.ID, now, now, now).Error
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, reply := range []string{"a", "b"} {
+				err = s.DB(ctx).Exec(`INSERT INTO outbound_messages (business_id, phone_number_id, customer_id, to_wa_id, kind,
+					payload, idempotency_key, next_attempt_at, created_at, updated_at)
+					SELECT ?, ?, c.id, c.wa_id, 'text', '{}', ? || c.wa_id, ?, ?, ? FROM customers c WHERE c.business_id = ?`,
+					e.biz.ID, e.phone.ID, reply, now, now, now, e.biz.ID).Error
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.DB(ctx).Exec("ANALYZE").Error; err != nil {
+				t.Fatal(err)
+			}
+			plan, err := s.ClaimOutboundPlan(ctx, 32)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(plan, "outbound_messages_due") {
+				t.Fatalf("the claim does not walk the due index:\n%s", plan)
+			}
+			for _, bad := range []string{"Seq Scan on outbound_messages", "SCAN m\n", "Hash Join", "Merge Join"} {
+				if strings.Contains(plan+"\n", bad) {
+					t.Fatalf("the claim's plan has %q:\n%s", bad, plan)
+				}
+			}
+		})
+	}
+}
