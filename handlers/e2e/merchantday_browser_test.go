@@ -81,6 +81,8 @@ func TestBrowser_InboxReplyByHandTakeOverAndHandBack(t *testing.T) {
 	e.webhook(t, e.textWebhook(wa, "Dora Reis", "menu"))
 	dashEventually(t, 15*time.Second, "the bot's menu after the hand-back", func() bool { return anyContains(e.sentTexts(wa), "Margherita") })
 
+	ctx = tab(t, 390, 844) // a fresh tab: each has its own deadline, and a phone shows the page as a list
+	loginAs(t, ctx, e.URL, e.email, e.password)
 	do(t, ctx, "the customers page", chromedp.Navigate(e.URL+"/customers"), chromedp.WaitVisible(chromedp.CSS("#customers")))
 	if got := text(t, ctx, "#customers tbody"); !strings.Contains(got, "Dora Reis") || !strings.Contains(got, "Open thread") {
 		t.Fatalf("customers %q", got)
@@ -138,6 +140,8 @@ func TestBrowser_ReadyTimeCancelReasonPrintAndExport(t *testing.T) {
 		return anyContains(sent, "should be ready around") && anyContains(sent, "cancelled: We ran out of dough")
 	})
 
+	ctx = tab(t, 1280, 800) // a fresh tab: each has its own deadline
+	loginAs(t, ctx, e.URL, e.email, e.password)
 	do(t, ctx, "print the ticket", chromedp.Navigate(fmt.Sprintf("%s/orders/%d/print", e.URL, first.ID)), chromedp.WaitVisible(chromedp.CSS("#ticket")))
 	if got := text(t, ctx, "#ticket"); !strings.Contains(got, fmt.Sprintf("Order #%d", first.Number)) || !strings.Contains(got, "Margherita") ||
 		!strings.Contains(got, "EUR 22.00") || !strings.Contains(got, "Nuno Alves") {
