@@ -71,7 +71,7 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 }
 
 func openStore(ctx context.Context, cfg config.Config) (*repository.Store, error) {
-	return repository.Open(ctx, cfg.Database, cfg.DataDir, repository.Options{})
+	return repository.Open(ctx, cfg.Database, cfg.DataDir, repository.Options{QueryTimeout: cfg.DBTimeout})
 }
 
 // openMigrated opens the database and brings its schema up to date, as every command but migrate wants it.

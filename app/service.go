@@ -169,6 +169,7 @@ func (s *Service) build() error {
 	}
 	s.outbox = outbox.New(s.store, graph, box, log, s.metrics, cfg.SendRatePerSec)
 	s.outbox.Workers = cfg.Workers
+	s.outbox.HeldTTL = cfg.HeldMessageTTL
 	if v, ok := c.(*cache.Valkey); ok {
 		s.outbox.Shared = v // a number's send rate is one budget across instances
 	}
@@ -197,7 +198,13 @@ func (s *Service) build() error {
 	// new order reaches this instance's live feeds at once.
 	bot := &ordering.Bot{Store: s.store, Cache: c, Log: log, Listener: &afterBot{
 		outbox: s.outbox, receipts: newReadReceipts(s.store, box, graph, log), orders: dash}}
-	s.proc = ingest.NewProcessor(s.store, arrivals, bot, log)
+	var handler ingest.Handler = bot
+	if cfg.FaultTestPanicText != "" {
+		log.Warn("FAULT_TEST_PANIC_TEXT is set: the bot panics on that text (fault suite only)")
+		handler = panicOnText(cfg.FaultTestPanicText, bot)
+	}
+	s.proc = ingest.NewProcessor(s.store, arrivals, handler, log)
+	s.proc.Queued = s.outbox.Wake // a fallback reply was queued
 	if s.opts.poll > 0 {
 		s.proc.Poll, s.outbox.Poll = s.opts.poll, s.opts.poll
 	}
@@ -264,16 +271,38 @@ func (s *Service) Run(ctx context.Context) error {
 	case err = <-served:
 		err = fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
-		s.log.Info("shutting down")
-		if err := s.http.ShutdownWithTimeout(s.opts.shutdown); err != nil && !errors.Is(err, context.Canceled) {
-			s.log.Error("http shutdown", "err", err)
-		}
 	}
-	s.ingest.Close()
-	stopWork()
-	wg.Wait()
-	s.log.Info("stopped")
+	s.shutdown(func() {
+		s.ingest.Close()
+		stopWork()
+		wg.Wait()
+	})
 	return err
+}
+
+// shutdown stops within the grace period (SHUTDOWN_GRACE), whatever hangs, even a paused database: the HTTP server
+// gets most of it to finish its requests, then the committers and workers get what is left. Work still running at
+// the end is abandoned, not lost: a webhook whose commit did not finish was not answered 200, and claimed rows go
+// back to the queue when their lease runs out.
+func (s *Service) shutdown(stopWork func()) {
+	grace := s.cfg.ShutdownGrace
+	if grace <= 0 {
+		grace = 25 * time.Second
+	}
+	deadline := time.Now().Add(grace)
+	s.log.Info("shutting down", "grace", grace)
+	if err := s.http.ShutdownWithTimeout(min(s.opts.shutdown, grace*3/5)); err != nil && !errors.Is(err, context.Canceled) {
+		s.log.Error("http shutdown", "err", err)
+	}
+	done := make(chan struct{})
+	go func() { stopWork(); close(done) }()
+	select {
+	case <-done:
+		s.log.Info("stopped")
+	case <-time.After(time.Until(deadline)):
+		s.log.Error("shutdown grace period over; abandoning the work in hand (its leases hand it to another instance)",
+			"grace", grace)
+	}
 }
 
 // Close releases what New opened (sandbox, cache, database unless the caller's, listener). Call it after Run

@@ -50,10 +50,20 @@ type Config struct {
 	Workers        int    `mapstructure:"SEND_WORKERS"`
 	LogLevel       string `mapstructure:"LOG_LEVEL"`
 
-	SignUp    string `mapstructure:"SIGNUP"`     // open | invite-only (see SignUpOpen)
-	PublicURL string `mapstructure:"PUBLIC_URL"` // the dashboard's address, for links in emails and admin output
-	SMTPURL   string `mapstructure:"SMTP_URL"`   // smtp://user:password@host:587; empty: links are only shown
-	SMTPFrom  string `mapstructure:"SMTP_FROM"`
+	// HeldMessageTTL: a reply not sent this long after it was written (held for a closed window, or retried
+	// through a Graph API outage) fails as expired instead of arriving stale.
+	HeldMessageTTL time.Duration `mapstructure:"HELD_MESSAGE_TTL"`
+	// DBTimeout bounds every database call that has no tighter deadline of its own.
+	DBTimeout time.Duration `mapstructure:"DB_TIMEOUT"`
+	// ShutdownGrace bounds a graceful stop; what is still running then is abandoned (leases make it safe).
+	ShutdownGrace time.Duration `mapstructure:"SHUTDOWN_GRACE"`
+	// FaultTestPanicText is for the fault suite only: the bot panics on a customer text equal to it. Empty (the
+	// default) turns it off; never set it in production.
+	FaultTestPanicText string `mapstructure:"FAULT_TEST_PANIC_TEXT"`
+	SignUp             string `mapstructure:"SIGNUP"`     // open | invite-only (see SignUpOpen)
+	PublicURL          string `mapstructure:"PUBLIC_URL"` // the dashboard's address, for links in emails and admin output
+	SMTPURL            string `mapstructure:"SMTP_URL"`   // smtp://user:password@host:587; empty: links are only shown
+	SMTPFrom           string `mapstructure:"SMTP_FROM"`
 }
 
 var keys = map[string]any{
@@ -83,6 +93,10 @@ var keys = map[string]any{
 	"SEND_RATE_PER_SECOND":         80,
 	"SEND_WORKERS":                 4,
 	"LOG_LEVEL":                    "info",
+	"HELD_MESSAGE_TTL":             "24h",
+	"DB_TIMEOUT":                   "10s",
+	"SHUTDOWN_GRACE":               "25s",
+	"FAULT_TEST_PANIC_TEXT":        "",
 	"SIGNUP":                       "",
 	"PUBLIC_URL":                   "",
 	"SMTP_URL":                     "",
@@ -201,6 +215,15 @@ func (c Config) Validate() error {
 	}
 	if c.Workers <= 0 {
 		bad("SEND_WORKERS", "must be positive")
+	}
+	if c.HeldMessageTTL < time.Minute {
+		bad("HELD_MESSAGE_TTL", "must be at least 1m")
+	}
+	if c.DBTimeout < 100*time.Millisecond {
+		bad("DB_TIMEOUT", "must be at least 100ms")
+	}
+	if c.ShutdownGrace < time.Second {
+		bad("SHUTDOWN_GRACE", "must be at least 1s")
 	}
 	errs = append(errs, c.validateOnboarding()...)
 	if len(errs) > 0 {

@@ -3,6 +3,8 @@ package ingest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"sync"
 
 	"github.com/waorder/waorder/repository"
@@ -110,7 +112,7 @@ func (b *batcher) commit(batch []*request) {
 	for i, r := range batch {
 		ds[i] = r.d
 	}
-	ids, err := b.store.StoreDeliveries(ctx, ds)
+	ids, err := safeStore(ctx, b.store, ds)
 	if err == nil {
 		b.created(ids)
 		for _, r := range batch {
@@ -126,12 +128,30 @@ func (b *batcher) commit(batch []*request) {
 	}
 	// One bad delivery must not fail its neighbours: commit each alone.
 	for _, r := range batch {
-		ids, err := b.store.StoreDeliveries(ctx, []repository.Delivery{r.d})
+		ids, err := safeStore(ctx, b.store, []repository.Delivery{r.d})
 		if err == nil {
 			b.created(ids)
 		}
 		r.done <- err
 	}
+}
+
+// PanicError is a panic raised while storing a delivery, turned into that delivery's error: its neighbours in the
+// batch are committed without it, and the committer goes on.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("storing the delivery panicked: %v", e.Value) }
+
+func safeStore(ctx context.Context, store *repository.Store, ds []repository.Delivery) (ids []int64, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ids, err = nil, &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return store.StoreDeliveries(ctx, ds)
 }
 
 func (b *batcher) created(ids []int64) {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -62,15 +63,34 @@ func (s *Service) Accept(ctx context.Context, body []byte) error {
 	n, err := whatsapp.ParseWebhook(body)
 	if err != nil {
 		s.log.Warn("webhook body not understood; stored raw", "reason", err.Error(), "bytes", len(body))
-		return s.batch.submit(ctx, repository.Delivery{Events: []models.WebhookEvent{{
-			Kind: models.EventKindUnparsed, Reason: err.Error(), Payload: string(body), Hash: hash("body", body),
-		}}})
+		return s.storeRaw(ctx, body, err.Error())
 	}
 	d, err := s.build(ctx, n)
 	if err != nil {
 		return err
 	}
-	return s.batch.submit(ctx, d)
+	if reasons := shapeProblems(n); len(reasons) > 0 {
+		// Valid JSON of the wrong shape: what could be read is stored as usual, and the whole body beside it, raw.
+		reason := "body not in the webhook shape: " + strings.Join(reasons, "; ")
+		s.log.Warn("webhook body not fully understood; stored raw", "reason", reason, "bytes", len(body))
+		d.Events = append(d.Events, models.WebhookEvent{Kind: models.EventKindUnparsed, Reason: reason,
+			Payload: string(body), Hash: hash("body", body)})
+	}
+	err = s.batch.submit(ctx, d)
+	var pe *PanicError
+	if errors.As(err, &pe) {
+		// A body that crashes the store must not come back for 7 days, crashing it each time: keep it raw.
+		s.log.Error("storing a webhook body panicked; stored raw", "panic", fmt.Sprint(pe.Value), "stack", string(pe.Stack))
+		return s.storeRaw(ctx, body, pe.Error())
+	}
+	return err
+}
+
+// storeRaw keeps a body it could not store as parsed, with the reason, so nothing acknowledged is lost.
+func (s *Service) storeRaw(ctx context.Context, body []byte, reason string) error {
+	return s.batch.submit(ctx, repository.Delivery{Events: []models.WebhookEvent{{
+		Kind: models.EventKindUnparsed, Reason: reason, Payload: string(body), Hash: hash("body", body),
+	}}})
 }
 
 func (s *Service) build(ctx context.Context, n *whatsapp.Notification) (repository.Delivery, error) {
@@ -157,6 +177,21 @@ func (s *Service) build(ctx context.Context, n *whatsapp.Notification) (reposito
 		}
 	}
 	return d, nil
+}
+
+// shapeProblems says why n's body must be kept whole: its envelope was not understood (no entries, an entry that is
+// not an object or has no changes, ...), or a change had no value, so the parsed rows alone would not hold it.
+func shapeProblems(n *whatsapp.Notification) []string {
+	reasons := append([]string(nil), n.Problems...)
+	for i, ch := range n.Changes {
+		if ch.Value == nil {
+			reasons = append(reasons, fmt.Sprintf("change %d (field %q): no value", i, ch.Field))
+		}
+	}
+	if len(n.Changes) == 0 && len(reasons) == 0 {
+		reasons = append(reasons, "no changes")
+	}
+	return reasons
 }
 
 func event(biz *int64, kind string, ch whatsapp.Change, reason string) models.WebhookEvent {

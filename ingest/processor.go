@@ -2,13 +2,17 @@ package ingest
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"runtime/debug"
 	"sync"
 	"time"
 
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
+	"github.com/waorder/waorder/whatsapp"
 )
 
 // Handler processes one stored inbound message (the ordering bot). It runs after the webhook was answered; an error
@@ -41,6 +45,8 @@ type Processor struct {
 	Poll        time.Duration
 	MaxAttempts int
 	Parallel    int
+	// Queued hears that a fallback reply was queued (wake the outbox); may be nil.
+	Queued func()
 }
 
 // NewProcessor makes a processor that takes the messages arrivals announces (the ingest service's, or nil: the sweep
@@ -58,6 +64,7 @@ func (p *Processor) Run(ctx context.Context) {
 	t := time.NewTicker(p.Poll)
 	defer t.Stop()
 	p.round(ctx, nil) // whatever an earlier run left
+	p.settleExhausted(ctx)
 	for {
 		select {
 		case <-ctx.Done():
@@ -71,6 +78,7 @@ func (p *Processor) Run(ctx context.Context) {
 		case <-t.C:
 			for p.round(ctx, nil) > 0 && ctx.Err() == nil {
 			}
+			p.settleExhausted(ctx)
 		}
 	}
 }
@@ -116,19 +124,17 @@ func (p *Processor) round(ctx context.Context, ids []int64) int {
 	return len(msgs)
 }
 
-// handle runs the handler on m; it reports success, and deals with failure itself (retry later, or give up).
+// handle runs the handler on m; it reports success, and deals with failure itself (retry later, or give up). A
+// panic in the handler is this message's failure, like an error: it never reaches the other messages.
 func (p *Processor) handle(ctx context.Context, m models.InboundMessage) bool {
 	hctx, cancel := context.WithTimeout(ctx, p.Lease/2)
-	err := p.handler.HandleInbound(hctx, m)
+	err := p.safeHandle(hctx, m)
 	cancel()
 	if err == nil {
 		return true
 	}
 	if m.Attempts >= p.MaxAttempts {
-		p.log.Error("inbound message given up", "id", m.ID, "wamid", m.Wamid, "attempts", m.Attempts, "err", err)
-		if err := p.store.MarkProcessed(ctx, m.BusinessID, m.ID, err.Error()); err != nil {
-			p.log.Error("mark inbound message failed", "id", m.ID, "err", err)
-		}
+		p.giveUp(ctx, m, fmt.Sprintf("gave up after %d attempts: %v", m.Attempts, err))
 		if err := p.store.FlagThread(ctx, m.BusinessID, m.CustomerID, "the bot failed on a message"); err != nil {
 			p.log.Error("flag thread for a person", "customer", m.CustomerID, "err", err)
 		}
@@ -140,4 +146,75 @@ func (p *Processor) handle(ctx context.Context, m models.InboundMessage) bool {
 		p.log.Error("release inbound message", "id", m.ID, "err", err)
 	}
 	return false
+}
+
+// safeHandle runs the handler, turning a panic into an error that carries its value (the stack goes to the log).
+func (p *Processor) safeHandle(ctx context.Context, m models.InboundMessage) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.log.Error("handling an inbound message panicked", "id", m.ID, "wamid", m.Wamid, "panic", fmt.Sprint(r),
+				"stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return p.handler.HandleInbound(ctx, m)
+}
+
+// settleExhausted gives up on messages whose last attempt never finished (the service died during it): nobody
+// would claim them again, and their customer would never hear back.
+func (p *Processor) settleExhausted(ctx context.Context) {
+	msgs, err := p.store.ExhaustedInbound(ctx, p.MaxAttempts, 100)
+	if err != nil {
+		if ctx.Err() == nil {
+			p.log.Error("list exhausted inbound messages", "err", err)
+		}
+		return
+	}
+	for _, m := range msgs {
+		reason := m.ProcessError
+		if reason == "" {
+			reason = "the service stopped while handling it"
+		}
+		p.giveUp(ctx, m, fmt.Sprintf("gave up after %d attempts: %s", m.Attempts, reason))
+	}
+}
+
+// FallbackText is the one reply a customer gets when the bot could not handle their message.
+const FallbackText = "Sorry, something went wrong on our side and we could not handle your message. " +
+	"The shop has been told and will get back to you; you can also try again in a few minutes."
+
+// giveUp marks m failed with reason, where the merchant sees it, and queues the customer one polite fallback reply.
+func (p *Processor) giveUp(ctx context.Context, m models.InboundMessage, reason string) {
+	p.log.Error("inbound message given up", "id", m.ID, "wamid", m.Wamid, "attempts", m.Attempts, "reason", reason)
+	fallback, err := p.fallback(ctx, m)
+	if err != nil {
+		// Still settle it: the reason is kept for the merchant, who can answer by hand.
+		p.log.Error("build fallback reply", "id", m.ID, "err", err)
+	}
+	settled, err := p.store.GiveUpInbound(ctx, m, reason, fallback)
+	if err != nil {
+		p.log.Error("mark inbound message failed", "id", m.ID, "err", err)
+		return
+	}
+	if settled && fallback != nil && p.Queued != nil {
+		p.Queued()
+	}
+}
+
+func (p *Processor) fallback(ctx context.Context, m models.InboundMessage) (*models.OutboundMessage, error) {
+	cust, err := p.store.Customer(ctx, m.BusinessID, m.CustomerID)
+	if err != nil {
+		return nil, fmt.Errorf("load customer %d: %w", m.CustomerID, err)
+	}
+	msg, err := whatsapp.NewText(cust.WaID, FallbackText, false)
+	if err != nil {
+		return nil, err
+	}
+	payload, err := json.Marshal(msg)
+	if err != nil {
+		return nil, fmt.Errorf("encode fallback reply: %w", err)
+	}
+	return &models.OutboundMessage{BusinessID: m.BusinessID, PhoneNumberID: m.PhoneNumberID, CustomerID: m.CustomerID,
+		ToWaID: cust.WaID, Kind: msg.Type, Payload: string(payload), Summary: msg.Summary(),
+		IdempotencyKey: "fallback:" + m.Wamid}, nil
 }

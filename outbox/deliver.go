@@ -2,10 +2,13 @@ package outbox
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/waorder/waorder/models"
@@ -19,7 +22,7 @@ const minSendWindow = 2 * time.Second
 // deliver sends one claimed message and records what happened: sent, retried later, put off, held, or failed. If
 // the outcome cannot be recorded, the lease runs out and the message is claimed again.
 func (o *Outbox) deliver(ctx context.Context, j job, rec *recorder) {
-	err := o.attempt(ctx, context.WithoutCancel(ctx), j, rec)
+	err := o.safeAttempt(ctx, j, rec)
 	switch {
 	case err == nil:
 	case errors.Is(err, repository.ErrLeaseLost):
@@ -29,12 +32,68 @@ func (o *Outbox) deliver(ctx context.Context, j job, rec *recorder) {
 	}
 }
 
+// safeAttempt runs attempt; a panic in it is settled as this message's failed attempt (retried with backoff, failed
+// with the reason after MaxAttempts, the customer then getting one fallback reply), never reaching other sends.
+func (o *Outbox) safeAttempt(ctx context.Context, j job, rec *recorder) (err error) {
+	db := context.WithoutCancel(ctx)
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		m := j.m
+		o.log.Error("sending an outbound message panicked", "id", m.ID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		m.Attempts++
+		reason := fmt.Sprintf("panic while sending: %v", r)
+		if m.Attempts < o.MaxAttempts {
+			o.count("retry")
+			err = o.requeue(db, m, o.backoff(m.Attempts, 0), 0, reason)
+			return
+		}
+		o.count("failed")
+		reason = fmt.Sprintf("gave up after %d attempts: %s", m.Attempts, reason)
+		o.log.Warn("outbound message failed", "id", m.ID, "attempts", m.Attempts, "reason", reason)
+		err = o.store.FailOutboundWithFallback(db, m, 0, reason, fallbackFor(m))
+		if err == nil {
+			o.Wake()
+		}
+	}()
+	return o.attempt(ctx, db, j, rec)
+}
+
+// FallbackText is the one reply a customer gets when a message to them could not be sent because sending it failed
+// inside the service (not at Meta).
+const FallbackText = "Sorry, something went wrong on our side and a message to you could not be sent. " +
+	"The shop has been told and will get back to you."
+
+// fallbackFor is the polite reply queued when m fails for good inside the service, or nil when m is itself a
+// fallback (one is enough).
+func fallbackFor(m models.OutboundMessage) *models.OutboundMessage {
+	if strings.HasPrefix(m.IdempotencyKey, "fallback:") {
+		return nil
+	}
+	msg, err := whatsapp.NewText(m.ToWaID, FallbackText, false)
+	if err != nil {
+		return nil
+	}
+	payload, err := json.Marshal(msg)
+	if err != nil {
+		return nil
+	}
+	return &models.OutboundMessage{BusinessID: m.BusinessID, PhoneNumberID: m.PhoneNumberID, CustomerID: m.CustomerID,
+		ToWaID: m.ToWaID, Kind: msg.Type, Payload: string(payload), Summary: msg.Summary(),
+		IdempotencyKey: fmt.Sprintf("fallback:out:%d", m.ID)}
+}
+
 // attempt is deliver's work. ctx only says whether the outbox is stopping; db carries every call, so a send that
 // started is finished and recorded.
 func (o *Outbox) attempt(ctx, db context.Context, j job, rec *recorder) error {
 	m := j.m
 	if ctx.Err() != nil || j.sendBy.Sub(o.clock()) < minSendWindow {
 		return o.putOff(db, m, 0) // stopping, or the lease is nearly spent: let a worker claim it afresh
+	}
+	if o.expired(m) {
+		return o.fail(db, m, m.ErrorCode, o.expiredReason(m))
 	}
 	if j.phone == nil {
 		p, err := o.store.PhoneNumber(db, m.BusinessID, m.PhoneNumberID)
@@ -112,8 +171,11 @@ func (o *Outbox) failed(db context.Context, m models.OutboundMessage, phone mode
 	case whatsapp.IsPermanent(err):
 		return o.fail(db, m, code, reason)
 	}
-	// Retryable (429, 5xx, timeouts, 130429, 131056, 4, 80007, 131000, ...), and anything unforeseen.
-	if m.Attempts >= o.MaxAttempts {
+	// Transient (429, 5xx, timeouts, 130429, 131056, 4, 80007, 131000, ...): an outage or a limit at Meta. It is
+	// retried with capped backoff for as long as the message can still go: a free-form message while the
+	// customer's window is open (once it closes, the next attempt sends the template instead, or holds it), a
+	// template until it expires (HeldTTL). Anything unforeseen counts toward MaxAttempts.
+	if !whatsapp.IsRetryable(err) && m.Attempts >= o.MaxAttempts {
 		return o.fail(db, m, code, fmt.Sprintf("gave up after %d attempts: %s", m.Attempts, reason))
 	}
 	now, retryAfter := o.clock(), whatsapp.RetryAfter(err)
@@ -172,7 +234,7 @@ func (o *Outbox) putOff(db context.Context, m models.OutboundMessage, after time
 }
 
 func (o *Outbox) requeue(db context.Context, m models.OutboundMessage, after time.Duration, code int, reason string) error {
-	if err := o.store.RequeueOutbound(db, m, after, code, reason); err != nil {
+	if err := o.settle(m, func() error { return o.store.RequeueOutbound(db, m, after, code, reason) }); err != nil {
 		return err
 	}
 	o.alarm.set(after)
@@ -182,7 +244,38 @@ func (o *Outbox) requeue(db context.Context, m models.OutboundMessage, after tim
 func (o *Outbox) fail(db context.Context, m models.OutboundMessage, code int, reason string) error {
 	o.count("failed")
 	o.log.Warn("outbound message failed", "id", m.ID, "code", code, "attempts", m.Attempts, "reason", reason)
-	return o.store.FailOutbound(db, m, code, reason)
+	return o.settle(m, func() error { return o.store.FailOutbound(db, m, code, reason) })
+}
+
+// settle writes an outcome, trying again while the database is unavailable (down, or its disk full), for at most a
+// lease: an attempt whose outcome is lost would not count toward MaxAttempts, and the message would be sent again
+// when its lease runs out. Once the lease is over the write is refused (ErrLeaseLost) and the loop ends.
+func (o *Outbox) settle(m models.OutboundMessage, write func() error) error {
+	until := time.Now().Add(o.Lease)
+	for i := 0; ; i++ {
+		err := write()
+		if err == nil || !repository.IsUnavailable(err) || time.Now().After(until) {
+			return err
+		}
+		if i == 0 {
+			o.log.Warn("recording an outbound message's outcome failed; trying again while its lease lasts", "id", m.ID, "err", err)
+		}
+		time.Sleep(min(50*time.Millisecond<<min(i, 10), 2*time.Second, max(time.Until(until), 0)))
+	}
+}
+
+// expired reports whether m was written longer than HeldTTL ago: sent now it would be stale ("your order is
+// ready" days later).
+func (o *Outbox) expired(m models.OutboundMessage) bool {
+	return o.HeldTTL > 0 && !m.CreatedAt.IsZero() && o.clock().Sub(m.CreatedAt) > o.HeldTTL
+}
+
+func (o *Outbox) expiredReason(m models.OutboundMessage) string {
+	reason := fmt.Sprintf("expired: not sent within %s of being written", o.HeldTTL)
+	if m.LastError != "" {
+		reason += " (last: " + m.LastError + ")"
+	}
+	return reason
 }
 
 // rateOf is the number's throughput budget across every instance: its own send_rate_per_sec (Meta's limit for

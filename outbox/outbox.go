@@ -25,6 +25,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -71,6 +72,7 @@ type Outbox struct {
 	RecipientGap time.Duration // shortest gap between two messages to one recipient
 	Shared       SharedRate    // a number's throughput shared by every instance (Valkey); nil: this instance's own
 	SharedPrefix string        // prefix of Shared's keys
+	HeldTTL      time.Duration // a message not sent this long after it was written (held, or retried through an outage) fails as expired; 0: never
 }
 
 // leaseMargin is kept between the end of a send's deadline and the end of its lease.
@@ -90,6 +92,7 @@ func New(store *repository.Store, sender Sender, box *secretbox.Box, log *slog.L
 		Workers: 4, Lease: time.Minute, SendTimeout: 15 * time.Second, Poll: time.Second, MaxAttempts: 12,
 		BaseBackoff: time.Second, MaxBackoff: 10 * time.Minute,
 		PairPeriod: 6 * time.Second, PairBurst: 30, RecipientGap: 250 * time.Millisecond, SharedPrefix: "waorder:outbox:",
+		HeldTTL: 24 * time.Hour,
 	}
 	o.alarm.fire = o.Wake
 	return o
@@ -133,6 +136,7 @@ func (o *Outbox) Run(ctx context.Context) {
 	defer o.alarm.stop()
 	o.heartbeat(ctx)
 	held := 0 // claimed and not yet settled: in jobs or being sent
+	var expiredAt time.Time
 	for {
 		if held <= workers && ctx.Err() == nil {
 			for _, j := range o.claim(ctx, 2*workers-held) {
@@ -152,6 +156,10 @@ func (o *Outbox) Run(ctx context.Context) {
 		case <-tick.C:
 			o.heartbeat(ctx)
 			o.requeueWindowFailures(ctx)
+			if every := max(o.Poll, min(10*time.Second, o.HeldTTL/10)); o.HeldTTL > 0 && time.Since(expiredAt) >= every {
+				expiredAt = time.Now()
+				o.expireHeld(ctx)
+			}
 		}
 	}
 }
@@ -213,6 +221,21 @@ func (o *Outbox) requeueWindowFailures(ctx context.Context) {
 	if n > 0 {
 		o.log.Info("messages Meta refused outside the 24-hour window requeued", "count", n)
 		o.Wake()
+	}
+}
+
+// expireHeld fails held messages older than HeldTTL; a claimed one is expired by its worker instead (attempt).
+func (o *Outbox) expireHeld(ctx context.Context) {
+	reason := fmt.Sprintf("expired: held longer than %s (%s)", o.HeldTTL, HoldReason)
+	n, err := o.store.ExpireHeld(ctx, time.Now().Add(-o.HeldTTL), reason, 500)
+	if err != nil && ctx.Err() == nil {
+		o.log.Error("expire held messages", "err", err)
+	}
+	if n > 0 {
+		o.log.Warn("held messages expired unsent", "count", n, "after", o.HeldTTL)
+		if o.metrics != nil {
+			o.metrics.Sends.WithLabelValues("expired").Add(float64(n))
+		}
 	}
 }
 

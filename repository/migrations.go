@@ -300,7 +300,11 @@ var migrations = []string{
 	CREATE INDEX outbound_messages_due ON outbound_messages(next_attempt_at, id) WHERE status = 'queued';
 	CREATE INDEX outbound_messages_held ON outbound_messages(id) WHERE status = 'held';`,
 
-	// 7: the merchant's day: delivery fees, ready times and cancel reasons on orders; the business's language;
+	// The dashboard's list of messages that need the merchant: replies failed or held, messages the bot gave up on.
+	`CREATE INDEX outbound_messages_attention ON outbound_messages(business_id, id) WHERE status IN ('failed', 'held');
+	CREATE INDEX inbound_messages_failed ON inbound_messages(business_id, id) WHERE process_error <> '' AND processed_at IS NOT NULL;`,
+
+	// 8: the merchant's day: delivery fees, ready times and cancel reasons on orders; the business's language;
 	// conversations a person took over or that need one, what the merchant has read, the customer's language.
 	`ALTER TABLE businesses ADD COLUMN delivery_fee_minor BIGINT NOT NULL DEFAULT 0;
 	ALTER TABLE businesses ADD COLUMN free_delivery_over_minor BIGINT NOT NULL DEFAULT 0;

@@ -155,7 +155,8 @@ kill "$sampler" 2>/dev/null || true
 wait "$sampler" 2>/dev/null || true
 sampler=""
 stop
-cp "$work/samples.csv" "$work/closed.csv" "$work/open.csv" "$work/mix.csv" "${BENCH_OUT:-/tmp}/" 2>/dev/null || true
+echo "closed=$off_closed open=$off_open mix=$off_mix" >"$work/offsets"
+[ -n "${BENCH_OUT:-}" ] && cp "$work/samples.csv" "$work/closed.csv" "$work/open.csv" "$work/mix.csv" "$work/offsets" "$BENCH_OUT/"
 
 # SQLite, the embedded default.
 start sqlite
@@ -198,6 +199,7 @@ echo "| RSS idle / peak | ${R[pg.idle]} MB / ${R[pg.peak]} MB | ${R[sq.idle]} MB
 echo "| inbound messages stored / stored twice; unanswered after the drain | ${R[pg.stored]} / ${R[pg.dup]}; ${R[pg.unanswered]} | ${R[sq.stored]} / ${R[sq.dup]}; ${R[sq.unanswered]} |"
 [ -n "${R[node]:-}" ] && echo "| Node peer (whatsapp-api-js + Express, verifies, stores nothing), same closed loop | ${R[node]} ok/s | |"
 if [ "$PLOT" = 1 ]; then
+	mkdir -p docs
 	"$work/benchplot" -samples "$work/samples.csv" -o docs/bench.svg \
 		-title "PostgreSQL run: closed loop, open loop $RATE/s, Meta-like mix (load average ${R[load]})" \
 		-phase "closed=$off_closed:$work/closed.csv" -phase "open=$off_open:$work/open.csv" -phase "mix=$off_mix:$work/mix.csv"

@@ -71,12 +71,28 @@ func ParseWebhook(body []byte) (*Notification, error) {
 		n.Problems = whDecode(body, &b)
 	}
 	n.Object = string(b.Object)
-	for _, e := range b.Entry {
+	if len(b.Entry) == 0 && len(n.Problems) == 0 {
+		n.Problems = append(n.Problems, "entry: none")
+	}
+	for i, e := range b.Entry {
+		if len(e.Changes) == 0 && !whHasProblemAt(n.Problems, fmt.Sprintf("entry[%d]", i)) {
+			n.Problems = append(n.Problems, fmt.Sprintf("entry[%d]: no changes", i))
+		}
 		for _, c := range e.Changes {
 			n.Changes = append(n.Changes, decodeChange(string(e.ID), c))
 		}
 	}
 	return n, nil
+}
+
+// whHasProblemAt reports whether a problem was already recorded at path or inside it.
+func whHasProblemAt(problems []string, path string) bool {
+	for _, p := range problems {
+		if p == path || strings.HasPrefix(p, path+":") || strings.HasPrefix(p, path+".") || strings.HasPrefix(p, path+"[") {
+			return true
+		}
+	}
+	return false
 }
 
 func decodeChange(wabaID string, wc whChange) Change {

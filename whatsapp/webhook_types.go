@@ -16,8 +16,8 @@ import (
 type Notification struct {
 	Object  string
 	Changes []Change
-	// Problems are reasons the envelope itself was not fully understood (an entry that is not an object,
-	// "changes" that is not an array, ...). Problems inside a change are in Change.Problems; AllProblems has both.
+	// Problems are reasons the envelope itself was not fully understood (no entry, an entry that is not an
+	// object or has no changes, "changes" that is not an array, ...). Problems inside a change are in Change.Problems; AllProblems has both.
 	Problems []string
 }
 

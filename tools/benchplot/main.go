@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"html"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -75,8 +76,8 @@ func run(samplesPath string, ph phases, title, out string) error {
 		}
 		rss.x, rss.y = append(rss.x, r[0]), append(rss.y, r[1])
 		queued.x, queued.y = append(queued.x, r[0]), append(queued.y, r[3]/100)
-		if i > 0 && len(rows[i-1]) >= 4 {
-			sent.x, sent.y = append(sent.x, r[0]), append(sent.y, max(r[2]-rows[i-1][2], 0))
+		if i > 0 && len(rows[i-1]) >= 4 && r[0] > rows[i-1][0] {
+			sent.x, sent.y = append(sent.x, r[0]), append(sent.y, max(r[2]-rows[i-1][2], 0)/(r[0]-rows[i-1][0]))
 		}
 	}
 	p50 := series{name: "webhook p50 (ms)", color: "#9467bd"}
@@ -97,6 +98,10 @@ func run(samplesPath string, ph phases, title, out string) error {
 			return err
 		}
 		labels = append(labels, marker{off, label})
+		if len(p50.x) > 0 { // a gap between phases: the lines do not join them
+			p50.x, p50.y = append(p50.x, off), append(p50.y, math.NaN())
+			p99.x, p99.y = append(p99.x, off), append(p99.y, math.NaN())
+		}
 		for _, r := range t {
 			if len(r) >= 4 && r[1] > 0 {
 				p50.x, p50.y = append(p50.x, off+r[0]), append(p50.y, r[2])
@@ -119,6 +124,7 @@ func run(samplesPath string, ph phases, title, out string) error {
 	for i, ss := range panels {
 		panel(&b, ss, labels, left, top+i*(panelH+40), w-left-20, panelH, xmax)
 	}
+	b.WriteString("</svg>\n")
 	if err := os.WriteFile(out, b.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", out, err)
 	}
@@ -135,7 +141,9 @@ func panel(b *bytes.Buffer, ss []series, marks []marker, x0, y0, w, h int, xmax 
 	ymax := 1.0
 	for _, s := range ss {
 		for _, y := range s.y {
-			ymax = max(ymax, y)
+			if !math.IsNaN(y) {
+				ymax = max(ymax, y)
+			}
 		}
 	}
 	ymax *= 1.1
@@ -153,10 +161,20 @@ func panel(b *bytes.Buffer, ss []series, marks []marker, x0, y0, w, h int, xmax 
 	fmt.Fprintf(b, `<text x="%d" y="%d" fill="#666">seconds</text>`+"\n", x0+w-50, y0+h+14)
 	for i, s := range ss {
 		var pts strings.Builder
+		line := func() {
+			if pts.Len() > 0 {
+				fmt.Fprintf(b, `<polyline fill="none" stroke="%s" stroke-width="1.5" points="%s"/>`+"\n", s.color, pts.String())
+				pts.Reset()
+			}
+		}
 		for j := range s.x {
+			if math.IsNaN(s.y[j]) {
+				line()
+				continue
+			}
 			fmt.Fprintf(&pts, "%.1f,%.1f ", float64(x0)+float64(w)*s.x[j]/xmax, float64(y0+h)-float64(h)*s.y[j]/ymax)
 		}
-		fmt.Fprintf(b, `<polyline fill="none" stroke="%s" stroke-width="1.5" points="%s"/>`+"\n", s.color, pts.String())
+		line()
 		fmt.Fprintf(b, `<text x="%d" y="%d" fill="%s">%s</text>`+"\n", x0+10+i*180, y0+h+28, s.color, html.EscapeString(s.name))
 	}
 }

@@ -1,5 +1,5 @@
 // Command sqlitequery prints the result of one SQL statement on an SQLite file, one row a line, columns separated
-// by "|": what scripts/bench.sh asks the embedded database while the service runs (WAL mode lets it read).
+// by "|": what scripts/bench.sh asks the embedded database while the service runs (WAL lets both work at once).
 package main
 
 import (
@@ -23,7 +23,7 @@ func main() {
 }
 
 func run(path, query string) error {
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&mode=ro")
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		return err
 	}

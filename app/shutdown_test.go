@@ -1,0 +1,126 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// clusterPIDs lists the processes of the private PostgreSQL cluster listening on port: its postmaster and every
+// child of it.
+func clusterPIDs(t *testing.T, port string) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Skip("no /proc")
+	}
+	type proc struct{ ppid int }
+	procs := map[int]proc{}
+	master := 0
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmd, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		stat, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(fields) < 2 {
+			continue
+		}
+		ppid, _ := strconv.Atoi(fields[1])
+		procs[pid] = proc{ppid}
+		args := strings.Split(string(cmd), "\x00")
+		if strings.HasSuffix(args[0], "/postgres") && strings.Contains(strings.Join(args, " "), "-p "+port+" ") {
+			master = pid
+		}
+	}
+	if master == 0 {
+		t.Fatalf("no postmaster on port %s", port)
+	}
+	pids := []int{master}
+	for pid, p := range procs {
+		if p.ppid == master {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+func TestServe_StopsWithinItsGracePeriodWhilePostgresIsPaused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fault test")
+	}
+	dbURL, _ := privatePostgres(t)
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(freePort(t))
+	env := map[string]string{"DATABASE_URL": dbURL, "PORT": port, "CONFIG_FILE": "none.yaml", "DATA_DIR": t.TempDir(),
+		"SHUTDOWN_GRACE": "4s", "DB_TIMEOUT": "1s"}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	var logs bytes.Buffer
+	go func() { done <- Main(ctx, []string{"serve"}, envOf(env), &syncWriter{w: &logs}, &logs) }()
+	base := "http://127.0.0.1:" + port
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get(base + "/health"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("service did not start")
+		}
+	}
+	// Webhooks in flight while the database hangs: they hold connections, commits and workers.
+	pids := clusterPIDs(t, u.Port())
+	for _, pid := range pids {
+		syscall.Kill(pid, syscall.SIGSTOP) //nolint:errcheck
+	}
+	t.Cleanup(func() {
+		for _, pid := range pids {
+			syscall.Kill(pid, syscall.SIGCONT) //nolint:errcheck
+		}
+	})
+	client := &http.Client{Timeout: 20 * time.Second}
+	answered := make(chan int, 8)
+	for i := range 8 {
+		go func() {
+			body, sig := signedText("wamid.paused."+strconv.Itoa(i), "15550100")
+			req, _ := http.NewRequest(http.MethodPost, base+"/webhook", bytes.NewReader(body))
+			req.Header.Set("X-Hub-Signature-256", sig)
+			resp, err := client.Do(req)
+			if err != nil {
+				answered <- 0
+				return
+			}
+			resp.Body.Close()
+			answered <- resp.StatusCode
+		}()
+	}
+	time.Sleep(500 * time.Millisecond)
+	start := time.Now()
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second): // the grace is 4 s; without a bound this waits for PostgreSQL forever
+		t.Fatalf("serve did not return 20 s after the stop signal with PostgreSQL paused\n%s", logs.String())
+	}
+	took := time.Since(start)
+	for range 8 {
+		if code := <-answered; code == http.StatusOK {
+			t.Fatal("a webhook was acknowledged while the database was paused")
+		}
+	}
+	t.Logf("stopped %s after the signal (grace 4s) with PostgreSQL paused", took.Round(10*time.Millisecond))
+}

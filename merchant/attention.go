@@ -1,0 +1,43 @@
+package merchant
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/waorder/waorder/models"
+)
+
+// Attention is what needs the merchant: replies that failed or are held (with their reasons), and customer
+// messages the bot gave up on (the customer got one fallback reply; the merchant may answer by hand).
+type Attention struct {
+	Replies  []models.OutboundMessage
+	Messages []models.InboundMessage
+}
+
+// attentionLimit bounds each list on the page: the newest ones matter.
+const attentionLimit = 50
+
+// Attention lists a business's failed and held replies and its messages the bot gave up on, newest first.
+func (s *Service) Attention(ctx context.Context, businessID int64) (Attention, error) {
+	var a Attention
+	var err error
+	if a.Replies, err = s.store.OutboundNeedingAttention(ctx, businessID, attentionLimit); err != nil {
+		return a, err
+	}
+	if a.Messages, err = s.store.FailedInbound(ctx, businessID, attentionLimit); err != nil {
+		return a, err
+	}
+	return a, nil
+}
+
+// RetryReply sends a failed or held reply again (as the template outside the customer's window, or held again),
+// with a fresh count of attempts. One not failed or held any more is repository.ErrNotFound.
+func (s *Service) RetryReply(ctx context.Context, businessID, id int64) error {
+	if err := s.store.RetryOutbound(ctx, businessID, id); err != nil {
+		return fmt.Errorf("retry reply %d: %w", id, err)
+	}
+	if s.waker != nil {
+		s.waker.Wake()
+	}
+	return nil
+}

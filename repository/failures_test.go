@@ -1,0 +1,96 @@
+package repository_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/repository"
+	"github.com/waorder/waorder/testutil"
+)
+
+func TestFailures_FailedAndHeldRepliesAreListedForTheirBusinessAndRetriedOnce(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s := be.Open(t)
+			e := newOutEnv(t, s, "p-"+testutil.RandomHex(4))
+			other := newOutEnv(t, s, "p-"+testutil.RandomHex(4))
+			c := e.customer(t, "1555", time.Now())
+			failed, held, fine := e.enqueue(t, c, "k-failed", "text"), e.enqueue(t, c, "k-held", "text"), e.enqueue(t, c, "k-fine", "text")
+			claimed, err := s.ClaimOutbound(ctx, 3, time.Minute, "w")
+			if err != nil || len(claimed) == 0 {
+				t.Fatalf("claim: %v %v", claimed, err)
+			}
+			failed.ClaimedBy, held.ClaimedBy = "w", "w"
+			failed.Attempts = 12
+			if err := s.FailOutbound(ctx, failed, 500, "gave up after 12 attempts: 500"); err != nil {
+				t.Fatal(err)
+			}
+			// Only the chat's oldest message is claimed: release it and claim the next to hold it.
+			if _, err := s.ClaimOutbound(ctx, 3, time.Minute, "w"); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.HoldOutbound(ctx, held, time.Now(), 0, "outside 24h window, no template configured"); err != nil {
+				t.Fatal(err)
+			}
+			list, err := s.OutboundNeedingAttention(ctx, e.biz.ID, 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(list) != 2 || list[0].ID != held.ID || list[1].ID != failed.ID || list[1].LastError == "" {
+				t.Fatalf("attention list %+v; want held then failed, with reasons (not %d)", list, fine.ID)
+			}
+			if l, _ := s.OutboundNeedingAttention(ctx, other.biz.ID, 50); len(l) != 0 {
+				t.Fatalf("another business sees %d of them", len(l))
+			}
+			if err := s.RetryOutbound(ctx, other.biz.ID, failed.ID); !errors.Is(err, repository.ErrNotFound) {
+				t.Fatalf("another business retried it: %v", err)
+			}
+			if err := s.RetryOutbound(ctx, e.biz.ID, failed.ID); err != nil {
+				t.Fatal(err)
+			}
+			got := e.get(t, failed.ID)
+			if got.Status != models.OutQueued || got.Attempts != 0 || got.FailedAt != nil || got.LastError == "" {
+				t.Fatalf("retried row %+v; want queued, attempts 0, the last reason kept", got)
+			}
+			if err := s.RetryOutbound(ctx, e.biz.ID, failed.ID); !errors.Is(err, repository.ErrNotFound) {
+				t.Fatalf("a second retry of a queued message: %v", err)
+			}
+		})
+	}
+}
+
+func TestFailures_InboundGivenUpIsSettledOnceWithOneFallback(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s := be.Open(t)
+			e := newOutEnv(t, s, "p-"+testutil.RandomHex(4))
+			c := e.customer(t, "1666", time.Now())
+			msgs, err := s.InboundMessages(ctx, e.biz.ID, 1)
+			if err != nil || len(msgs) != 1 {
+				t.Fatalf("inbound %v %v", msgs, err)
+			}
+			for i, want := range []bool{true, false} {
+				fb := &models.OutboundMessage{BusinessID: e.biz.ID, PhoneNumberID: e.phone.ID, CustomerID: c.ID, ToWaID: c.WaID,
+					Kind: "text", Payload: "{}", IdempotencyKey: "fallback:" + msgs[0].Wamid}
+				settled, err := s.GiveUpInbound(ctx, msgs[0], "panic: boom", fb)
+				if err != nil || settled != want {
+					t.Fatalf("give up #%d: settled %v, %v", i+1, settled, err)
+				}
+			}
+			failed, err := s.FailedInbound(ctx, e.biz.ID, 10)
+			if err != nil || len(failed) != 1 || failed[0].ProcessError != "panic: boom" {
+				t.Fatalf("failed inbound %+v %v", failed, err)
+			}
+			var n int64
+			s.DB(ctx).Model(&models.OutboundMessage{}).Where("idempotency_key = ?", "fallback:"+msgs[0].Wamid).Count(&n)
+			if n != 1 {
+				t.Fatalf("%d fallback replies", n)
+			}
+		})
+	}
+}
