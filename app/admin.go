@@ -62,6 +62,8 @@ func admin(ctx context.Context, cfg config.Config, args []string, stdout io.Writ
 		}
 		fmt.Fprintln(stdout, u.ID)
 		return nil
+	case "reset-link":
+		return resetLink(ctx, cfg, store, fs, args[1:], stdout)
 	case "create-api-token":
 		biz := fs.Int64("business", 0, "business id")
 		name := fs.String("name", "", "what the token is for")

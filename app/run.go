@@ -20,6 +20,7 @@ commands:
   admin create-business --name N --phone-number-id P --waba-id W --access-token T
   admin create-user     --business ID --email E --password P [--role owner|staff]
   admin create-api-token --business ID [--name N]
+  admin reset-link      --email E   (a one-time password reset link, valid an hour; emailed when SMTP_URL is set)
 `
 
 // Main is the whole program: cmd/waorder only supplies the process's environment, so tests can call it directly.

@@ -59,6 +59,7 @@ func (d *Dashboard) teamRoutes(r fiber.Router, in func(fiber.Handler) []fiber.Ha
 	r.Post("/team/invite", in(d.invite)...)
 	r.Post("/team/invites/:id/withdraw", in(d.withdrawInvite)...)
 	r.Post("/team/:id/role", in(d.setRole)...)
+	d.resetRoutes(r, in)
 }
 
 // link is the absolute address of path on this dashboard.

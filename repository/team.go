@@ -120,3 +120,47 @@ func (s *Store) UsePasswordReset(ctx context.Context, id int64, at time.Time) er
 	}
 	return nil
 }
+
+// ResetPasswordWithLink uses the reset link resetID and sets userID's password hash in one transaction, ending
+// every session of the user: a link sets a password once, and never leaves an old session behind.
+func (s *Store) ResetPasswordWithLink(ctx context.Context, resetID, userID int64, hash string, at time.Time) error {
+	return s.Tx(ctx, func(tx *Store) error {
+		if err := tx.UsePasswordReset(ctx, resetID, at); err != nil {
+			return err
+		}
+		res := tx.db.Table("users").Where("id = ?", userID).Update("password_hash", hash)
+		if res.Error != nil {
+			return fmt.Errorf("set password of user %d: %w", userID, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("set password of user %d: %w", userID, ErrNotFound)
+		}
+		if err := tx.db.Table("sessions").Where("user_id = ?", userID).Delete(&models.Session{}).Error; err != nil {
+			return fmt.Errorf("end sessions of user %d: %w", userID, err)
+		}
+		return nil
+	})
+}
+
+// RemoveMember deletes one of a business's logins with its sessions and unused reset links; another business's
+// user is ErrNotFound.
+func (s *Store) RemoveMember(ctx context.Context, businessID, userID int64) error {
+	return s.Tx(ctx, func(tx *Store) error {
+		var n int64
+		if err := tx.db.Table("users").Where("business_id = ? AND id = ?", businessID, userID).Count(&n).Error; err != nil {
+			return fmt.Errorf("find user %d: %w", userID, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("remove user %d: %w", userID, ErrNotFound)
+		}
+		for _, table := range []string{"sessions", "password_resets"} {
+			if err := tx.db.Table(table).Where("user_id = ?", userID).Delete(nil).Error; err != nil {
+				return fmt.Errorf("remove %s of user %d: %w", table, userID, err)
+			}
+		}
+		if err := tx.db.Table("users").Where("id = ?", userID).Delete(&models.User{}).Error; err != nil {
+			return fmt.Errorf("remove user %d: %w", userID, err)
+		}
+		return nil
+	})
+}
