@@ -11,8 +11,9 @@ import (
 	"github.com/waorder/waorder/models"
 )
 
-// admin runs operators' commands. Each prints its result alone on the last line of stdout, for scripts.
-func admin(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
+// admin runs operators' commands. Each prints its result alone on the last line of stdout, for scripts. A secret
+// flag (--access-token, --password) given "-" reads its value from stdin (see secretFlag).
+func admin(ctx context.Context, cfg config.Config, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return fmt.Errorf("admin needs a subcommand\n%s", usage)
 	}
@@ -23,6 +24,8 @@ func admin(ctx context.Context, cfg config.Config, args []string, stdout io.Writ
 	defer store.Close()
 	fs := flag.NewFlagSet("admin "+args[0], flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
+	secrets := secretReader{stdin: stdin, stderr: stderr}
+	accounts := auth.New(store, nil, cfg.SessionKey(), nil)
 	switch args[0] {
 	case "create-business":
 		name := fs.String("name", "", "business name")
@@ -30,6 +33,9 @@ func admin(ctx context.Context, cfg config.Config, args []string, stdout io.Writ
 		waba := fs.String("waba-id", "", "WhatsApp Business Account id")
 		token := fs.String("access-token", "", "system-user access token")
 		if err := fs.Parse(args[1:]); err != nil {
+			return fmt.Errorf("create-business: %w", err)
+		}
+		if err := secrets.read("access-token", token); err != nil {
 			return fmt.Errorf("create-business: %w", err)
 		}
 		if *name == "" || *phone == "" || *token == "" {
@@ -53,10 +59,13 @@ func admin(ctx context.Context, cfg config.Config, args []string, stdout io.Writ
 		if err := fs.Parse(args[1:]); err != nil {
 			return fmt.Errorf("create-user: %w", err)
 		}
+		if err := secrets.read("password", password); err != nil {
+			return fmt.Errorf("create-user: %w", err)
+		}
 		if *biz <= 0 || *email == "" || *password == "" {
 			return fmt.Errorf("create-user needs --business, --email and --password")
 		}
-		u, err := auth.New(store, nil, cfg.SessionKey(), nil).CreateUser(ctx, *biz, *email, *password, models.Role(*role))
+		u, err := accounts.CreateUser(ctx, *biz, *email, *password, models.Role(*role))
 		if err != nil {
 			return fmt.Errorf("create-user: %w", err)
 		}
@@ -73,12 +82,14 @@ func admin(ctx context.Context, cfg config.Config, args []string, stdout io.Writ
 		if *biz <= 0 {
 			return fmt.Errorf("create-api-token needs --business")
 		}
-		tok, err := auth.New(store, nil, cfg.SessionKey(), nil).CreateAPIToken(ctx, *biz, *name)
+		tok, err := accounts.CreateAPIToken(ctx, *biz, *name)
 		if err != nil {
 			return fmt.Errorf("create-api-token: %w", err)
 		}
 		fmt.Fprintln(stdout, tok)
 		return nil
+	case "list-api-tokens", "revoke-api-token", "reset-password", "delete-user":
+		return adminCredentials(ctx, accounts, fs, args, secrets, stdout)
 	}
 	return fmt.Errorf("unknown admin command %q\n%s", args[0], usage)
 }

@@ -12,7 +12,7 @@ import (
 
 func TestRun_AdminResetLinkPrintsAOneTimeLinkThatWorks(t *testing.T) {
 	dbURL := testutil.PostgresSchemaURL(t)
-	env := map[string]string{"DATABASE_URL": dbURL, "CONFIG_FILE": "none.yaml", "PUBLIC_URL": "https://orders.example.com/"}
+	env := map[string]string{"DATABASE_URL": dbURL, "SANDBOX": "true", "CONFIG_FILE": "none.yaml", "PUBLIC_URL": "https://orders.example.com/"}
 	biz, err := lastLine(t, env, "admin", "create-business", "--name", "Cafe", "--phone-number-id", "7101",
 		"--waba-id", "8101", "--access-token", "EAAG-secret")
 	if err != nil {

@@ -16,14 +16,14 @@ import (
 func lastLine(t *testing.T, env map[string]string, args ...string) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
-	err := Main(context.Background(), args, envOf(env), &out, &out)
+	err := Main(context.Background(), args, envOf(env), nil, &out, &out)
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	return lines[len(lines)-1], err
 }
 
 func TestRun_AdminCreateUserAndAPITokenPrintTheirResultLast(t *testing.T) {
 	dbURL := testutil.PostgresSchemaURL(t)
-	env := map[string]string{"DATABASE_URL": dbURL, "CONFIG_FILE": "none.yaml"}
+	env := map[string]string{"DATABASE_URL": dbURL, "SANDBOX": "true", "CONFIG_FILE": "none.yaml"}
 	biz, err := lastLine(t, env, "admin", "create-business", "--name", "Cafe", "--phone-number-id", "7001",
 		"--waba-id", "8001", "--access-token", "EAAG-secret")
 	if err != nil {

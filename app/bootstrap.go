@@ -98,13 +98,19 @@ const (
 	sandboxPassword = "sandbox-demo"
 )
 
-// bootstrapLogin creates the first merchant login from ADMIN_EMAIL and ADMIN_PASSWORD (or, in sandbox mode, a demo
-// login) for the first business, unless that email exists.
+// bootstrapLogin creates the first merchant login from ADMIN_EMAIL and ADMIN_PASSWORD for the first business, unless
+// that email exists. In sandbox mode without ADMIN_EMAIL it makes the public demo login, on the sandbox business
+// only; any start outside sandbox mode deletes the demo login, wherever it is.
 func bootstrapLogin(ctx context.Context, cfg config.Config, store *repository.Store, accounts *auth.Service, log *slog.Logger) error {
-	email, password := cfg.AdminEmail, cfg.AdminPassword
-	if email == "" && cfg.Sandbox {
-		email, password = sandboxEmail, sandboxPassword
+	if !cfg.Sandbox {
+		if err := removeDemoLogin(ctx, store, log); err != nil {
+			return err
+		}
 	}
+	if cfg.Sandbox && cfg.AdminEmail == "" {
+		return demoLogin(ctx, store, accounts, log)
+	}
+	email, password := cfg.AdminEmail, cfg.AdminPassword
 	if email == "" {
 		return nil
 	}
@@ -124,10 +130,50 @@ func bootstrapLogin(ctx context.Context, cfg config.Config, store *repository.St
 	if _, err := accounts.CreateUser(ctx, bs[0].ID, email, password, models.RoleOwner); err != nil {
 		return fmt.Errorf("bootstrap login: %w", err)
 	}
-	if cfg.Sandbox && cfg.AdminEmail == "" {
-		log.Warn("SANDBOX login for the dashboard", "email", sandboxEmail, "password", sandboxPassword)
-	} else {
-		log.Info("created the first merchant login", "email", email, "business_id", bs[0].ID)
+	log.Info("created the first merchant login", "email", email, "business_id", bs[0].ID)
+	return nil
+}
+
+// demoLogin makes sure the public demo login exists and belongs to the sandbox business, and to no other.
+func demoLogin(ctx context.Context, store *repository.Store, accounts *auth.Service, log *slog.Logger) error {
+	phone, err := store.PhoneNumberByMetaID(ctx, SandboxPhoneNumberID)
+	if errors.Is(err, repository.ErrNotFound) {
+		return nil
 	}
+	if err != nil {
+		return fmt.Errorf("demo login: %w", err)
+	}
+	u, err := store.UserByEmail(ctx, sandboxEmail)
+	switch {
+	case err == nil && u.BusinessID == phone.BusinessID:
+		return nil
+	case err == nil:
+		if err := store.DeleteUser(ctx, u.ID); err != nil {
+			return fmt.Errorf("demo login on business %d: %w", u.BusinessID, err)
+		}
+	case !errors.Is(err, repository.ErrNotFound):
+		return fmt.Errorf("demo login: %w", err)
+	}
+	if _, err := accounts.CreateUser(ctx, phone.BusinessID, sandboxEmail, sandboxPassword, models.RoleOwner); err != nil {
+		return fmt.Errorf("demo login: %w", err)
+	}
+	log.Warn("SANDBOX login for the dashboard", "email", sandboxEmail, "password", sandboxPassword)
+	return nil
+}
+
+// removeDemoLogin deletes the public demo login (and its sessions), which must not outlive sandbox mode.
+func removeDemoLogin(ctx context.Context, store *repository.Store, log *slog.Logger) error {
+	u, err := store.UserByEmail(ctx, sandboxEmail)
+	if errors.Is(err, repository.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("remove demo login: %w", err)
+	}
+	if err := store.DeleteUser(ctx, u.ID); err != nil {
+		return fmt.Errorf("remove demo login: %w", err)
+	}
+	log.Warn("deleted the sandbox demo login: it has no place outside sandbox mode", "email", sandboxEmail,
+		"business_id", u.BusinessID)
 	return nil
 }

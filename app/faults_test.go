@@ -89,7 +89,7 @@ func startService(t *testing.T, env map[string]string) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	var logs bytes.Buffer
-	go func() { done <- Main(ctx, []string{"serve"}, envOf(env), &syncWriter{w: &logs}, &logs) }()
+	go func() { done <- Main(ctx, []string{"serve"}, envOf(env), nil, &syncWriter{w: &logs}, &logs) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -163,7 +163,7 @@ func TestFaults_PostgresRestartedMidLoadLosesNoAcknowledgedWebhook(t *testing.T)
 		t.Skip("fault test")
 	}
 	dbURL, restart := privatePostgres(t)
-	base := startService(t, map[string]string{"DATABASE_URL": dbURL})
+	base := startService(t, map[string]string{"DATABASE_URL": dbURL, "SANDBOX": "true"})
 	stop := make(chan struct{})
 	var acked []string
 	var failed int64
@@ -203,7 +203,7 @@ func TestFaults_ValkeyStoppedMidLoadFailsNoWebhook(t *testing.T) {
 	base := startService(t, map[string]string{"VALKEY_URL": vkURL, "DATA_DIR": dir})
 	var out bytes.Buffer
 	if err := Main(context.Background(), []string{"admin", "create-api-token", "--business", "1"},
-		envOf(map[string]string{"DATA_DIR": dir, "CONFIG_FILE": "none.yaml"}), &out, &out); err != nil {
+		envOf(map[string]string{"DATA_DIR": dir, "CONFIG_FILE": "none.yaml"}), nil, &out, &out); err != nil {
 		t.Fatal(err)
 	}
 	token := strings.TrimSpace(out.String()[strings.LastIndex(strings.TrimSpace(out.String()), "\n")+1:])

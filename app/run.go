@@ -17,14 +17,20 @@ const usage = `usage: waorder [command]
 commands:
   serve                 run the service (default)
   migrate               apply database migrations and exit
-  admin create-business --name N --phone-number-id P --waba-id W --access-token T
-  admin create-user     --business ID --email E --password P [--role owner|staff]
+  admin create-business --name N --phone-number-id P --waba-id W --access-token T|-
+  admin create-user     --business ID --email E --password P|- [--role owner|staff]
   admin create-api-token --business ID [--name N]
   admin reset-link      --email E   (a one-time password reset link, valid an hour; emailed when SMTP_URL is set)
+  admin list-api-tokens --business ID
+  admin revoke-api-token --business ID --id TOKEN_ID
+  admin reset-password  --email E --password P|-
+  admin delete-user     --email E
+
+A secret given as "-" is read from standard input (one line), so it stays out of the process list.
 `
 
 // Main is the whole program: cmd/waorder only supplies the process's environment, so tests can call it directly.
-func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func Main(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
@@ -54,7 +60,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		fmt.Fprintf(stdout, "applied %d migrations\n", n)
 		return nil
 	case "admin":
-		return admin(ctx, cfg, args, stdout)
+		return admin(ctx, cfg, args, stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -75,13 +81,18 @@ func openStore(ctx context.Context, cfg config.Config) (*repository.Store, error
 	return repository.Open(ctx, cfg.Database, cfg.DataDir, repository.Options{QueryTimeout: cfg.DBTimeout})
 }
 
-// openMigrated opens the database and brings its schema up to date, as every command but migrate wants it.
+// openMigrated opens the database and brings its schema up to date, as every command but migrate wants it, and
+// refuses a sandbox start on a database that serves production (guardMode).
 func openMigrated(ctx context.Context, cfg config.Config) (*repository.Store, error) {
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := store.Migrate(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	if err := guardMode(ctx, cfg, store); err != nil {
 		store.Close()
 		return nil, err
 	}

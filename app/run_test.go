@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -16,23 +17,35 @@ import (
 
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	return freePorts(t, 1)[0]
+}
+
+// freePorts returns n distinct free ports (each held until all are found, so none is handed out twice).
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return ports
 }
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func TestRun_ServeWithNoSettingsStartsInSandboxAndStopsOnSignal(t *testing.T) {
-	port := freePort(t)
-	env := map[string]string{"PORT": strconv.Itoa(port), "DATA_DIR": t.TempDir(), "CONFIG_FILE": "none.yaml"}
+	ports := freePorts(t, 2)
+	port, opsPort := ports[0], ports[1]
+	env := map[string]string{"PORT": strconv.Itoa(port), "DATA_DIR": t.TempDir(), "CONFIG_FILE": "none.yaml",
+		"METRICS_ADDR": "127.0.0.1:" + strconv.Itoa(opsPort)}
 	ctx, cancel := context.WithCancel(context.Background())
 	var out bytes.Buffer
 	done := make(chan error, 1)
-	go func() { done <- Main(ctx, []string{"serve"}, envOf(env), &syncWriter{w: &out}, &out) }()
+	go func() { done <- Main(ctx, []string{"serve"}, envOf(env), nil, &syncWriter{w: &out}, &out) }()
 
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	var resp *http.Response
@@ -55,7 +68,28 @@ func TestRun_ServeWithNoSettingsStartsInSandboxAndStopsOnSignal(t *testing.T) {
 	if resp.StatusCode != 200 || health.Status != "ok" || health.Database.Status != "up" || health.Cache.Status != "memory" {
 		t.Fatalf("health %d %+v", resp.StatusCode, health)
 	}
-	resp, err = http.Get(base + "/memory")
+	// /memory and /metrics are only on the operator listener, not on the public port.
+	for _, path := range []string{"/memory", "/metrics"} {
+		resp, err = http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("GET %s on the public port: %d, want 404", path, resp.StatusCode)
+		}
+	}
+	ops := "http://127.0.0.1:" + strconv.Itoa(opsPort)
+	resp, err = http.Get(ops + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsBody, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(metricsBody), "go_goroutines") {
+		t.Fatalf("operator /metrics: %d", resp.StatusCode)
+	}
+	resp, err = http.Get(ops + "/memory")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,10 +130,10 @@ func TestRun_ServeWithNoSettingsStartsInSandboxAndStopsOnSignal(t *testing.T) {
 }
 
 func TestRun_AdminCreateBusinessPrintsTheIDLast(t *testing.T) {
-	env := map[string]string{"DATABASE_URL": testutil.PostgresSchemaURL(t), "CONFIG_FILE": "none.yaml"}
+	env := map[string]string{"DATABASE_URL": testutil.PostgresSchemaURL(t), "SANDBOX": "true", "CONFIG_FILE": "none.yaml"}
 	var out bytes.Buffer
 	err := Main(context.Background(), []string{"admin", "create-business", "--name", "Cafe", "--phone-number-id", "777",
-		"--waba-id", "888", "--access-token", "EAAG-secret"}, envOf(env), &out, &out)
+		"--waba-id", "888", "--access-token", "EAAG-secret"}, envOf(env), nil, &out, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +147,7 @@ func TestRun_AdminCreateBusinessPrintsTheIDLast(t *testing.T) {
 }
 
 func TestRun_BadConfigurationNamesTheKey(t *testing.T) {
-	err := Main(context.Background(), []string{"serve"}, envOf(map[string]string{"PORT": "0", "CONFIG_FILE": "none.yaml"}),
+	err := Main(context.Background(), []string{"serve"}, envOf(map[string]string{"PORT": "0", "CONFIG_FILE": "none.yaml"}), nil,
 		&bytes.Buffer{}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "PORT") {
 		t.Fatalf("err = %v, want one naming PORT", err)

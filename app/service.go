@@ -38,6 +38,7 @@ import (
 	"github.com/waorder/waorder/cache"
 	"github.com/waorder/waorder/config"
 	"github.com/waorder/waorder/handlers"
+	"github.com/waorder/waorder/handlers/guard"
 	"github.com/waorder/waorder/ingest"
 	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/metrics"
@@ -56,17 +57,20 @@ type Service struct {
 	log  *slog.Logger
 	opts options
 
-	store   *repository.Store
-	cache   cache.Cache
-	metrics *metrics.Metrics
-	ingest  *ingest.Service
-	sandbox *sandbox.Sandbox // nil outside sandbox mode
-	outbox  *outbox.Outbox
-	proc    *ingest.Processor
+	store    *repository.Store
+	cache    cache.Cache
+	metrics  *metrics.Metrics
+	ingest   *ingest.Service
+	sandbox  *sandbox.Sandbox // nil outside sandbox mode
+	outbox   *outbox.Outbox
+	proc     *ingest.Processor
+	accounts *auth.Service
 	// onboarding applies Meta's account webhooks (templates, quality, restrictions) and checks tokens daily.
 	onboarding *onboarding.Service
 	http       *fiber.App
 	ln         net.Listener
+	ops        *fiber.App   // the operator listener's app (METRICS_ADDR); nil when it is not set
+	opsLn      net.Listener // its listener
 
 	closers []func() // what New opened, in opening order; Close runs them backwards
 	once    sync.Once
@@ -178,6 +182,8 @@ func (s *Service) build() error {
 	// notify the customer through the outbox) and the accounts service.
 	merch := merchant.New(s.store, c, s.outbox, log)
 	accounts := auth.New(s.store, c, cfg.SessionKey(), log)
+	accounts.SetIdleTimeout(cfg.SessionIdleTimeout)
+	s.accounts = accounts
 	if err := bootstrapLogin(ctx, cfg, s.store, accounts, log); err != nil {
 		return err
 	}
@@ -210,15 +216,24 @@ func (s *Service) build() error {
 	}
 
 	// The dashboard comes last: its pages sit under "/", after the more specific routes.
-	s.http = handlers.NewApp(log, cfg.BodyLimitBytes,
-		&handlers.Health{DB: s.store, Cache: c, Metrics: s.metrics},
+	proxyList, err := cfg.TrustedProxyList()
+	if err != nil {
+		return fmt.Errorf("TRUSTED_PROXIES %w", err)
+	}
+	proxies, err := guard.ParseProxies(proxyList)
+	if err != nil {
+		return fmt.Errorf("TRUSTED_PROXIES: %w", err)
+	}
+	health := &handlers.Health{DB: s.store, Cache: c, Metrics: s.metrics}
+	s.http = handlers.NewApp(log, handlers.Options{BodyLimit: cfg.BodyLimitBytes, Proxies: proxies},
+		health,
 		&handlers.Webhook{AppSecret: cfg.AppSecret, VerifyToken: cfg.VerifyToken, Ingest: s.ingest, Metrics: s.metrics, Log: log},
 		&handlers.API{Merchant: merch, Auth: accounts, Log: log},
 		dash,
 	)
 	addr := s.opts.addr
 	if addr == "" {
-		addr = net.JoinHostPort("", strconv.Itoa(cfg.Port))
+		addr = net.JoinHostPort(cfg.ListenHost(), strconv.Itoa(cfg.Port))
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -226,11 +241,41 @@ func (s *Service) build() error {
 	}
 	s.ln = ln
 	s.closers = append(s.closers, func() { ln.Close() })
+	if err := s.listenOperator(health); err != nil {
+		return err
+	}
 	// Start-up work (migrations, an argon2id hash of 19 MiB for the bootstrap login) is done: give its memory back
 	// now rather than when the scavenger gets to it, so the idle footprint is what serving needs.
 	debug.FreeOSMemory()
 	return nil
 }
+
+// listenOperator binds the operator listener on METRICS_ADDR, which serves /metrics and /memory (and /health);
+// the public port serves only /health. Without METRICS_ADDR they are not served at all.
+func (s *Service) listenOperator(health *handlers.Health) error {
+	if s.cfg.MetricsAddr == "" {
+		s.log.Info("METRICS_ADDR is not set: /metrics and /memory are not served")
+		return nil
+	}
+	ln, err := net.Listen("tcp", s.cfg.MetricsAddr)
+	if err != nil {
+		return fmt.Errorf("listen on METRICS_ADDR %s: %w", s.cfg.MetricsAddr, err)
+	}
+	s.opsLn, s.ops = ln, handlers.NewOperatorApp(s.log, health)
+	s.closers = append(s.closers, func() { ln.Close() })
+	return nil
+}
+
+// OperatorURL is the operator listener's base URL, "" when METRICS_ADDR is not set.
+func (s *Service) OperatorURL() string {
+	if s.opsLn == nil {
+		return ""
+	}
+	return "http://" + s.opsLn.Addr().String()
+}
+
+// sessionPurgeEvery is how often ended (expired or idle) sessions are deleted.
+const sessionPurgeEvery = 15 * time.Minute
 
 // URL is the service's base URL, e.g. http://127.0.0.1:41234 (loopback for a wildcard listener).
 func (s *Service) URL() string {
@@ -261,11 +306,20 @@ func (s *Service) Run(ctx context.Context) error {
 	run(func(ctx context.Context) {
 		metrics.MonitorMemory(ctx, s.log, s.cfg.MemoryWarnMB, s.cfg.MemoryCriticalMB, s.cfg.MemoryInterval)
 	})
+	run(func(ctx context.Context) { s.accounts.RunSessionPurge(ctx, sessionPurgeEvery) })
 
 	s.log.Info("listening", "addr", s.ln.Addr().String(), "database", dbKind(s.store), "cache", s.cache.Status(),
 		"sandbox", s.cfg.Sandbox)
-	served := make(chan error, 1)
+	served := make(chan error, 2)
 	go func() { served <- s.http.Listener(s.ln) }()
+	if s.ops != nil {
+		s.log.Info("operator listener (/metrics, /memory)", "addr", s.opsLn.Addr().String())
+		go func() {
+			if err := s.ops.Listener(s.opsLn); err != nil {
+				served <- fmt.Errorf("operator listener: %w", err)
+			}
+		}()
+	}
 	var err error
 	select {
 	case err = <-served:
@@ -293,6 +347,11 @@ func (s *Service) shutdown(stopWork func()) {
 	s.log.Info("shutting down", "grace", grace)
 	if err := s.http.ShutdownWithTimeout(min(s.opts.shutdown, grace*3/5)); err != nil && !errors.Is(err, context.Canceled) {
 		s.log.Error("http shutdown", "err", err)
+	}
+	if s.ops != nil {
+		if err := s.ops.ShutdownWithTimeout(5 * time.Second); err != nil && !errors.Is(err, context.Canceled) {
+			s.log.Error("operator listener shutdown", "err", err)
+		}
 	}
 	done := make(chan struct{})
 	go func() { stopWork(); close(done) }()

@@ -65,13 +65,13 @@ func TestServe_StopsWithinItsGracePeriodWhilePostgresIsPaused(t *testing.T) {
 		t.Fatal(err)
 	}
 	port := strconv.Itoa(freePort(t))
-	env := map[string]string{"DATABASE_URL": dbURL, "PORT": port, "CONFIG_FILE": "none.yaml", "DATA_DIR": t.TempDir(),
+	env := map[string]string{"DATABASE_URL": dbURL, "SANDBOX": "true", "PORT": port, "CONFIG_FILE": "none.yaml", "DATA_DIR": t.TempDir(),
 		"SHUTDOWN_GRACE": "4s", "DB_TIMEOUT": "1s"}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
 	var logs bytes.Buffer
-	go func() { done <- Main(ctx, []string{"serve"}, envOf(env), &syncWriter{w: &logs}, &logs) }()
+	go func() { done <- Main(ctx, []string{"serve"}, envOf(env), nil, &syncWriter{w: &logs}, &logs) }()
 	base := "http://127.0.0.1:" + port
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if resp, err := http.Get(base + "/health"); err == nil {

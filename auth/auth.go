@@ -9,22 +9,19 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/mail"
-	"strconv"
+	"net/netip"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/waorder/waorder/cache"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
-	"golang.org/x/crypto/argon2"
 )
 
 // Errors callers map to answers.
@@ -33,11 +30,17 @@ var (
 	ErrRateLimited    = errors.New("auth: too many failed logins")
 	ErrNoSession      = errors.New("auth: no valid session")
 	ErrBadToken       = errors.New("auth: invalid api token")
+	// ErrBusy: every password-hashing slot stayed taken while the request waited; answer 503 and let it retry.
+	ErrBusy = errors.New("auth: too many password checks at once")
 )
 
 // Limits of the login rate limit and session lifetime.
 const (
-	SessionTTL        = 7 * 24 * time.Hour
+	SessionTTL = 7 * 24 * time.Hour
+	// SessionIdleTimeout ends a session nobody used for this long (SESSION_IDLE_TIMEOUT overrides it).
+	SessionIdleTimeout = 12 * time.Hour
+	// ArgonWait bounds how long a login waits for a password-hashing slot before ErrBusy.
+	ArgonWait         = 2 * time.Second
 	LoginWindow       = 15 * time.Minute
 	MaxFailsPerEmail  = 5
 	MaxFailsPerIP     = 20
@@ -61,9 +64,14 @@ type Service struct {
 	sessionKey []byte
 	log        *slog.Logger
 	now        func() time.Time
-	// failures mirrors the failed-login counters in this process. The shared counters are what limit logins across
+	// failures mirrors the login-attempt counters in this process. The shared counters are what limit logins across
 	// instances; while Valkey is down its Get misses, and this copy keeps the limit holding on this instance.
 	failures *cache.Memory
+	// argon bounds the argon2id computations running at once (see hashSlot); argonWait is how long a request may
+	// wait for one before it is answered ErrBusy.
+	argon     chan struct{}
+	argonWait time.Duration
+	idle      time.Duration // a session unused this long has ended
 }
 
 // New returns the service. sessionKey (SESSION_SECRET) keys the rate-limit counters' names; it may be empty.
@@ -75,77 +83,19 @@ func New(store *repository.Store, c cache.Cache, sessionKey []byte, log *slog.Lo
 		c = cache.NewMemory(1000)
 	}
 	return &Service{store: store, cache: c, sessionKey: sessionKey, log: log, now: time.Now,
-		failures: cache.NewMemory(10_000, cache.WithMaxBytes(2<<20))}
+		failures: cache.NewMemory(10_000, cache.WithMaxBytes(2<<20)),
+		argon:    make(chan struct{}, argonSlots), argonWait: ArgonWait, idle: SessionIdleTimeout}
+}
+
+// SetIdleTimeout sets how long an unused session lasts (SESSION_IDLE_TIMEOUT); d <= 0 keeps the default.
+func (s *Service) SetIdleTimeout(d time.Duration) {
+	if d > 0 {
+		s.idle = d
+	}
 }
 
 // SetClock replaces the clock (tests).
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
-
-// Argon2id parameters (OWASP's minimum: 19 MiB, 2 passes, 1 lane).
-const (
-	argonMemory  = 19456
-	argonTime    = 2
-	argonThreads = 1
-	argonKeyLen  = 32
-	argonSaltLen = 16
-)
-
-// HashPassword returns an argon2id PHC string: $argon2id$v=19$m=19456,t=2,p=1$salt$hash.
-func HashPassword(pw string) (string, error) {
-	salt := make([]byte, argonSaltLen)
-	if _, err := rand.Read(salt); err != nil {
-		return "", fmt.Errorf("auth: salt: %w", err)
-	}
-	key := idKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
-		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
-}
-
-// CheckPassword reports whether pw matches an argon2id PHC hash, in constant time.
-func CheckPassword(hash, pw string) bool {
-	parts := strings.Split(hash, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" || parts[2] != "v="+strconv.Itoa(argon2.Version) {
-		return false
-	}
-	var m, t uint32
-	var p uint8
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m == 0 || t == 0 || p == 0 ||
-		m > maxArgonMemory || t > 16 {
-		return false
-	}
-	b64 := base64.RawStdEncoding
-	salt, err := b64.DecodeString(parts[4])
-	if err != nil {
-		return false
-	}
-	want, err := b64.DecodeString(parts[5])
-	if err != nil || len(want) == 0 || len(want) > 128 {
-		return false
-	}
-	got := idKey([]byte(pw), salt, t, m, p, uint32(len(want)))
-	return subtle.ConstantTimeCompare(got, want) == 1
-}
-
-// argonSlots bounds the argon2id computations running at once. Each holds argonMemory KiB (19 MiB) for ~20 ms, so a
-// burst of logins could otherwise take hundreds of MB on a 512 MB host; two slots keep two cores busy, the rest
-// wait their turn. maxArgonMemory refuses a stored hash that would take more than 64 MiB.
-var argonSlots = make(chan struct{}, 2)
-
-const maxArgonMemory = 64 << 10
-
-func idKey(pw, salt []byte, t, m uint32, p uint8, n uint32) []byte {
-	argonSlots <- struct{}{}
-	defer func() { <-argonSlots }()
-	return argon2.IDKey(pw, salt, t, m, p, n)
-}
-
-// dummyHash is checked against when the email is unknown, so a miss costs as long as a wrong password. It is made
-// on first use, not at start, to keep 19 MiB of argon2 work out of an idle process.
-var dummyHash = sync.OnceValue(func() string {
-	h, _ := HashPassword("waorder-dummy-password")
-	return h
-})
 
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
@@ -165,33 +115,41 @@ func (s *Service) limitKey(kind, subject string) string {
 	return "ratelimit:login:" + kind + ":" + sha256Hex(string(s.sessionKey) + "\x00" + subject)[:32]
 }
 
-// count is a failure counter: the shared one, or this process's copy when that is higher (Valkey down or
-// restarted).
-func (s *Service) count(ctx context.Context, key string) int64 {
-	var n int64
-	for _, c := range []cache.Cache{s.cache, s.failures} {
-		if b, ok := c.Get(ctx, key); ok {
-			if v, err := strconv.ParseInt(string(b), 10, 64); err == nil {
-				n = max(n, v)
-			}
-		}
+// ipSubject is what the per-IP limit counts against: the address itself for IPv4, its /64 for IPv6, since one
+// subscriber usually holds a whole /64 and could otherwise take a fresh address for every guess.
+func ipSubject(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
 	}
-	return n
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	return netip.PrefixFrom(a, 64).Masked().String()
 }
 
-// fail counts a failed login against key, in the shared counter and this process's copy, and returns the count.
-func (s *Service) fail(ctx context.Context, key string) int64 {
+// attempt counts a login attempt against key, in the shared counter and this process's copy, and returns the
+// count. The increment is atomic, so of any number of parallel attempts only the first few see a count within the
+// limit: the attempt is counted before the password is checked, never after.
+func (s *Service) attempt(ctx context.Context, key string) int64 {
 	shared, _ := s.cache.Incr(ctx, key, LoginWindow)
 	local, _ := s.failures.Incr(ctx, key, LoginWindow)
 	return max(shared, local)
 }
 
-// Login checks email and password and starts a session. After MaxFailsPerEmail failures for an email, or
-// MaxFailsPerIP from an IP, within LoginWindow, it answers ErrRateLimited without checking the password.
+// Login checks email and password and starts a session. Every attempt is counted before the password is checked:
+// past MaxFailsPerEmail attempts for an email, or MaxFailsPerIP from an IP, within LoginWindow, it answers
+// ErrRateLimited without checking. A successful login clears its email's count (not its IP's). When the password
+// hashing slots stay busy it answers ErrBusy.
 func (s *Service) Login(ctx context.Context, email, password, ip string) (string, Principal, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	emailKey, ipKey := s.limitKey("email", email), s.limitKey("ip", ip)
-	if s.count(ctx, emailKey) >= MaxFailsPerEmail || (ip != "" && s.count(ctx, ipKey) >= MaxFailsPerIP) {
+	emailKey, ipKey := s.limitKey("email", email), s.limitKey("ip", ipSubject(ip))
+	limited := s.attempt(ctx, emailKey) > MaxFailsPerEmail
+	if ip != "" && s.attempt(ctx, ipKey) > MaxFailsPerIP {
+		limited = true
+	}
+	if limited {
 		return "", Principal{}, ErrRateLimited
 	}
 	u, err := s.store.UserByEmail(ctx, email)
@@ -202,17 +160,15 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (string
 	if err != nil {
 		hash = dummyHash()
 	}
-	if !CheckPassword(hash, password) || err != nil {
-		ne := s.fail(ctx, emailKey)
-		var ni int64
-		if ip != "" {
-			ni = s.fail(ctx, ipKey)
-		}
-		if ne > MaxFailsPerEmail || ni > MaxFailsPerIP {
-			return "", Principal{}, ErrRateLimited
-		}
+	ok, cerr := s.checkPassword(ctx, hash, password)
+	if cerr != nil {
+		return "", Principal{}, cerr
+	}
+	if !ok || err != nil {
 		return "", Principal{}, ErrBadCredentials
 	}
+	s.cache.Delete(ctx, emailKey)
+	s.failures.Delete(ctx, emailKey)
 	cookie, err := randomToken(32)
 	if err != nil {
 		return "", Principal{}, err
@@ -239,7 +195,8 @@ func (s *Service) Session(ctx context.Context, cookieValue string) (Principal, e
 	if cookieValue == "" || len(cookieValue) > 200 {
 		return Principal{}, ErrNoSession
 	}
-	sess, err := s.store.Session(ctx, sha256Hex(cookieValue), s.now())
+	now := s.now()
+	sess, err := s.store.Session(ctx, sha256Hex(cookieValue), now, now.Add(-s.idle))
 	if errors.Is(err, repository.ErrNotFound) {
 		return Principal{}, ErrNoSession
 	}
@@ -252,6 +209,12 @@ func (s *Service) Session(ctx context.Context, cookieValue string) (Principal, e
 	}
 	if err != nil {
 		return Principal{}, err
+	}
+	// One write a minute at most: the idle timeout does not need a finer clock than that.
+	if now.Sub(sess.LastSeenAt) > time.Minute {
+		if err := s.store.TouchSession(ctx, sess.ID, now); err != nil {
+			s.log.Warn("session: last use not recorded", "user", u.ID, "err", err)
+		}
 	}
 	return Principal{UserID: u.ID, BusinessID: sess.BusinessID, Email: u.Email, Role: u.Role, CSRFToken: sess.CSRFToken,
 		SessionID: sess.ID}, nil
@@ -284,7 +247,7 @@ func (s *Service) CreateUser(ctx context.Context, bizID int64, email, password s
 	if _, err := s.store.Business(ctx, bizID); err != nil {
 		return models.User{}, fmt.Errorf("auth: business %d: %w", bizID, err)
 	}
-	hash, err := HashPassword(password)
+	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return models.User{}, err
 	}

@@ -78,7 +78,7 @@ func (s *Service) SignUp(ctx context.Context, n NewBusiness, ip string) (string,
 	for field, msg := range n.Validate() {
 		return "", Principal{}, FieldError{field, msg}
 	}
-	hash, err := HashPassword(n.Password)
+	hash, err := s.hashPassword(ctx, n.Password)
 	if err != nil {
 		return "", Principal{}, err
 	}
@@ -157,7 +157,7 @@ func (s *Service) AcceptInvite(ctx context.Context, token, email, password, ip s
 	if len(password) < MinPasswordLength {
 		return "", Principal{}, FieldError{"password", fmt.Sprintf("Use at least %d characters.", MinPasswordLength)}
 	}
-	hash, err := HashPassword(password)
+	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return "", Principal{}, err
 	}

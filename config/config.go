@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -12,12 +13,14 @@ import (
 	"github.com/spf13/viper"
 )
 
-// SandboxAppSecret signs the simulator's webhooks when no real app secret is configured.
-const SandboxAppSecret = "sandbox-app-secret"
+// SandboxAppSecret signs the simulator's webhooks when no real app secret is configured. It is public on purpose:
+// sandbox mode never runs with a real number or on a production database.
+const SandboxAppSecret = "sandbox-app-secret" // #nosec G101 -- a published development value, not a credential
 
 // Config is every setting the service reads. Field tags name the environment variable (and config.yaml key).
 type Config struct {
 	Port     int    `mapstructure:"PORT"`
+	Host     string `mapstructure:"HOST"`
 	DataDir  string `mapstructure:"DATA_DIR"`
 	Database string `mapstructure:"DATABASE_URL"`
 	Valkey   string `mapstructure:"VALKEY_URL"`
@@ -45,6 +48,10 @@ type Config struct {
 	MemoryCriticalMB int           `mapstructure:"MEMORY_CRITICAL_MB"`
 	MemoryInterval   time.Duration `mapstructure:"MEMORY_CHECK_INTERVAL"`
 
+	TrustedProxies     string        `mapstructure:"TRUSTED_PROXIES"`
+	MetricsAddr        string        `mapstructure:"METRICS_ADDR"`
+	SessionIdleTimeout time.Duration `mapstructure:"SESSION_IDLE_TIMEOUT"`
+
 	BodyLimitBytes int    `mapstructure:"WEBHOOK_BODY_LIMIT"`
 	SendRatePerSec int    `mapstructure:"SEND_RATE_PER_SECOND"`
 	Workers        int    `mapstructure:"SEND_WORKERS"`
@@ -68,6 +75,10 @@ type Config struct {
 
 var keys = map[string]any{
 	"PORT":                         3000,
+	"HOST":                         "",
+	"TRUSTED_PROXIES":              "",
+	"METRICS_ADDR":                 "",
+	"SESSION_IDLE_TIMEOUT":         "12h",
 	"DATA_DIR":                     "./data",
 	"DATABASE_URL":                 "",
 	"VALKEY_URL":                   "",
@@ -131,8 +142,22 @@ func Load(getenv func(string) string, configFile string) (Config, error) {
 		return Config{}, fmt.Errorf("decode configuration: %w", err)
 	}
 	sandbox := strings.TrimSpace(v.GetString("SANDBOX"))
+	var production []string // production settings present: sandbox mode never switches itself on beside them
+	for _, k := range productionKeys {
+		if v.GetString(k) != "" {
+			production = append(production, k)
+		}
+	}
 	if sandbox == "" {
-		c.Sandbox = c.AppSecret == ""
+		c.Sandbox = len(production) == 0
+	}
+	if c.Sandbox {
+		for _, k := range []string{"WHATSAPP_APP_SECRET", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_ACCESS_TOKEN"} {
+			if v.GetString(k) != "" {
+				return Config{}, fmt.Errorf("invalid configuration: SANDBOX is true but %s is set: sandbox mode "+
+					"uses public keys and a fake Graph API, never a real number or app secret", k)
+			}
+		}
 	}
 	if c.Sandbox && c.AppSecret == "" {
 		c.AppSecret = SandboxAppSecret
@@ -140,7 +165,34 @@ func Load(getenv func(string) string, configFile string) (Config, error) {
 	if c.Sandbox && c.VerifyToken == "" {
 		c.VerifyToken = "sandbox-verify-token"
 	}
-	return c, c.Validate()
+	if err := c.Validate(); err != nil {
+		if !c.Sandbox && sandbox == "" {
+			return c, fmt.Errorf("%w (production settings are present: %s; for a local sandbox, unset them or set "+
+				"SANDBOX=true)", err, strings.Join(production, ", "))
+		}
+		return c, err
+	}
+	return c, nil
+}
+
+// productionKeys are settings only a production install has. When any is present and SANDBOX is not set, the
+// service starts in production mode and every missing production key is named, instead of falling back to sandbox
+// mode's public keys. DATABASE_URL may still be combined with an explicit SANDBOX=true (a sandbox on a development
+// PostgreSQL); the start-up check of the database's recorded mode keeps it off production data.
+var productionKeys = []string{"DATABASE_URL", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN",
+	"WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_BUSINESS_ACCOUNT_ID", "SESSION_SECRET",
+	"ENCRYPTION_KEY", "META_APP_ID", "META_CONFIG_ID", "ADMIN_EMAIL"}
+
+// ListenHost is the address the HTTP server binds: HOST when set; otherwise 127.0.0.1 in sandbox mode (its keys are
+// public, so it is not reachable from the network unless asked) and every interface in production.
+func (c Config) ListenHost() string {
+	if c.Host != "" {
+		return c.Host
+	}
+	if c.Sandbox {
+		return "127.0.0.1"
+	}
+	return ""
 }
 
 func isNotFound(err error) bool {
@@ -168,6 +220,19 @@ func (c Config) Validate() error {
 	}
 	if u, err := url.Parse(c.GraphURL); err != nil || u.Scheme == "" || u.Host == "" {
 		bad("GRAPH_API_URL", "must be an absolute URL")
+	} else if !c.Sandbox && u.Scheme != "https" && !isLoopback(u.Hostname()) {
+		bad("GRAPH_API_URL", "must be https outside sandbox mode (access tokens travel in it)")
+	}
+	if _, err := c.TrustedProxyList(); err != nil {
+		bad("TRUSTED_PROXIES", err.Error())
+	}
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
+			bad("METRICS_ADDR", "must be host:port, like 127.0.0.1:9090")
+		}
+	}
+	if c.SessionIdleTimeout < time.Minute {
+		bad("SESSION_IDLE_TIMEOUT", "must be at least 1m")
 	}
 	if !strings.HasPrefix(c.GraphVer, "v") {
 		bad("GRAPH_API_VERSION", "must look like v23.0")

@@ -128,7 +128,7 @@ func queryInt(c *fiber.Ctx, name string, def int) (int, bool) {
 
 // decodeJSON decodes a JSON object body strictly; the error is a merchant.ValidationError naming the field.
 func decodeJSON(c *fiber.Ctx, dst any) error {
-	dec := json.NewDecoder(bytes.NewReader(c.Body()))
+	dec := json.NewDecoder(bytes.NewReader(c.Request().Body()))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		var te *json.UnmarshalTypeError

@@ -41,7 +41,7 @@ func newAPIEnv(t *testing.T, s *repository.Store, c cache.Cache) apiEnv {
 	if e.otherToken, err = au.CreateAPIToken(ctx, e.other.Business.ID, "test"); err != nil {
 		t.Fatal(err)
 	}
-	e.app = handlers.NewApp(log, 1<<20, &handlers.API{Merchant: merchant.New(s, c, nil, log), Auth: au, Log: log})
+	e.app = handlers.NewApp(log, handlers.Options{BodyLimit: 1 << 20}, &handlers.API{Merchant: merchant.New(s, c, nil, log), Auth: au, Log: log})
 	return e
 }
 

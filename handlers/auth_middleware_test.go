@@ -14,6 +14,7 @@ import (
 	"github.com/waorder/waorder/auth"
 	"github.com/waorder/waorder/cache"
 	"github.com/waorder/waorder/handlers"
+	"github.com/waorder/waorder/handlers/guard"
 	"github.com/waorder/waorder/merchant/merchanttest"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/testutil"
@@ -38,7 +39,7 @@ func TestSessionAndCSRFMiddleware(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			app := handlers.NewApp(slog.New(slog.DiscardHandler), 1<<20, areaFunc(func(r fiber.Router) {
+			app := handlers.NewApp(slog.New(slog.DiscardHandler), handlers.Options{BodyLimit: 1 << 20}, areaFunc(func(r fiber.Router) {
 				in := []fiber.Handler{handlers.RequireSession(a), handlers.CSRF()}
 				h := func(c *fiber.Ctx) error {
 					pr := handlers.CurrentPrincipal(c)
@@ -115,23 +116,35 @@ func TestSessionAndCSRFMiddleware(t *testing.T) {
 }
 
 // TestSessionCookie_FlagsFollowTheScheme: the cookie RequireSession clears is HttpOnly and SameSite=Lax always,
-// and Secure when the request came over https, directly or through a proxy that says so.
+// and Secure when the request came over https through a trusted proxy that says so; anyone else's
+// X-Forwarded-Proto is ignored.
 func TestSessionCookie_FlagsFollowTheScheme(t *testing.T) {
 	s := testutil.SQLite(t)
 	a := auth.New(s, cache.NewMemory(100), []byte("k"), nil)
-	app := handlers.NewApp(slog.New(slog.DiscardHandler), 1<<20, areaFunc(func(r fiber.Router) {
-		r.Get("/page", handlers.RequireSession(a), func(c *fiber.Ctx) error { return c.SendString("in") })
-	}))
+	newApp := func(trusted ...string) *fiber.App {
+		proxies, err := guard.ParseProxies(trusted)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return handlers.NewApp(slog.New(slog.DiscardHandler), handlers.Options{BodyLimit: 1 << 20, Proxies: proxies},
+			areaFunc(func(r fiber.Router) {
+				r.Get("/page", handlers.RequireSession(a), func(c *fiber.Ctx) error { return c.SendString("in") })
+			}))
+	}
+	// app.Test's requests come from 0.0.0.0.
+	untrusted, trusted := newApp(), newApp("0.0.0.0")
 	for _, tc := range []struct {
+		app    *fiber.App
 		proto  string
 		secure bool
-	}{{"", false}, {"http", false}, {"https", true}} {
+	}{{untrusted, "", false}, {untrusted, "http", false}, {untrusted, "https", false},
+		{trusted, "", false}, {trusted, "http", false}, {trusted, "https", true}} {
 		req := httptest.NewRequest("GET", "/page", nil)
 		req.AddCookie(&http.Cookie{Name: handlers.SessionCookie, Value: "stale"})
 		if tc.proto != "" {
 			req.Header.Set("X-Forwarded-Proto", tc.proto)
 		}
-		resp, err := app.Test(req, -1)
+		resp, err := tc.app.Test(req, -1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -139,7 +152,7 @@ func TestSessionCookie_FlagsFollowTheScheme(t *testing.T) {
 		ck := strings.ToLower(resp.Header.Get("Set-Cookie"))
 		if !strings.HasPrefix(ck, handlers.SessionCookie+"=;") || !strings.Contains(ck, "httponly") ||
 			!strings.Contains(ck, "samesite=lax") || strings.Contains(ck, "secure") != tc.secure {
-			t.Fatalf("X-Forwarded-Proto %q: Set-Cookie %q", tc.proto, ck)
+			t.Fatalf("trusted proxy %v, X-Forwarded-Proto %q: Set-Cookie %q", tc.app == trusted, tc.proto, ck)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -19,6 +20,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/waorder/waorder/auth"
+	"github.com/waorder/waorder/handlers/guard"
 	"github.com/waorder/waorder/ingest"
 	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/models"
@@ -52,10 +54,15 @@ type Dashboard struct {
 	// instances stateless and shutdowns short.
 	EventPoll   time.Duration
 	EventStream time.Duration
+	// StreamsPerSession and StreamsTotal cap the live feeds open at once on this instance, per session and in all
+	// (defaults 4 and 500); past either, a new feed is answered 429.
+	StreamsPerSession, StreamsTotal int
 
 	pages map[string]*template.Template
 	asset string
 	hub   orderHub
+	// streams counts the open live feeds against the caps above.
+	streams guard.Streams
 }
 
 // Routes registers the pages on r. Login and static assets are public; everything else needs a session, and every
@@ -70,6 +77,7 @@ func (d *Dashboard) Routes(r fiber.Router) {
 	if d.EventStream == 0 {
 		d.EventStream = 20 * time.Second
 	}
+	d.streams.PerKey, d.streams.Total = cmp.Or(d.StreamsPerSession, 4), cmp.Or(d.StreamsTotal, 500)
 	files := filesystem.New(filesystem.Config{Root: http.FS(mustSub(web.Static, "static"))})
 	r.Use("/static", func(c *fiber.Ctx) error {
 		if err := files(c); err != nil {
@@ -87,6 +95,9 @@ func (d *Dashboard) Routes(r fiber.Router) {
 		return []fiber.Handler{RequireSession(d.Auth), CSRF(), d.noStore, h}
 	}
 	r.Post("/logout", in(d.logout)...)
+	r.Get("/account", in(d.account)...)
+	r.Post("/account/password", in(d.changePassword)...)
+	r.Post("/account/logout-everywhere", in(d.logoutEverywhere)...)
 	r.Get("/", in(d.orders)...)
 	r.Get("/events", in(d.events)...)
 	r.Get("/orders/:id", in(d.order)...)
@@ -240,6 +251,22 @@ type errorView struct{ Title, Message string }
 // notFound answers the 404 page: for unknown ids and for another business's ids alike, so nothing leaks.
 func (d *Dashboard) notFound(c *fiber.Ctx) error {
 	return d.render(c, fiber.StatusNotFound, "error", "", errorView{"Not found", "This page does not exist in your business."})
+}
+
+// ErrorPage renders an error the router or a middleware raised (404 for an unknown page, 403 for a missing CSRF
+// token, 413, 415, 500…) as the dashboard's HTML error page, for browsers.
+func (d *Dashboard) ErrorPage(c *fiber.Ctx, code int, msg string) error {
+	title := http.StatusText(code)
+	switch {
+	case code == fiber.StatusNotFound:
+		msg = "This page does not exist in your business."
+	case code >= 500:
+		title, msg = "Something went wrong", "Please try again in a moment. If it keeps happening, the logs say why."
+	}
+	if title == "" {
+		title = "Error"
+	}
+	return d.render(c, code, "error", "", errorView{title, msg})
 }
 
 // fail maps a service error to the right page: not found → 404, anything else → logged 500.

@@ -42,6 +42,13 @@ func (d *Dashboard) events(c *fiber.Ctx) error {
 			return d.fail(c, err)
 		}
 	}
+	release, ok := d.streams.Acquire(p.SessionID)
+	if !ok {
+		c.Set(fiber.HeaderRetryAfter, "30")
+		return fiber.NewError(fiber.StatusTooManyRequests, "too many live feeds open; close a tab or try again later")
+	}
+	// Released when the stream ends, or at the latest after its lifetime, should the writer never run.
+	backstop := time.AfterFunc(d.EventStream+time.Minute, release)
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("X-Accel-Buffering", "no") // let nginx-style proxies pass events through at once
@@ -50,6 +57,7 @@ func (d *Dashboard) events(c *fiber.Ctx) error {
 	// The writer runs after this handler returns: it must not touch c.
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer unsubscribe()
+		defer func() { backstop.Stop(); release() }()
 		ctx, cancel := context.WithTimeout(context.Background(), life)
 		defer cancel()
 		seen := map[int64]bool{}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/waorder/waorder/auth"
+	"github.com/waorder/waorder/handlers/guard"
 )
 
 // loginCookie holds the login form's own CSRF token (double submit): there is no session yet to hold one, and it
@@ -22,10 +23,10 @@ type loginView struct{ Email, Error, Next, Token string }
 func (d *Dashboard) loginPage(c *fiber.Ctx) error {
 	if v := c.Cookies(SessionCookie); v != "" {
 		if _, err := d.Auth.Session(c.UserContext(), v); err == nil {
-			return c.Redirect(safeNext(c.Query("next")), fiber.StatusSeeOther)
+			return c.Redirect(auth.SafeNext(c.Query("next")), fiber.StatusSeeOther)
 		}
 	}
-	return d.renderLogin(c, fiber.StatusOK, loginView{Next: safeNext(c.Query("next"))})
+	return d.renderLogin(c, fiber.StatusOK, loginView{Next: auth.SafeNext(c.Query("next"))})
 }
 
 func (d *Dashboard) renderLogin(c *fiber.Ctx, status int, v loginView) error {
@@ -43,17 +44,21 @@ func (d *Dashboard) renderLogin(c *fiber.Ctx, status int, v loginView) error {
 // login checks the credentials and starts a session; wrong credentials and too many attempts say so on the form.
 func (d *Dashboard) login(c *fiber.Ctx) error {
 	email := strings.TrimSpace(c.FormValue("email"))
-	v := loginView{Email: email, Next: safeNext(c.FormValue("next"))}
+	v := loginView{Email: email, Next: auth.SafeNext(c.FormValue("next"))}
 	want, got := c.Cookies(loginCookie), c.FormValue("login_token")
 	if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
 		v.Error = "The form expired. Please log in again."
 		return d.renderLogin(c, fiber.StatusForbidden, v)
 	}
-	cookie, _, err := d.Auth.Login(c.UserContext(), email, c.FormValue("password"), c.IP())
+	cookie, _, err := d.Auth.Login(c.UserContext(), email, c.FormValue("password"), guard.ClientIP(c))
 	switch {
 	case errors.Is(err, auth.ErrRateLimited):
 		v.Error = "Too many attempts. Please wait a few minutes and try again."
 		return d.renderLogin(c, fiber.StatusTooManyRequests, v)
+	case errors.Is(err, auth.ErrBusy):
+		v.Error = "Too many logins at this moment. Please try again in a few seconds."
+		c.Set(fiber.HeaderRetryAfter, "5")
+		return d.renderLogin(c, fiber.StatusServiceUnavailable, v)
 	case errors.Is(err, auth.ErrBadCredentials):
 		v.Error = "Wrong email or password."
 		return d.renderLogin(c, fiber.StatusUnauthorized, v)
@@ -74,12 +79,4 @@ func (d *Dashboard) logout(c *fiber.Ctx) error {
 	}
 	setSessionCookie(c, "")
 	return c.Redirect("/login", fiber.StatusSeeOther)
-}
-
-// safeNext keeps a post-login redirect on this site: a local path, never "//host" or a full URL.
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
-		return "/"
-	}
-	return next
 }

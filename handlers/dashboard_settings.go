@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/waorder/waorder/handlers/guard"
 	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/whatsapp"
@@ -72,6 +73,9 @@ func (d *Dashboard) renderSettings(c *fiber.Ctx, status int, f settingsForm, err
 // renderSettingsWith is renderSettings showing newPIN, the PIN of a number just connected, once.
 func (d *Dashboard) renderSettingsWith(c *fiber.Ctx, status int, f settingsForm, errs map[string]string, newPIN string) error {
 	p, _ := principal(c)
+	if d.MetaAppID != "" {
+		guard.AllowEmbeddedSignup(c) // the page loads Meta's SDK for Embedded Signup
+	}
 	numbers, err := d.Merchant.PhoneNumbers(c.UserContext(), p.BusinessID)
 	if err != nil {
 		return d.fail(c, err)

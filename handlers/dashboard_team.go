@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/waorder/waorder/auth"
+	"github.com/waorder/waorder/handlers/guard"
 	"github.com/waorder/waorder/models"
 )
 
@@ -105,7 +106,7 @@ func (d *Dashboard) signup(c *fiber.Ctx) error {
 	if len(errs) > 0 {
 		return d.renderSignup(c, fiber.StatusUnprocessableEntity, v)
 	}
-	cookie, _, err := d.Auth.SignUp(c.UserContext(), n, c.IP())
+	cookie, _, err := d.Auth.SignUp(c.UserContext(), n, guard.ClientIP(c))
 	var fe auth.FieldError
 	switch {
 	case errors.As(err, &fe):
@@ -154,7 +155,7 @@ func (d *Dashboard) join(c *fiber.Ctx) error {
 		v.Error = "The form expired. Please send it again."
 		return d.renderJoin(c, fiber.StatusForbidden, v)
 	}
-	cookie, _, err := d.Auth.AcceptInvite(c.UserContext(), c.Params("token"), v.Email, c.FormValue("password"), c.IP())
+	cookie, _, err := d.Auth.AcceptInvite(c.UserContext(), c.Params("token"), v.Email, c.FormValue("password"), guard.ClientIP(c))
 	var fe auth.FieldError
 	switch {
 	case errors.As(err, &fe):

@@ -5,10 +5,12 @@ package handlers
 import (
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/waorder/waorder/handlers/guard"
 )
 
 // Area is a group of routes that registers itself on the app.
@@ -16,11 +18,30 @@ type Area interface {
 	Routes(r fiber.Router)
 }
 
-// NewApp builds the Fiber app with the service's limits and error handling, and registers areas.
-func NewApp(log *slog.Logger, bodyLimit int, areas ...Area) *fiber.App {
-	app := fiber.New(fiber.Config{
+// Options are the server's limits and the proxies it trusts.
+type Options struct {
+	BodyLimit int           // largest accepted request body, bytes
+	Proxies   guard.Proxies // TRUSTED_PROXIES: whose X-Forwarded-For/-Proto are believed
+}
+
+// ErrorPager is an area that renders errors as HTML pages for browsers (the dashboard); NewApp uses the first one.
+type ErrorPager interface {
+	ErrorPage(c *fiber.Ctx, code int, msg string) error
+}
+
+// NewApp builds the Fiber app with the service's limits, guards and error handling, and registers areas. Every
+// request passes the guards first: security headers, the client's address behind trusted proxies, and a 415 for a
+// compressed body (nothing inflates a body before its signature or token is checked).
+func NewApp(log *slog.Logger, opts Options, areas ...Area) *fiber.App {
+	var pager ErrorPager
+	for _, a := range areas {
+		if p, ok := a.(ErrorPager); ok && pager == nil {
+			pager = p
+		}
+	}
+	cfg := fiber.Config{
 		AppName:               "waorder",
-		BodyLimit:             bodyLimit,
+		BodyLimit:             opts.BodyLimit,
 		ReadTimeout:           15 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           60 * time.Second,
@@ -35,16 +56,36 @@ func NewApp(log *slog.Logger, bodyLimit int, areas ...Area) *fiber.App {
 			if code >= 500 {
 				log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 			}
+			if pager != nil && wantsPage(c) {
+				if perr := pager.ErrorPage(c, code, msg); perr == nil {
+					return nil
+				}
+			}
 			return c.Status(code).JSON(errorBody(codeName(code), msg))
 		},
-	})
+	}
+	opts.Proxies.Configure(&cfg)
+	app := fiber.New(cfg)
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		log.Error("panic in handler", "method", c.Method(), "path", c.Path(), "panic", e)
 	}}))
+	app.Use(guard.Headers(), opts.Proxies.Middleware(), guard.IdentityBodyOnly())
 	for _, a := range areas {
 		a.Routes(app)
 	}
 	return app
+}
+
+// wantsPage: a browser's request for a dashboard page, not a machine's call to the API, the webhook or the health
+// check, gets its errors as an HTML page.
+func wantsPage(c *fiber.Ctx) bool {
+	p := c.Path()
+	for _, machine := range []string{"/api/", "/webhook", "/health", "/static/"} {
+		if strings.HasPrefix(p, machine) {
+			return false
+		}
+	}
+	return c.Accepts(fiber.MIMETextHTML, fiber.MIMEApplicationJSON) == fiber.MIMETextHTML
 }
 
 func codeName(status int) string {
@@ -76,9 +117,8 @@ func (h *Webhook) Routes(r fiber.Router) {
 	r.Post("/webhook", h.Receive)
 }
 
-// Routes registers /health, /memory and /metrics.
+// Routes registers /health, the one public operator route (it says up or down, nothing more). /metrics and
+// /memory are served only on the operator listener (operator.go).
 func (h *Health) Routes(r fiber.Router) {
 	r.Get("/health", h.Check)
-	r.Get("/memory", h.Memory)
-	r.Get("/metrics", h.Prometheus())
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/waorder/waorder/handlers/guard"
 	"github.com/waorder/waorder/ingest"
 	"github.com/waorder/waorder/metrics"
 	"github.com/waorder/waorder/whatsapp"
@@ -33,13 +34,15 @@ func (h *Webhook) Verify(c *fiber.Ctx) error {
 	return c.Type("txt").SendString(c.Query("hub.challenge"))
 }
 
-// Receive checks the signature over the raw body, stores the delivery and answers 200 once it is committed.
+// Receive checks the signature over the raw body, stores the delivery and answers 200 once it is committed. The
+// body is the bytes received, never c.Body(), which would inflate a Content-Encoding first (a compressed body is
+// refused with 415 before this runs; see guard.IdentityBodyOnly).
 func (h *Webhook) Receive(c *fiber.Ctx) error {
 	start := time.Now()
-	body := c.Body()
+	body := c.Request().Body()
 	if !whatsapp.VerifySignature(body, c.Get("X-Hub-Signature-256"), h.AppSecret) {
 		h.Metrics.Webhooks.WithLabelValues("unauthorized").Inc()
-		h.Log.Warn("webhook with a missing or bad signature rejected", "ip", c.IP(), "bytes", len(body))
+		h.Log.Warn("webhook with a missing or bad signature rejected", "ip", guard.ClientIP(c), "bytes", len(body))
 		return c.Status(fiber.StatusUnauthorized).JSON(errorBody("bad_signature", "missing or invalid X-Hub-Signature-256"))
 	}
 	timeout := h.Timeout

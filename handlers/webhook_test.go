@@ -61,7 +61,7 @@ func newWebhookEnv(t *testing.T, store *repository.Store, bodyLimit int) *webhoo
 	ing := ingest.New(store, log, ingest.Options{}, nil)
 	t.Cleanup(ing.Close)
 	m := metrics.New()
-	app := handlers.NewApp(log, bodyLimit,
+	app := handlers.NewApp(log, handlers.Options{BodyLimit: bodyLimit},
 		&handlers.Health{DB: store, Cache: memCache{}, Metrics: m},
 		&handlers.Webhook{AppSecret: testSecret, VerifyToken: testVerifyToken, Ingest: ing, Metrics: m, Log: log})
 	return &webhookEnv{app: app, store: store, biz: b}

@@ -31,6 +31,7 @@ type Session struct {
 	CSRFToken  string
 	ExpiresAt  time.Time
 	CreatedAt  time.Time
+	LastSeenAt time.Time // the idle timeout counts from here
 }
 
 // APIToken authorises a merchant's own systems on the JSON API. Only its SHA-256 is stored.

@@ -50,26 +50,39 @@ func (s *Store) TouchUserLogin(ctx context.Context, id int64, at time.Time) erro
 	return s.db.WithContext(ctx).Table("users").Where("id = ?", id).Update("last_login_at", at.UTC()).Error
 }
 
-// CreateSession inserts a dashboard session (ID is the hash of the cookie value).
+// CreateSession inserts a dashboard session (ID is the hash of the cookie value). It counts as seen when created.
 func (s *Store) CreateSession(ctx context.Context, sess *models.Session) error {
 	if sess.CreatedAt.IsZero() {
 		sess.CreatedAt = now()
 	}
-	sess.ExpiresAt = sess.ExpiresAt.UTC()
+	if sess.LastSeenAt.IsZero() {
+		sess.LastSeenAt = sess.CreatedAt
+	}
+	sess.ExpiresAt, sess.LastSeenAt = sess.ExpiresAt.UTC(), sess.LastSeenAt.UTC()
 	if err := s.db.WithContext(ctx).Table("sessions").Create(sess).Error; err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
 	return nil
 }
 
-// Session loads a session that has not expired at at; an unknown or expired session is ErrNotFound.
-func (s *Store) Session(ctx context.Context, id string, at time.Time) (models.Session, error) {
+// Session loads a session that has not expired at at and was last seen after idleSince; an unknown, expired or
+// idle session is ErrNotFound.
+func (s *Store) Session(ctx context.Context, id string, at, idleSince time.Time) (models.Session, error) {
 	var sess models.Session
-	err := s.db.WithContext(ctx).Table("sessions").Where("id = ? AND expires_at > ?", id, at.UTC()).First(&sess).Error
+	err := s.db.WithContext(ctx).Table("sessions").Where("id = ? AND expires_at > ? AND last_seen_at > ?", id, at.UTC(),
+		idleSince.UTC()).First(&sess).Error
 	if err != nil {
 		return sess, fmt.Errorf("load session: %w", notFound(err))
 	}
 	return sess, nil
+}
+
+// TouchSession records that a session was used at at.
+func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error {
+	if err := s.db.WithContext(ctx).Table("sessions").Where("id = ?", id).Update("last_seen_at", at.UTC()).Error; err != nil {
+		return fmt.Errorf("touch session: %w", err)
+	}
+	return nil
 }
 
 // DeleteSession removes a session; a missing one is not an error.
@@ -80,9 +93,19 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 	return nil
 }
 
-// DeleteExpiredSessions removes sessions expired before at and reports how many.
-func (s *Store) DeleteExpiredSessions(ctx context.Context, at time.Time) (int64, error) {
-	res := s.db.WithContext(ctx).Table("sessions").Where("expires_at <= ?", at.UTC()).Delete(&models.Session{})
+// DeleteUserSessions removes every session of a user except keepID (empty: all of them) and reports how many.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID int64, keepID string) (int64, error) {
+	res := s.db.WithContext(ctx).Table("sessions").Where("user_id = ? AND id <> ?", userID, keepID).Delete(&models.Session{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("delete sessions of user %d: %w", userID, res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+// DeleteExpiredSessions removes sessions expired at at or last seen before idleSince, and reports how many.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, at, idleSince time.Time) (int64, error) {
+	res := s.db.WithContext(ctx).Table("sessions").Where("expires_at <= ? OR last_seen_at <= ?", at.UTC(), idleSince.UTC()).
+		Delete(&models.Session{})
 	if res.Error != nil {
 		return 0, fmt.Errorf("delete expired sessions: %w", res.Error)
 	}

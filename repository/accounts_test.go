@@ -39,12 +39,12 @@ func TestAccounts_UsersSessionsTokens(t *testing.T) {
 				if err := s.CreateSession(ctx, &sess); err != nil {
 					t.Fatal(err)
 				}
-				_, err := s.Session(ctx, sess.ID, now)
+				_, err := s.Session(ctx, sess.ID, now, now.Add(-time.Hour))
 				if (i == 0) != (err == nil) || (i == 1 && !errors.Is(err, repository.ErrNotFound)) {
 					t.Fatalf("session %d: %v", i, err)
 				}
 			}
-			if n, err := s.DeleteExpiredSessions(ctx, now); err != nil || n != 1 {
+			if n, err := s.DeleteExpiredSessions(ctx, now, now.Add(-time.Hour)); err != nil || n != 1 {
 				t.Fatalf("delete expired: %d %v", n, err)
 			}
 			tok := models.APIToken{BusinessID: b.ID, Name: "erp", TokenHash: testutil.RandomHex(32), Prefix: "wao_ab"}

@@ -304,7 +304,17 @@ var migrations = []string{
 	`CREATE INDEX outbound_messages_attention ON outbound_messages(business_id, id) WHERE status IN ('failed', 'held');
 	CREATE INDEX inbound_messages_failed ON inbound_messages(business_id, id) WHERE process_error <> '' AND processed_at IS NOT NULL;`,
 
-	// 8: the merchant's day: delivery fees, ready times and cancel reasons on orders; the business's language;
+	// 8: sessions end after an idle time (last_seen_at), a user's sessions can all be ended at once, and the
+	// database remembers whether it serves production, so sandbox mode never starts on it.
+	`ALTER TABLE sessions ADD COLUMN last_seen_at {{ts}};
+	UPDATE sessions SET last_seen_at = created_at;
+	CREATE INDEX sessions_user ON sessions(user_id);
+	CREATE TABLE instance_settings (
+		name TEXT PRIMARY KEY,
+		value TEXT NOT NULL
+	);`,
+
+	// 9: the merchant's day: delivery fees, ready times and cancel reasons on orders; the business's language;
 	// conversations a person took over or that need one, what the merchant has read, the customer's language.
 	`ALTER TABLE businesses ADD COLUMN delivery_fee_minor BIGINT NOT NULL DEFAULT 0;
 	ALTER TABLE businesses ADD COLUMN free_delivery_over_minor BIGINT NOT NULL DEFAULT 0;

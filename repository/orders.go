@@ -86,6 +86,12 @@ type OrderFilter struct {
 	PageSize   int
 }
 
+// escapeLike makes s match itself in a LIKE pattern with ESCAPE '\': a searched "%" or "_" is that character,
+// not a wildcard that matches every customer.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
+}
+
 // ListOrders returns one page of a business's orders, newest first, and how many match in all.
 func (s *Store) ListOrders(ctx context.Context, businessID int64, f OrderFilter) ([]models.Order, int64, error) {
 	q := s.db.WithContext(ctx).Model(&models.Order{}).Where("orders.business_id = ?", businessID)
@@ -96,9 +102,9 @@ func (s *Store) ListOrders(ctx context.Context, businessID int64, f OrderFilter)
 		q = q.Where("orders.customer_id = ?", f.CustomerID)
 	}
 	if qs := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(f.Query), "#")); qs != "" {
-		like := "%" + strings.ToLower(qs) + "%"
+		like := "%" + escapeLike(strings.ToLower(qs)) + "%"
 		sub := s.db.Model(&models.Customer{}).Select("id").
-			Where("business_id = ? AND (LOWER(name) LIKE ? OR wa_id LIKE ?)", businessID, like, like)
+			Where(`business_id = ? AND (LOWER(name) LIKE ? ESCAPE '\' OR wa_id LIKE ? ESCAPE '\')`, businessID, like, like)
 		if num, err := strconv.ParseInt(qs, 10, 64); err == nil {
 			q = q.Where("orders.number = ? OR orders.customer_id IN (?)", num, sub)
 		} else {
