@@ -32,9 +32,21 @@ type Business struct {
 	// RequireContactPhone: a delivery order from a customer whose phone number is unknown (a username user) asks
 	// for a number the courier can call.
 	RequireContactPhone bool
-	OrderSeq            int64
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
+	// DeliveryFeeMinor is charged on each delivery; from FreeDeliveryOverMinor (when above zero) on, it is free.
+	DeliveryFeeMinor      int64
+	FreeDeliveryOverMinor int64
+	Language              string // the bot's and the dashboard's language: en, es or pt
+	OrderSeq              int64
+	CreatedAt             time.Time
+	UpdatedAt             time.Time
+}
+
+// Location is the business's time zone (UTC when unset or unknown).
+func (b Business) Location() *time.Location {
+	if loc, err := time.LoadLocation(b.Timezone); err == nil && b.Timezone != "" {
+		return loc
+	}
+	return time.UTC
 }
 
 // PhoneNumberStatus is the connection state of a WhatsApp number.

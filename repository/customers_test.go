@@ -257,7 +257,7 @@ func TestMigrate_SplitCustomersOfAnOlderVersionAreMerged(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { s.Close() })
-			if _, err := repository.MigrateTo(ctx, s, 8); err != nil {
+			if _, err := repository.MigrateTo(ctx, s, 9); err != nil {
 				t.Fatal(err)
 			}
 			db, now := s.DB(ctx), time.Now().UTC()

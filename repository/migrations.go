@@ -314,7 +314,22 @@ var migrations = []string{
 		value TEXT NOT NULL
 	);`,
 
-	// 9: one customer per person and business, found by phone number or by business-scoped user id (BSUID).
+	// 9: the merchant's day: delivery fees, ready times and cancel reasons on orders; the business's language;
+	// conversations a person took over or that need one, what the merchant has read, the customer's language.
+	`ALTER TABLE businesses ADD COLUMN delivery_fee_minor BIGINT NOT NULL DEFAULT 0;
+	ALTER TABLE businesses ADD COLUMN free_delivery_over_minor BIGINT NOT NULL DEFAULT 0;
+	ALTER TABLE businesses ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
+	ALTER TABLE orders ADD COLUMN delivery_fee_minor BIGINT NOT NULL DEFAULT 0;
+	ALTER TABLE orders ADD COLUMN cancel_reason TEXT NOT NULL DEFAULT '';
+	ALTER TABLE orders ADD COLUMN ready_at {{ts}};
+	ALTER TABLE conversations ADD COLUMN taken_over_at {{ts}};
+	ALTER TABLE conversations ADD COLUMN taken_over_by BIGINT;
+	ALTER TABLE conversations ADD COLUMN needs_human TEXT NOT NULL DEFAULT '';
+	ALTER TABLE conversations ADD COLUMN read_at {{ts}};
+	ALTER TABLE conversations ADD COLUMN language TEXT NOT NULL DEFAULT '';
+	CREATE INDEX conversations_recent ON conversations(business_id, last_message_at);`,
+
+	// 10: one customer per person and business, found by phone number or by business-scoped user id (BSUID).
 	// wa_id stays the row's contact key (phone when known, else the BSUID); phone and user_id are each unique per
 	// business where set. Rows an earlier version split (one keyed by the phone, one by the BSUID of the same user)
 	// are merged into the oldest: its conversation (the newest of the two), orders, messages and outbound rows.
