@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/waorder/waorder/auth"
 	"github.com/waorder/waorder/config"
@@ -43,7 +44,10 @@ func bootstrap(ctx context.Context, cfg config.Config, store *repository.Store, 
 	}
 	log.Info("bootstrapped business", "business_id", id, "name", name, "phone_number_id", phoneID)
 	if cfg.Sandbox && cfg.PhoneNumberID == "" {
-		return seedDemoCatalog(ctx, store, id)
+		if err := seedDemoCatalog(ctx, store, id); err != nil {
+			return err
+		}
+		return seedDemoWeek(ctx, store, id, time.Now())
 	}
 	return nil
 }

@@ -51,3 +51,58 @@ func TestSandbox_WebhookToBotToOutboxToStatuses(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// A fresh sandbox already has a week of business: orders on each of the last seven days in several statuses,
+// threads with unread messages, one waiting for a person; and none of that history is sent again.
+func TestSandbox_StartsWithASampleWeek(t *testing.T) {
+	dir := t.TempDir()
+	startService(t, map[string]string{"DATA_DIR": dir})
+	store, err := repository.Open(context.Background(), "", dir, repository.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ctx := context.Background()
+	bizes, err := store.Businesses(ctx)
+	if err != nil || len(bizes) != 1 {
+		t.Fatalf("businesses %v %v", bizes, err)
+	}
+	biz := bizes[0]
+	since := time.Now().UTC().AddDate(0, 0, -6)
+	st, err := store.OrderStats(ctx, biz.ID, time.Date(since.Year(), since.Month(), since.Day(), 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	days := 0
+	for _, d := range st.Daily {
+		if d.Orders > 0 {
+			days++
+		}
+	}
+	if days < 6 || len(st.ByStatus) < 3 || st.Orders < 10 {
+		t.Fatalf("a thin week: %d days with orders, statuses %v, %d orders", days, st.ByStatus, st.Orders)
+	}
+	threads, err := store.Threads(ctx, biz.ID, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unread, needs := 0, 0
+	for _, th := range threads {
+		if th.Unread > 0 {
+			unread++
+		}
+		if th.NeedsHuman != "" {
+			needs++
+		}
+	}
+	if len(threads) != 8 || unread != 2 || needs != 1 {
+		t.Fatalf("threads %d, unread %d, waiting for a person %d", len(threads), unread, needs)
+	}
+	var queued int64
+	store.DB(ctx).Model(&models.OutboundMessage{}).Where("status IN ('queued', 'held')").Count(&queued)
+	var unhandled int64
+	store.DB(ctx).Model(&models.InboundMessage{}).Where("processed_at IS NULL").Count(&unhandled)
+	if queued != 0 || unhandled != 0 {
+		t.Fatalf("sample history to send %d, to handle %d", queued, unhandled)
+	}
+}

@@ -387,13 +387,11 @@ type afterBot struct {
 	orders   *handlers.Dashboard
 }
 
-// Committed wakes the outbox for the replies, sends the read receipt and wakes the live feeds on a new order.
+// Committed wakes the outbox for the replies, sends the read receipt and wakes the live feeds (orders, inbox).
 // Messages held for a closed window need no release here: the outbox's claim takes them again by itself once the
 // customer has written after they were held.
 func (a *afterBot) Committed(ctx context.Context, m models.InboundMessage, created *models.Order) {
-	if created != nil {
-		a.orders.NotifyOrder(created.BusinessID)
-	}
+	a.orders.NotifyOrder(m.BusinessID) // the order feed looks for a new order, the inbox for the new message
 	a.outbox.Wake()
 	a.receipts.send(ctx, m)
 }

@@ -157,6 +157,7 @@ type apiOrder struct {
 	Total       int64        `json:"total"`
 	Currency    string       `json:"currency"`
 	Address     string       `json:"address"`
+	Contact     string       `json:"contact_phone,omitempty"` // a delivery's number from a customer without a shared one
 	Fulfillment string       `json:"fulfillment"`
 	Note        string       `json:"note"`
 	Source      string       `json:"source"`
@@ -166,9 +167,13 @@ type apiOrder struct {
 	Location    *apiLocation `json:"location,omitempty"`
 }
 
+// apiCustomer names who ordered. wa_id is the phone-based WhatsApp id and is empty for a customer who uses a
+// username and has not shared their number; user_id (the business-scoped user id) is then always set.
 type apiCustomer struct {
-	WaID string `json:"wa_id"`
-	Name string `json:"name"`
+	WaID     string `json:"wa_id"`
+	UserID   string `json:"user_id"`
+	Username string `json:"username"`
+	Name     string `json:"name"`
 }
 
 type apiItem struct {
@@ -186,10 +191,14 @@ type apiLocation struct {
 
 func toAPIOrder(o models.Order) apiOrder {
 	out := apiOrder{ID: o.ID, Number: o.Number, Status: string(o.Status), Total: o.TotalMinor, Currency: o.Currency,
-		Address: o.Address, Fulfillment: string(o.Fulfillment), Note: o.Note, Source: o.Source,
+		Address: o.Address, Contact: o.ContactPhone, Fulfillment: string(o.Fulfillment), Note: o.Note, Source: o.Source,
 		CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC(), Items: []apiItem{}, Next: []string{}}
 	if o.Customer != nil {
-		out.Customer = apiCustomer{WaID: o.Customer.WaID, Name: o.Customer.Name}
+		c := o.Customer
+		out.Customer = apiCustomer{WaID: c.Phone, UserID: c.UserID, Username: c.Username, Name: c.Name}
+		if c.Phone == "" && c.UserID == "" {
+			out.Customer.WaID = c.WaID // a row known by its contact key alone
+		}
 	}
 	for _, it := range o.Items {
 		out.Items = append(out.Items, apiItem{RetailerID: it.RetailerID, Name: it.Name, Quantity: it.Quantity,

@@ -123,6 +123,7 @@ func (d *Dashboard) Routes(r fiber.Router) {
 	r.Post("/templates/create", in(d.createTemplate)...)
 	r.Post("/templates/choose", in(d.chooseTemplate)...)
 	d.teamRoutes(r, in)
+	d.merchantDayRoutes(r, in)
 	if d.Sandbox {
 		r.Get("/simulator", in(d.simulator)...)
 		r.Get("/simulator/messages", in(d.simulatorMessages)...)

@@ -53,12 +53,7 @@ func (d *Dashboard) conversation(ctx context.Context, bizID, customerID int64, l
 	now := time.Now()
 	msgs := make([]messageView, 0, len(in)+len(out))
 	for _, m := range in {
-		text := m.Body
-		if text == "" {
-			text = inboundSummary(m)
-		}
-		msgs = append(msgs, messageView{ID: "in-" + strconv.FormatInt(m.ID, 10), Inbound: true, Dir: "in", Text: text,
-			Time: clock(m.SentAt, loc, now), Full: fullTime(m.SentAt, loc), at: m.SentAt})
+		msgs = append(msgs, inboundView(m, loc, now))
 	}
 	for _, m := range out {
 		v := outboundView(m)
@@ -70,6 +65,16 @@ func (d *Dashboard) conversation(ctx context.Context, bizID, customerID int64, l
 		msgs = msgs[len(msgs)-limit:]
 	}
 	return msgs, nil
+}
+
+// inboundView is a customer's message as a bubble.
+func inboundView(m models.InboundMessage, loc *time.Location, now time.Time) messageView {
+	text := m.Body
+	if text == "" {
+		text = inboundSummary(m)
+	}
+	return messageView{ID: "in-" + strconv.FormatInt(m.ID, 10), Inbound: true, Dir: "in", Text: text,
+		Time: clock(m.SentAt, loc, now), Full: fullTime(m.SentAt, loc), at: m.SentAt}
 }
 
 // graphMessage is the part of a Graph API send request the dashboard shows.

@@ -169,7 +169,11 @@ type orderView struct {
 	Status, Total, Created           string
 	CreatedFull, Note, Source        string
 	CustomerName, Phone, Fulfillment string
+	Username, UserID, Contact        string // a username user may share no Phone: then Contact is the delivery's
 	Address, MapURL, Coords, Error   string
+	DeliveryFee, ReadyAt, Reason     string
+	CustomerID                       int64
+	ReadyChoices                     []int // minutes the merchant can promise when accepting
 	Items                            []itemView
 	Next                             []action
 	Events                           []eventView
@@ -221,7 +225,19 @@ func (d *Dashboard) orderView(c *fiber.Ctx, id int64) (orderView, error) {
 	}
 	v.MapURL, v.Coords = mapURL(o.Latitude, o.Longitude)
 	if o.Customer != nil {
-		v.CustomerName, v.Phone = o.Customer.Name, o.Customer.WaID
+		cu := o.Customer
+		v.CustomerName, v.Phone, v.Username, v.UserID = cu.Name, cu.Phone, cu.Username, cu.UserID
+		if cu.Phone == "" && cu.UserID == "" {
+			v.Phone = cu.WaID
+		}
+	}
+	v.Contact = o.ContactPhone
+	v.CustomerID, v.Reason, v.ReadyChoices = o.CustomerID, o.CancelReason, readyChoices
+	if o.DeliveryFeeMinor > 0 {
+		v.DeliveryFee = money(o.DeliveryFeeMinor, o.Currency)
+	}
+	if o.ReadyAt != nil {
+		v.ReadyAt = clock(*o.ReadyAt, loc, now)
 	}
 	for _, it := range o.Items {
 		v.Items = append(v.Items, itemView{Quantity: it.Quantity, Name: it.Name, RetailerID: it.RetailerID,
@@ -234,6 +250,9 @@ func (d *Dashboard) orderView(c *fiber.Ctx, id int64) (orderView, error) {
 	return v, err
 }
 
+// readyChoices are the ready times offered when accepting an order, in minutes.
+var readyChoices = []int{10, 15, 20, 30, 45, 60, 90}
+
 // changeStatus moves an order to the posted status; the merchant service notifies the customer through the outbox.
 func (d *Dashboard) changeStatus(c *fiber.Ctx) error {
 	id, ok := idParam(c)
@@ -241,10 +260,20 @@ func (d *Dashboard) changeStatus(c *fiber.Ctx) error {
 		return d.notFound(c)
 	}
 	p, _ := principal(c)
-	to := models.OrderStatus(c.FormValue("status"))
-	o, err := d.Merchant.ChangeStatus(c.UserContext(), p.BusinessID, id, to, p.Email)
-	_, invalid := merchant.AsValidation(err)
+	u := merchant.StatusUpdate{To: models.OrderStatus(c.FormValue("status")), Actor: p.Email, Reason: c.FormValue("reason")}
+	if mins, err := strconv.Atoi(c.FormValue("ready_in")); err == nil {
+		u.ReadyIn = time.Duration(mins) * time.Minute
+	}
+	o, err := d.Merchant.UpdateStatus(c.UserContext(), p.BusinessID, id, u)
+	bad, invalid := merchant.AsValidation(err)
 	switch {
+	case invalid && bad.Field != "status":
+		v, verr := d.orderView(c, id)
+		if verr != nil {
+			return d.fail(c, verr)
+		}
+		v.Error = "Nothing was changed: " + bad.Message + "."
+		return d.render(c, fiber.StatusUnprocessableEntity, "order", "orders", v)
 	case err == nil:
 		return redirect(c, "/orders/"+strconv.FormatInt(id, 10),
 			fmt.Sprintf("Order #%d is now %s. The customer is being notified on WhatsApp.", o.Number, statusLabel(o.Status)))

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -35,8 +34,10 @@ type settingsView struct {
 type settingsForm struct {
 	Name, Currency, Timezone, MinOrder, Greeting  string
 	WindowTemplate, TemplateLanguage, Fulfillment string
-	AlwaysOpen                                    bool
+	DeliveryFee, FreeDeliveryOver, Language       string
+	AlwaysOpen, RequireContactPhone               bool
 	Days                                          []dayHours
+	Exceptions                                    string // one a line: "2026-12-25 closed", "2026-12-31 18:00-02:00"
 }
 
 type dayHours struct{ Key, Label, Value string }
@@ -107,16 +108,19 @@ func (d *Dashboard) renderSettingsWith(c *fiber.Ctx, status int, f settingsForm,
 func formFromBusiness(b models.Business) settingsForm {
 	f := settingsForm{Name: b.Name, Currency: b.Currency, Timezone: b.Timezone, Greeting: b.Greeting,
 		WindowTemplate: b.WindowTemplate, TemplateLanguage: b.TemplateLanguage, Fulfillment: string(b.Fulfillment),
-		MinOrder: majorUnits(b.MinOrderMinor, b.Currency), AlwaysOpen: strings.TrimSpace(b.OpeningHours) == ""}
-	var hours map[string][][2]string
-	_ = json.Unmarshal([]byte(b.OpeningHours), &hours) // unreadable hours show as empty days, to be fixed here
-	for _, wd := range weekdays {
-		var ranges []string
-		for _, r := range hours[wd.Key] {
-			ranges = append(ranges, r[0]+"-"+r[1])
-		}
-		f.Days = append(f.Days, dayHours{wd.Key, wd.Label, strings.Join(ranges, ", ")})
+		MinOrder: majorUnits(b.MinOrderMinor, b.Currency), AlwaysOpen: strings.TrimSpace(b.OpeningHours) == "",
+		Language: b.Language, RequireContactPhone: b.RequireContactPhone}
+	if b.DeliveryFeeMinor > 0 {
+		f.DeliveryFee = majorUnits(b.DeliveryFeeMinor, b.Currency)
 	}
+	if b.FreeDeliveryOverMinor > 0 {
+		f.FreeDeliveryOver = majorUnits(b.FreeDeliveryOverMinor, b.Currency)
+	}
+	hours, _ := models.ParseOpeningHours(b.OpeningHours) // unreadable hours show as empty days, to be fixed here
+	for _, wd := range weekdays {
+		f.Days = append(f.Days, dayHours{wd.Key, wd.Label, models.FormatRanges(hours.Day(wd.Key))})
+	}
+	f.Exceptions = models.FormatExceptions(hours.Exceptions)
 	return f
 }
 
@@ -149,7 +153,8 @@ func (d *Dashboard) saveSettings(c *fiber.Ctx) error {
 }
 
 var settingsFields = map[string]bool{"name": true, "currency": true, "timezone": true, "min_order": true, "greeting": true,
-	"fulfillment": true, "opening_hours": true, "window_template": true, "template_language": true}
+	"fulfillment": true, "opening_hours": true, "window_template": true, "template_language": true, "delivery_fee": true,
+	"free_delivery_over": true, "language": true}
 
 // fieldOr is field when the page has it, else "form" (the message shows at the end of the form).
 func fieldOr(field string, known map[string]bool) string {
@@ -164,7 +169,10 @@ func readSettingsForm(c *fiber.Ctx) (settingsForm, map[string]string) {
 		Timezone: strings.TrimSpace(c.FormValue("timezone")), MinOrder: strings.TrimSpace(c.FormValue("min_order")),
 		Greeting: strings.TrimSpace(c.FormValue("greeting")), WindowTemplate: strings.TrimSpace(c.FormValue("window_template")),
 		TemplateLanguage: strings.TrimSpace(c.FormValue("template_language")), Fulfillment: c.FormValue("fulfillment"),
-		AlwaysOpen: c.FormValue("always_open") == "true"}
+		AlwaysOpen: c.FormValue("always_open") == "true", DeliveryFee: strings.TrimSpace(c.FormValue("delivery_fee")),
+		FreeDeliveryOver: strings.TrimSpace(c.FormValue("free_delivery_over")), Language: c.FormValue("language"),
+		Exceptions:          c.FormValue("exceptions"),
+		RequireContactPhone: c.FormValue("require_contact_phone") == "true"}
 	for _, wd := range weekdays {
 		f.Days = append(f.Days, dayHours{wd.Key, wd.Label, strings.TrimSpace(c.FormValue("hours_" + wd.Key))})
 	}
@@ -191,6 +199,13 @@ func readSettingsForm(c *fiber.Ctx) (settingsForm, map[string]string) {
 			errs["min_order"] = "Enter an amount like 10 or 12.50, or leave it empty."
 		}
 	}
+	for field, v := range map[string]string{"delivery_fee": f.DeliveryFee, "free_delivery_over": f.FreeDeliveryOver} {
+		if v != "" {
+			if _, err := whatsapp.MinorUnits(v, f.Currency); err != nil {
+				errs[field] = "Enter an amount like 2 or 2.50, or leave it empty."
+			}
+		}
+	}
 	if _, err := openingHours(f); err != nil {
 		errs["opening_hours"] = err.Error()
 	}
@@ -201,38 +216,50 @@ func readSettingsForm(c *fiber.Ctx) (settingsForm, map[string]string) {
 func applySettings(b models.Business, f settingsForm) (models.Business, map[string]string) {
 	b.Name, b.Currency, b.Timezone, b.Greeting = f.Name, f.Currency, f.Timezone, f.Greeting
 	b.WindowTemplate, b.TemplateLanguage, b.Fulfillment = f.WindowTemplate, f.TemplateLanguage, models.Fulfillment(f.Fulfillment)
-	b.MinOrderMinor = 0
+	b.MinOrderMinor, b.RequireContactPhone = 0, f.RequireContactPhone
 	if f.MinOrder != "" {
 		b.MinOrderMinor, _ = whatsapp.MinorUnits(f.MinOrder, f.Currency)
+	}
+	b.DeliveryFeeMinor, b.FreeDeliveryOverMinor = 0, 0
+	if f.Language != "" {
+		b.Language = f.Language
+	}
+	if f.DeliveryFee != "" {
+		b.DeliveryFeeMinor, _ = whatsapp.MinorUnits(f.DeliveryFee, f.Currency)
+	}
+	if f.FreeDeliveryOver != "" {
+		b.FreeDeliveryOverMinor, _ = whatsapp.MinorUnits(f.FreeDeliveryOver, f.Currency)
 	}
 	b.OpeningHours, _ = openingHours(f)
 	return b, nil
 }
 
-var clockRe = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d$`)
-
-// openingHours turns the day fields ("09:00-14:00, 18:00-22:00"; empty = closed) into the stored JSON; always open
-// is the empty string.
+// openingHours turns the day fields ("09:00-14:00, 18:00-02:00"; empty = closed) and the exception days into the
+// stored form (models.OpeningHours); always open is the empty string.
 func openingHours(f settingsForm) (string, error) {
 	if f.AlwaysOpen {
 		return "", nil
 	}
-	hours := map[string][][2]string{}
+	var h models.OpeningHours
 	for _, d := range f.Days {
-		if d.Value == "" {
-			continue
+		rs, err := models.ParseRanges(d.Value)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", d.Label, err)
 		}
-		for _, part := range strings.Split(d.Value, ",") {
-			from, to, ok := strings.Cut(strings.ReplaceAll(strings.TrimSpace(part), " ", ""), "-")
-			if !ok || !clockRe.MatchString(from) || !clockRe.MatchString(to) {
-				return "", fmt.Errorf("%s: write hours like 09:00-14:00, 18:00-22:00", d.Label)
-			}
-			hours[d.Key] = append(hours[d.Key], [2]string{from, to})
+		if err := h.SetDay(d.Key, rs); err != nil {
+			return "", err
 		}
 	}
-	if len(hours) == 0 {
+	ex, err := models.ParseExceptions(f.Exceptions)
+	if err != nil {
+		return "", fmt.Errorf("exception days, %w", err)
+	}
+	h.Exceptions = ex
+	if h.AlwaysOpen() {
 		return "", fmt.Errorf("enter the hours of at least one day, or tick always open")
 	}
-	b, err := json.Marshal(hours)
-	return string(b), err
+	if err := h.Validate(); err != nil {
+		return "", err
+	}
+	return h.String(), nil
 }

@@ -80,24 +80,30 @@ func TestChart_ScalesToRoundNumbers(t *testing.T) {
 	}
 }
 
-func TestOpeningHours_FromDayFields(t *testing.T) {
-	f := settingsForm{Days: []dayHours{{"mon", "Monday", "09:00-14:00, 18:00 - 22:00"}, {"tue", "Tuesday", ""}}}
+func TestOpeningHours_FromDayFieldsAndExceptionDays(t *testing.T) {
+	f := settingsForm{Days: []dayHours{{"mon", "Monday", "09:00-14:00, 18:00 - 22:00"}, {"fri", "Friday", "18:00-02:00"}, {"tue", "Tuesday", ""}},
+		Exceptions: "2026-12-25 closed\n2026-12-31 18:00-03:00"}
 	got, err := openingHours(f)
-	if err != nil || got != `{"mon":[["09:00","14:00"],["18:00","22:00"]]}` {
+	want := `{"exceptions":{"2026-12-25":[],"2026-12-31":[["18:00","03:00"]]},"fri":[["18:00","02:00"]],"mon":[["09:00","14:00"],["18:00","22:00"]]}`
+	if err != nil || got != want {
 		t.Fatalf("%s %v", got, err)
 	}
-	for _, bad := range []string{"9-5", "09:00", "25:00-26:00", "09:00-14:00;"} {
+	for _, bad := range []string{"9-5", "09:00", "25:00-26:00", "09:00-14:00;", "09:00-09:00", "09:00-14:00, 13:00-15:00"} {
 		f.Days[0].Value = bad
 		if _, err := openingHours(f); err == nil || !strings.Contains(err.Error(), "Monday") {
 			t.Errorf("%q: %v", bad, err)
 		}
 	}
+	f.Days[0].Value, f.Exceptions = "09:00-14:00", "Christmas closed"
+	if _, err := openingHours(f); err == nil || !strings.Contains(err.Error(), "exception days") {
+		t.Errorf("bad exception: %v", err)
+	}
 	f.AlwaysOpen = true
 	if got, err := openingHours(f); got != "" || err != nil {
 		t.Fatalf("always open: %q %v", got, err)
 	}
-	back := formFromBusiness(models.Business{OpeningHours: `{"sat":[["10:00","23:00"]]}`})
-	if back.AlwaysOpen || back.Days[5].Value != "10:00-23:00" || back.Days[0].Value != "" {
+	back := formFromBusiness(models.Business{OpeningHours: `{"sat":[["10:00","23:00"]],"exceptions":{"2026-12-24":[]}}`})
+	if back.AlwaysOpen || back.Days[5].Value != "10:00-23:00" || back.Days[0].Value != "" || back.Exceptions != "2026-12-24 closed\n" {
 		t.Fatalf("form %+v", back)
 	}
 }

@@ -125,15 +125,19 @@ func newOrderRow(o models.Order, loc *time.Location, now time.Time) orderRow {
 	return r
 }
 
-// customerName is what to call a customer, and their number when the name is not it.
-func customerName(c *models.Customer) (name, phone string) {
+// customerName is what to call a customer (their profile name), and how to tell them apart when the name is not
+// it: "@username", else "+phone", else the business-scoped user id.
+func customerName(c *models.Customer) (name, handle string) {
 	if c == nil {
 		return "Unknown customer", ""
 	}
-	if c.Name == "" {
-		return "+" + c.WaID, ""
+	if c.Phone == "" && c.UserID == "" && c.Username == "" { // a row known by its contact key alone
+		c = &models.Customer{Name: c.Name, Phone: c.WaID}
 	}
-	return c.Name, "+" + c.WaID
+	if c.Name == "" {
+		return c.Handle(), ""
+	}
+	return c.Name, c.Handle()
 }
 
 // itemsSummary is "2× Margherita, 1× Cola" cut to a readable length.

@@ -126,6 +126,12 @@ func TestWebhook_FixturesAreStoredWithWhatTheyCarry(t *testing.T) {
 		"status_failed_131047.json":       {statuses: 1},
 		"system_user_changed_number.json": {messages: 1, check: "type = 'system'"},
 		"account_update.json":             {events: 1},
+		// A user with a username who shares no phone number: from_user_id, no from.
+		"username_text.json":              {messages: 1, check: "type = 'text' AND customer_id IN (SELECT id FROM customers WHERE phone = '' AND username = 'ana.lima')"},
+		"username_interactive_reply.json": {messages: 1, check: "type = 'interactive' AND customer_id IN (SELECT id FROM customers WHERE user_id = 'BR.1502576394655843')"},
+		"username_order.json":             {messages: 1, check: "type = 'order' AND customer_id IN (SELECT id FROM customers WHERE user_id = 'BR.1502576394655843')"},
+		"username_no_sender.json":         {messages: 1, check: "type = 'text' AND customer_id IN (SELECT id FROM customers WHERE user_id = 'BR.1502576394655843')"},
+		"username_status.json":            {statuses: 1},
 	}
 	for _, be := range testutil.Backends() {
 		t.Run(be.Name, func(t *testing.T) {

@@ -118,18 +118,15 @@ func (s *Service) build(ctx context.Context, n *whatsapp.Notification) (reposito
 		if route.PhoneID == 0 {
 			continue // a WABA-level change: kept as an event above
 		}
-		names := map[string]whatsapp.Contact{}
-		for _, c := range ch.Contacts {
-			names[c.WaID] = c
-			if c.UserID != "" {
-				names[c.UserID] = c
-			}
-		}
 		for _, m := range ch.Messages {
-			key := m.SenderKey()
-			if m.ID == "" || key == "" {
+			c, ok := sender(m, ch.Contacts)
+			if m.ID == "" || !ok {
+				reason := "message without id or sender"
+				if m.ID != "" && len(ch.Contacts) > 1 {
+					reason = fmt.Sprintf("message without sender in a change with %d contacts", len(ch.Contacts))
+				}
 				d.Events = append(d.Events, models.WebhookEvent{BusinessID: &biz, Kind: models.EventKindUnparsed, Field: ch.Field,
-					WABAID: ch.WABAID, PhoneNumberID: ch.PhoneNumberID, Reason: "message without id or sender",
+					WABAID: ch.WABAID, PhoneNumberID: ch.PhoneNumberID, Reason: reason,
 					Payload: string(m.Raw), Hash: hash("msg", m.Raw)})
 				continue
 			}
@@ -137,15 +134,12 @@ func (s *Service) build(ctx context.Context, n *whatsapp.Notification) (reposito
 			if sent.IsZero() {
 				sent = time.Now().UTC()
 			}
-			c := names[key]
-			if c.WaID == "" && c.UserID == "" {
-				c = names[m.From]
+			key := c.WaID
+			if key == "" {
+				key = c.UserID
 			}
-			userID := c.UserID
-			if userID == "" {
-				userID = m.FromUserID
-			}
-			d.Customers = append(d.Customers, models.Customer{BusinessID: biz, WaID: key, UserID: userID, Name: c.Name, LastInboundAt: &sent})
+			d.Customers = append(d.Customers, models.Customer{BusinessID: biz, Phone: c.WaID, UserID: c.UserID,
+				ParentUserID: c.ParentUserID, Username: c.Username, Name: c.Name, LastInboundAt: &sent})
 			body := m.Text
 			if m.Problem != "" {
 				s.log.Warn("message partly understood; stored raw", "wamid", m.ID, "reason", m.Problem)
@@ -161,7 +155,7 @@ func (s *Service) build(ctx context.Context, n *whatsapp.Notification) (reposito
 					PhoneNumberID: ch.PhoneNumberID, Reason: "status without id", Payload: string(st.Raw), Hash: hash("status", st.Raw)})
 				continue
 			}
-			row := models.MessageStatus{BusinessID: biz, Wamid: st.ID, Status: st.Status, Recipient: st.RecipientID,
+			row := models.MessageStatus{BusinessID: biz, Wamid: st.ID, Status: st.Status, Recipient: firstSet(st.RecipientID, st.RecipientUserID),
 				Payload: string(st.Raw), StatusAt: st.Timestamp}
 			if row.StatusAt.IsZero() {
 				row.StatusAt = time.Now().UTC()
@@ -177,6 +171,33 @@ func (s *Service) build(ctx context.Context, n *whatsapp.Notification) (reposito
 		}
 	}
 	return d, nil
+}
+
+// sender is who sent m: its own from / from_user_id, completed from the change's contact with either id; a
+// message naming no sender belongs to the change's single contact. With several contacts and no sender, ok is false.
+func sender(m whatsapp.InboundMessage, contacts []whatsapp.Contact) (whatsapp.Contact, bool) {
+	if m.From == "" && m.FromUserID == "" {
+		if len(contacts) == 1 && (contacts[0].WaID != "" || contacts[0].UserID != "") {
+			return contacts[0], true
+		}
+		return whatsapp.Contact{}, false
+	}
+	c := whatsapp.Contact{WaID: m.From, UserID: m.FromUserID}
+	for _, k := range contacts {
+		if m.From != "" && k.WaID == m.From || m.FromUserID != "" && k.UserID == m.FromUserID {
+			c.Name, c.Username, c.ParentUserID = k.Name, k.Username, k.ParentUserID
+			c.WaID, c.UserID = firstSet(c.WaID, k.WaID), firstSet(c.UserID, k.UserID)
+			break
+		}
+	}
+	return c, true
+}
+
+func firstSet(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // shapeProblems says why n's body must be kept whole: its envelope was not understood (no entries, an entry that is

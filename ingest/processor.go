@@ -135,6 +135,9 @@ func (p *Processor) handle(ctx context.Context, m models.InboundMessage) bool {
 	}
 	if m.Attempts >= p.MaxAttempts {
 		p.giveUp(ctx, m, fmt.Sprintf("gave up after %d attempts: %v", m.Attempts, err))
+		if err := p.store.FlagThread(ctx, m.BusinessID, m.CustomerID, "the bot failed on a message"); err != nil {
+			p.log.Error("flag thread for a person", "customer", m.CustomerID, "err", err)
+		}
 		return false
 	}
 	backoff := time.Duration(1<<min(m.Attempts, 8))*time.Second + time.Duration(rand.N(500))*time.Millisecond

@@ -118,20 +118,54 @@ func (s *Service) OrderEvents(ctx context.Context, bizID, id int64) ([]models.Or
 	return s.store.OrderEvents(ctx, bizID, id)
 }
 
+// StatusUpdate is a merchant's status change with what it tells the customer: a reason when cancelling, when the
+// order will be ready when accepting.
+type StatusUpdate struct {
+	To      models.OrderStatus
+	Actor   string
+	Reason  string        // cancelling: why (up to 300 characters)
+	ReadyIn time.Duration // confirming: how long until it is ready (0 = not said; at most 12 hours)
+}
+
 // ChangeStatus moves an order to status to and, in the same transaction, queues a WhatsApp message telling the
 // customer (idempotency key "order:<id>:status:<to>", from the business's first connected number). A transition
 // the lifecycle forbids, or that someone else made first, is repository.ErrInvalidTransition.
 func (s *Service) ChangeStatus(ctx context.Context, bizID, id int64, to models.OrderStatus, actor string) (models.Order, error) {
-	if !to.Valid() {
-		return models.Order{}, invalid("status", fmt.Sprintf("unknown status %q", to))
+	return s.UpdateStatus(ctx, bizID, id, StatusUpdate{To: to, Actor: actor})
+}
+
+// UpdateStatus is ChangeStatus with a cancel reason or a ready time, which the customer's message carries.
+func (s *Service) UpdateStatus(ctx context.Context, bizID, id int64, u StatusUpdate) (models.Order, error) {
+	if !u.To.Valid() {
+		return models.Order{}, invalid("status", fmt.Sprintf("unknown status %q", u.To))
+	}
+	u.Reason = strings.TrimSpace(u.Reason)
+	switch {
+	case u.Reason != "" && u.To != models.StatusCancelled:
+		return models.Order{}, invalid("reason", "a reason goes with cancelling only")
+	case utf8.RuneCountInString(u.Reason) > 300:
+		return models.Order{}, invalid("reason", "the reason must be at most 300 characters")
+	case u.ReadyIn != 0 && u.To != models.StatusConfirmed:
+		return models.Order{}, invalid("ready_in", "a ready time goes with accepting only")
+	case u.ReadyIn < 0 || u.ReadyIn > 12*time.Hour:
+		return models.Order{}, invalid("ready_in", "the ready time must be between 1 minute and 12 hours")
+	}
+	change := repository.StatusChange{To: u.To, Actor: u.Actor, Reason: u.Reason}
+	if u.ReadyIn > 0 {
+		at := s.now().Add(u.ReadyIn).Truncate(time.Minute)
+		change.ReadyAt = &at
 	}
 	var queued bool
 	err := s.store.Tx(ctx, func(tx *repository.Store) error {
-		before, err := tx.UpdateOrderStatus(ctx, bizID, id, to, actor)
+		before, err := tx.ChangeOrderStatus(ctx, bizID, id, change)
 		if err != nil {
 			return err
 		}
-		queued, err = s.notify(ctx, tx, before, to)
+		before.CancelReason = change.Reason
+		if change.ReadyAt != nil {
+			before.ReadyAt = change.ReadyAt
+		}
+		queued, err = s.notify(ctx, tx, before, u.To)
 		return err
 	})
 	if err != nil {
@@ -146,19 +180,9 @@ func (s *Service) ChangeStatus(ctx context.Context, bizID, id int64, to models.O
 
 // notify queues the status message; no number or no customer is logged, not an error (the change stands).
 func (s *Service) notify(ctx context.Context, tx *repository.Store, o models.Order, to models.OrderStatus) (bool, error) {
-	numbers, err := tx.PhoneNumbers(ctx, o.BusinessID)
+	phone, err := sendingNumber(ctx, tx, o.BusinessID)
 	if err != nil {
 		return false, err
-	}
-	var phone *models.PhoneNumber
-	for i := range numbers {
-		if numbers[i].Status == models.PhoneConnected {
-			phone = &numbers[i]
-			break
-		}
-	}
-	if phone == nil && len(numbers) > 0 {
-		phone = &numbers[0] // queued and held until the number is reconnected
 	}
 	if phone == nil {
 		s.log.Warn("order status: business has no number, customer not notified", "business", o.BusinessID, "order", o.ID)
@@ -173,7 +197,7 @@ func (s *Service) notify(ctx context.Context, tx *repository.Store, o models.Ord
 		return false, err
 	}
 	text := StatusText(biz, o, to)
-	msg, err := whatsapp.NewText(cust.WaID, text, false)
+	msg, err := whatsapp.NewText(cust.Recipient(), text, false)
 	if err != nil {
 		return false, fmt.Errorf("status message of order %d: %w", o.ID, err)
 	}
@@ -181,10 +205,28 @@ func (s *Service) notify(ctx context.Context, tx *repository.Store, o models.Ord
 	if err != nil {
 		return false, fmt.Errorf("status message of order %d: %w", o.ID, err)
 	}
-	out := models.OutboundMessage{BusinessID: o.BusinessID, PhoneNumberID: phone.ID, CustomerID: cust.ID, ToWaID: cust.WaID,
+	out := models.OutboundMessage{BusinessID: o.BusinessID, PhoneNumberID: phone.ID, CustomerID: cust.ID, ToWaID: cust.Recipient(),
 		Kind: "text", Payload: string(payload), Summary: text,
 		IdempotencyKey: fmt.Sprintf("order:%d:status:%s", o.ID, to)}
 	return tx.EnqueueOutbound(ctx, &out)
+}
+
+// sendingNumber is the number a business's messages go from: its first connected one, else its first (the message
+// waits until it is reconnected); nil when it has none.
+func sendingNumber(ctx context.Context, tx *repository.Store, bizID int64) (*models.PhoneNumber, error) {
+	numbers, err := tx.PhoneNumbers(ctx, bizID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range numbers {
+		if numbers[i].Status == models.PhoneConnected {
+			return &numbers[i], nil
+		}
+	}
+	if len(numbers) > 0 {
+		return &numbers[0], nil
+	}
+	return nil, nil
 }
 
 // StatusText is the message a customer gets when their order moves to status to.
@@ -192,6 +234,10 @@ func StatusText(biz models.Business, o models.Order, to models.OrderStatus) stri
 	n := fmt.Sprintf("#%d", o.Number)
 	switch to {
 	case models.StatusConfirmed:
+		if o.ReadyAt != nil {
+			return fmt.Sprintf("✅ Your order %s (%s) is confirmed. It should be ready around %s.",
+				n, whatsapp.FormatMoney(o.TotalMinor, o.Currency), o.ReadyAt.In(biz.Location()).Format("15:04"))
+		}
 		return fmt.Sprintf("✅ Your order %s (%s) is confirmed. We'll let you know when it's being prepared.",
 			n, whatsapp.FormatMoney(o.TotalMinor, o.Currency))
 	case models.StatusPreparing:
@@ -206,6 +252,9 @@ func StatusText(biz models.Business, o models.Order, to models.OrderStatus) stri
 	case models.StatusDelivered:
 		return fmt.Sprintf("🎉 Your order %s has been delivered. Thank you for ordering from %s!", n, biz.Name)
 	case models.StatusCancelled:
+		if o.CancelReason != "" {
+			return fmt.Sprintf("❌ Your order %s has been cancelled: %s\nReply to this message if you have any questions.", n, o.CancelReason)
+		}
 		return fmt.Sprintf("❌ Your order %s has been cancelled. Reply to this message if you have any questions.", n)
 	default:
 		return fmt.Sprintf("Your order %s is now %s.", n, strings.ReplaceAll(string(to), "_", " "))
@@ -230,10 +279,7 @@ func (s *Service) Stats(ctx context.Context, bizID int64, days int) (repository.
 		if err != nil {
 			return repository.Stats{}, err
 		}
-		loc, err := time.LoadLocation(biz.Timezone)
-		if err != nil || biz.Timezone == "" {
-			loc = time.UTC
-		}
+		loc := biz.Location()
 		now := s.now().In(loc)
 		since := time.Date(now.Year(), now.Month(), now.Day()-(days-1), 0, 0, 0, 0, loc)
 		return s.store.OrderStats(ctx, bizID, since)

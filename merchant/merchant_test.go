@@ -327,3 +327,42 @@ func valkeyUp(b *testing.B, opts ...cache.Option) cache.Cache {
 	}
 	return c
 }
+
+// Accepting with a ready time and cancelling with a reason: the order keeps both and the customer's message says them.
+func TestUpdateStatus_ReadyTimeAndCancelReasonReachTheCustomer(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			s := be.Open(t)
+			ctx := context.Background()
+			b := merchanttest.Seed(t, s, "A", 2)
+			svc := merchant.New(s, cache.NewMemory(100), nil, nil)
+			o, err := svc.UpdateStatus(ctx, b.Business.ID, b.Orders[0].ID, merchant.StatusUpdate{To: models.StatusConfirmed, Actor: "x", ReadyIn: 25 * time.Minute})
+			if err != nil || o.ReadyAt == nil || time.Until(*o.ReadyAt) < 20*time.Minute {
+				t.Fatalf("accept: %+v %v", o.ReadyAt, err)
+			}
+			_, text := merchanttest.OutboundByKey(t, s, fmt.Sprintf("order:%d:status:confirmed", o.ID))
+			if want := "ready around " + o.ReadyAt.UTC().Format("15:04"); !strings.Contains(text, want) {
+				t.Fatalf("accept message %q, want %q", text, want)
+			}
+			o, err = svc.UpdateStatus(ctx, b.Business.ID, b.Orders[1].ID, merchant.StatusUpdate{To: models.StatusCancelled, Actor: "x", Reason: " We ran out of tea "})
+			if err != nil || o.CancelReason != "We ran out of tea" {
+				t.Fatalf("cancel: %q %v", o.CancelReason, err)
+			}
+			if _, text := merchanttest.OutboundByKey(t, s, fmt.Sprintf("order:%d:status:cancelled", o.ID)); !strings.Contains(text, "cancelled: We ran out of tea") {
+				t.Fatalf("cancel message %q", text)
+			}
+			for _, u := range []merchant.StatusUpdate{
+				{To: models.StatusPreparing, Reason: "why"},
+				{To: models.StatusCancelled, Reason: strings.Repeat("x", 301)},
+				{To: models.StatusCancelled, ReadyIn: time.Minute},
+				{To: models.StatusConfirmed, ReadyIn: 13 * time.Hour},
+			} {
+				if _, err := svc.UpdateStatus(ctx, b.Business.ID, b.Orders[0].ID, u); err == nil {
+					t.Fatalf("%+v accepted", u)
+				} else if _, ok := merchant.AsValidation(err); !ok {
+					t.Fatalf("%+v: %v, want a validation error", u, err)
+				}
+			}
+		})
+	}
+}

@@ -1,10 +1,8 @@
 package merchant
 
 import (
-	"encoding/json"
 	"errors"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -118,40 +116,23 @@ func ValidateSettings(b *models.Business) error {
 	default:
 		return invalid("fulfillment", "fulfillment must be delivery, pickup or both")
 	}
-	if msg := checkOpeningHours(b.OpeningHours); msg != "" {
-		return invalid("opening_hours", msg)
+	switch {
+	case b.DeliveryFeeMinor < 0:
+		return invalid("delivery_fee", "the delivery fee must be zero or more")
+	case b.FreeDeliveryOverMinor < 0:
+		return invalid("free_delivery_over", "the free-delivery amount must be zero or more")
 	}
+	switch b.Language {
+	case "":
+		b.Language = "en"
+	case "en", "es", "pt":
+	default:
+		return invalid("language", "the language must be en, es or pt")
+	}
+	hours, err := models.ParseOpeningHours(b.OpeningHours)
+	if err != nil {
+		return invalid("opening_hours", err.Error())
+	}
+	b.OpeningHours = hours.String()
 	return nil
-}
-
-// weekdays are the keys of the opening-hours JSON.
-var weekdays = map[string]bool{"mon": true, "tue": true, "wed": true, "thu": true, "fri": true, "sat": true, "sun": true}
-
-var clockRe = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d$`)
-
-// checkOpeningHours validates {"mon":[["09:00","14:00"],["18:00","22:00"]],…} (empty = always open; an absent day
-// is closed) and says what is wrong, or "" when it is fine. The bot compares "HH:MM" strings, so the format is
-// strict and every range must end after it starts (a range past midnight is two ranges).
-func checkOpeningHours(s string) string {
-	if s == "" {
-		return ""
-	}
-	var h map[string][][]string
-	if err := json.Unmarshal([]byte(s), &h); err != nil {
-		return `opening hours must be JSON like {"mon":[["09:00","22:00"]]}`
-	}
-	for day, ranges := range h {
-		if !weekdays[day] {
-			return "unknown day " + strconv.Quote(day) + " in opening hours; use mon, tue, wed, thu, fri, sat, sun"
-		}
-		for _, r := range ranges {
-			if len(r) != 2 || !clockRe.MatchString(r[0]) || !clockRe.MatchString(r[1]) {
-				return "opening hours of " + day + " must be ranges like [\"09:00\",\"22:00\"]"
-			}
-			if r[0] >= r[1] {
-				return "opening hours of " + day + ": " + r[0] + "–" + r[1] + " must end after it starts"
-			}
-		}
-	}
-	return ""
 }

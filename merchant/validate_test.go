@@ -2,6 +2,7 @@ package merchant_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/waorder/waorder/cache"
@@ -50,11 +51,14 @@ func TestValidateSettings_NamesTheBadField(t *testing.T) {
 		{"opening_hours", func(b *models.Business) { b.OpeningHours = `{"monday":[["09:00","17:00"]]}` }},
 		{"opening_hours", func(b *models.Business) { b.OpeningHours = `{"mon":[["9:00","17:00"]]}` }},
 		{"opening_hours", func(b *models.Business) { b.OpeningHours = `{"mon":[["09:00","24:00"]]}` }},
-		{"opening_hours", func(b *models.Business) { b.OpeningHours = `{"mon":[["22:00","02:00"]]}` }},
+		{"opening_hours", func(b *models.Business) { b.OpeningHours = `{"mon":[["22:00","22:00"]]}` }},
 		{"opening_hours", func(b *models.Business) { b.OpeningHours = `{"mon":[["09:00"]]}` }},
 		{"opening_hours", func(b *models.Business) { b.OpeningHours = `["09:00","17:00"]` }},
 		{"window_template", func(b *models.Business) { b.WindowTemplate = "Order Update" }},
 		{"template_language", func(b *models.Business) { b.TemplateLanguage = "English" }},
+		{"delivery_fee", func(b *models.Business) { b.DeliveryFeeMinor = -1 }},
+		{"free_delivery_over", func(b *models.Business) { b.FreeDeliveryOverMinor = -100 }},
+		{"language", func(b *models.Business) { b.Language = "fr" }},
 	}
 	for _, tc := range cases {
 		b := validBusiness()
@@ -79,9 +83,9 @@ func TestUpdateSettings_RejectsBadHoursAndKeepsTheOldOnes(t *testing.T) {
 	if err := svc.UpdateSettings(ctx, b); err != nil {
 		t.Fatal(err)
 	}
-	b.OpeningHours = `{"mon":[["17:00","09:00"]]}`
-	if v, ok := merchant.AsValidation(svc.UpdateSettings(ctx, b)); !ok || v.Field != "opening_hours" {
-		t.Fatalf("reversed range: %+v", v)
+	b.OpeningHours = `{"mon":[["09:00","17:00"],["16:00","23:00"]]}`
+	if v, ok := merchant.AsValidation(svc.UpdateSettings(ctx, b)); !ok || v.Field != "opening_hours" || !strings.Contains(v.Message, "overlaps") {
+		t.Fatalf("overlapping ranges: %+v", v)
 	}
 	if got, _ := s.Business(ctx, b.ID); got.OpeningHours != `{"mon":[["09:00","17:00"]]}` {
 		t.Fatalf("stored hours %q", got.OpeningHours)

@@ -1,6 +1,9 @@
 package models
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Fulfillment says how a business hands over orders.
 type Fulfillment string
@@ -26,9 +29,24 @@ type Business struct {
 	TemplateLanguage string
 	TemplateParams   string // comma-separated sources of the window template's body variables, in order (TemplateParamSources)
 	CatalogID        string
-	OrderSeq         int64
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// RequireContactPhone: a delivery order from a customer whose phone number is unknown (a username user) asks
+	// for a number the courier can call.
+	RequireContactPhone bool
+	// DeliveryFeeMinor is charged on each delivery; from FreeDeliveryOverMinor (when above zero) on, it is free.
+	DeliveryFeeMinor      int64
+	FreeDeliveryOverMinor int64
+	Language              string // the bot's and the dashboard's language: en, es or pt
+	OrderSeq              int64
+	CreatedAt             time.Time
+	UpdatedAt             time.Time
+}
+
+// Location is the business's time zone (UTC when unset or unknown).
+func (b Business) Location() *time.Location {
+	if loc, err := time.LoadLocation(b.Timezone); err == nil && b.Timezone != "" {
+		return loc
+	}
+	return time.UTC
 }
 
 // PhoneNumberStatus is the connection state of a WhatsApp number.
@@ -65,17 +83,49 @@ type PhoneNumber struct {
 	UpdatedAt          time.Time
 }
 
-// Customer is a WhatsApp user who wrote to a business. WaID is the phone-based wa_id or, for users known only by
-// their business-scoped user id (BSUID), that id.
+// Customer is a WhatsApp user who wrote to a business: one row per person and business, found by phone number or by
+// business-scoped user id (BSUID), whichever a webhook carries, and completed when the other appears.
 type Customer struct {
-	ID            int64
-	BusinessID    int64
-	WaID          string
-	UserID        string
-	Name          string
+	ID         int64
+	BusinessID int64
+	// WaID is the row's contact key, unique per business and kept by the repository: Phone when known, else
+	// UserID. It is also where messages go (see Recipient).
+	WaID string
+	// Phone is the phone-number-based wa_id; empty for users with a username who have not shared their number.
+	Phone string
+	// UserID is the business-scoped user id, e.g. "US.13491208655302741918"; ParentUserID the parent BSUID.
+	UserID       string
+	ParentUserID string
+	Username     string // profile.username, when the user adopted one
+	Name         string // profile.name
+	// LastInboundAt opens the 24-hour window, whichever identifier the customer wrote with.
 	LastInboundAt *time.Time
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+}
+
+// Recipient is where messages to the customer go: the phone number when known (Meta's recommendation), else the
+// BSUID (else the contact key, for a row written with that alone).
+func (c Customer) Recipient() string {
+	switch {
+	case c.Phone != "":
+		return c.Phone
+	case c.UserID != "":
+		return c.UserID
+	}
+	return c.WaID
+}
+
+// Handle is how a merchant recognises the customer at a glance: "@username" when there is one, else the phone
+// number, else the BSUID.
+func (c Customer) Handle() string {
+	if c.Username != "" {
+		return "@" + strings.TrimPrefix(c.Username, "@")
+	}
+	if c.Phone != "" {
+		return "+" + strings.TrimPrefix(c.Phone, "+")
+	}
+	return c.UserID
 }
 
 // WindowOpen reports whether the 24-hour customer-service window is open at now.

@@ -88,14 +88,21 @@ type Order struct {
 	Currency    string
 	Fulfillment Fulfillment
 	Address     string
-	Latitude    *float64
-	Longitude   *float64
-	Note        string
-	Source      string      // chat | catalog | api
-	SourceKey   string      // the wamid (or key) that created it; unique, so a redelivery creates nothing
-	Items       []OrderItem `gorm:"-"`
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// ContactPhone is the number a customer without a known phone gave for the delivery.
+	ContactPhone string
+	Latitude     *float64
+	Longitude    *float64
+	Note         string
+	// DeliveryFeeMinor is part of TotalMinor; ReadyAt is when the merchant expects it ready (set on accepting);
+	// CancelReason is what the merchant told the customer when cancelling.
+	DeliveryFeeMinor int64
+	ReadyAt          *time.Time
+	CancelReason     string
+	Source           string      // chat | catalog | api
+	SourceKey        string      // the wamid (or key) that created it; unique, so a redelivery creates nothing
+	Items            []OrderItem `gorm:"-"`
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // OrderItem is one line of an order, with the price at the time of ordering.
@@ -160,4 +167,19 @@ type Conversation struct {
 	Version       int64
 	LastMessageAt time.Time
 	UpdatedAt     time.Time
+	// TakenOverAt is set while a person answers this customer (the bot stays quiet); TakenOverBy is that user.
+	TakenOverAt *time.Time
+	TakenOverBy *int64
+	NeedsHuman  string     // why the thread waits for a person ("asked for a person", "bot failed"); empty = not
+	ReadAt      *time.Time // the merchant read the thread up to here
+	Language    string     // the language the customer's greeting picked; empty = the business's
+}
+
+// DeliveryFee is what a delivery of an order worth itemsMinor costs: the flat fee, or nothing from freeOverMinor
+// (when above zero) on.
+func DeliveryFee(feeMinor, freeOverMinor, itemsMinor int64) int64 {
+	if feeMinor <= 0 || freeOverMinor > 0 && itemsMinor >= freeOverMinor {
+		return 0
+	}
+	return feeMinor
 }

@@ -52,6 +52,9 @@ func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error 
 	if st.LastWamid == m.Wamid {
 		return nil
 	}
+	if conv.TakenOverAt != nil {
+		return b.quiet(ctx, m, conv, st)
+	}
 	biz, err := cached(ctx, b.Cache, cache.BusinessKey(m.BusinessID), cache.BusinessTTL, func(ctx context.Context) (models.Business, error) {
 		return b.Store.Business(ctx, m.BusinessID)
 	})
@@ -68,36 +71,56 @@ func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error 
 	if err != nil {
 		return err
 	}
-	in := input(m, cust.WaID)
-	if command(in.Text) == "status" {
-		if in.LastOrder, err = b.Store.LastOrder(ctx, m.BusinessID, m.CustomerID); err != nil {
-			return err
-		}
+	in := input(m, cust.Recipient())
+	in.HasPhone = cust.Phone != ""
+	if err := b.loadOrders(ctx, m, &in); err != nil {
+		return err
 	}
 	info := Business{Name: biz.Name, Greeting: biz.Greeting, Currency: biz.Currency, Fulfillment: biz.Fulfillment,
-		MinOrderMinor: biz.MinOrderMinor, OpeningHours: biz.OpeningHours, Timezone: biz.Timezone}
-	next, replies, draft := Step(st, in, cat, info, now())
+		MinOrderMinor: biz.MinOrderMinor, OpeningHours: biz.OpeningHours, Timezone: biz.Timezone,
+		DeliveryFeeMinor: biz.DeliveryFeeMinor, FreeDeliveryOverMinor: biz.FreeDeliveryOverMinor,
+		RequireContactPhone: biz.RequireContactPhone}
+	res := Step(st, in, cat, info, now())
+	next, replies, draft := res.State, res.Replies, res.Order
 	next.LastWamid = m.Wamid
 
-	var created *models.Order
+	var created, cancelled *models.Order
 	err = b.Store.Tx(ctx, func(tx *repository.Store) error {
 		data, _ := json.Marshal(next)
 		conv.State, conv.Data = next.Step, string(data)
 		if err := tx.SaveConversation(ctx, conv, m.SentAt); err != nil {
 			return err
 		}
+		if res.NeedsHuman != "" {
+			if err := tx.FlagThread(ctx, m.BusinessID, m.CustomerID, res.NeedsHuman); err != nil {
+				return err
+			}
+		}
+		if res.Cancel != nil {
+			_, err := tx.ChangeOrderStatus(ctx, m.BusinessID, res.Cancel.ID, repository.StatusChange{
+				To: models.StatusCancelled, From: models.StatusPending, Actor: "customer"})
+			if errors.Is(err, repository.ErrInvalidTransition) { // the merchant moved it meanwhile
+				replies = append(replies[:0], mustText(cust.Recipient(), "Sorry, your order was accepted a moment ago, so it can't be "+
+					"cancelled here any more. Please write to us and we'll help."))
+			} else if err != nil {
+				return err
+			} else {
+				cancelled = res.Cancel
+			}
+		}
 		if draft != nil {
 			o := models.Order{BusinessID: m.BusinessID, CustomerID: m.CustomerID, Currency: biz.Currency,
-				Fulfillment: draft.Fulfillment, Address: draft.Address, Latitude: draft.Latitude, Longitude: draft.Longitude,
-				Source: draft.Source, SourceKey: draft.SourceKey, Items: draft.Items}
+				Fulfillment: draft.Fulfillment, Address: draft.Address, ContactPhone: draft.Contact, Latitude: draft.Latitude, Longitude: draft.Longitude,
+				Note: draft.Note, DeliveryFeeMinor: draft.DeliveryFeeMinor, Source: draft.Source, SourceKey: draft.SourceKey,
+				Items: draft.Items}
 			err := tx.CreateOrder(ctx, &o)
 			if errors.Is(err, repository.ErrDuplicate) {
-				replies = append(replies[:0], mustText(cust.WaID, "We already have this order. Send *status* to follow it."))
+				replies = append(replies[:0], mustText(cust.Recipient(), "We already have this order. Send *status* to follow it."))
 			} else if err != nil {
 				return err
 			} else {
 				created = &o
-				replies = append(replies, mustText(cust.WaID, placed(o, biz.Name)))
+				replies = append(replies, placed(cust.Recipient(), o, biz.Name)...)
 			}
 		}
 		for i, r := range replies {
@@ -106,7 +129,7 @@ func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error 
 				return fmt.Errorf("encode reply: %w", err)
 			}
 			out := models.OutboundMessage{BusinessID: m.BusinessID, PhoneNumberID: m.PhoneNumberID, CustomerID: m.CustomerID,
-				ToWaID: cust.WaID, Kind: r.Type, Payload: string(payload), Summary: r.Summary(),
+				ToWaID: cust.Recipient(), Kind: r.Type, Payload: string(payload), Summary: r.Summary(),
 				IdempotencyKey: fmt.Sprintf("in:%s:%d", m.Wamid, i)}
 			if _, err := tx.EnqueueOutbound(ctx, &out); err != nil {
 				return err
@@ -117,11 +140,48 @@ func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error 
 	if err != nil {
 		return fmt.Errorf("handle message %s: %w", m.Wamid, err)
 	}
-	if created != nil && b.Cache != nil {
+	if (created != nil || cancelled != nil) && b.Cache != nil {
 		cache.InvalidateOrders(ctx, b.Cache, m.BusinessID)
 	}
 	if b.Listener != nil {
 		b.Listener.Committed(ctx, m, created)
+	}
+	return nil
+}
+
+// quiet handles a message of a customer a person has taken over: the bot says nothing and changes nothing but the
+// thread's time, so the inbox shows it.
+func (b *Bot) quiet(ctx context.Context, m models.InboundMessage, conv models.Conversation, st State) error {
+	st.LastWamid = m.Wamid
+	data, _ := json.Marshal(st)
+	conv.Data = string(data)
+	if err := b.Store.SaveConversation(ctx, conv, m.SentAt); err != nil {
+		return fmt.Errorf("handle message %s: %w", m.Wamid, err)
+	}
+	if b.Listener != nil {
+		b.Listener.Committed(ctx, m, nil)
+	}
+	return nil
+}
+
+// loadOrders reads the customer's orders the message is about: the last one for "status" and "cancel order", the
+// one a tapped id names (scoped to this customer: an id of someone else's order finds nothing).
+func (b *Bot) loadOrders(ctx context.Context, m models.InboundMessage, in *Input) error {
+	var err error
+	if in.ReplyID == "" && (command(in.Text) == "status" || command(in.Text) == "cancel order") {
+		if in.LastOrder, err = b.Store.LastOrder(ctx, m.BusinessID, m.CustomerID); err != nil {
+			return err
+		}
+	}
+	if t, ok := parseTap(in.ReplyID); ok && t.kind == "co" {
+		o, err := b.Store.Order(ctx, m.BusinessID, t.order)
+		switch {
+		case errors.Is(err, repository.ErrNotFound):
+		case err != nil:
+			return err
+		case o.CustomerID == m.CustomerID:
+			in.Target = &o
+		}
 	}
 	return nil
 }
@@ -152,6 +212,7 @@ func input(m models.InboundMessage, to string) Input {
 		l := msg.Location
 		in.Location = &Location{Latitude: l.Latitude, Longitude: l.Longitude, Name: l.Name, Address: l.Address}
 	case msg.Order != nil:
+		in.OrderNote = msg.Order.Text
 		for _, it := range msg.Order.Items {
 			in.Order = append(in.Order, OrderLine{RetailerID: it.RetailerID, Quantity: it.Quantity, UnitPrice: it.UnitPrice, Currency: it.Currency})
 		}

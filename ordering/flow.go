@@ -85,19 +85,18 @@ func (r *turn) pick(retailerID string) {
 		return
 	}
 	r.st.Step, r.st.Pending = StepQuantity, p.RetailerID
+	tag := questionTag(r.in.Wamid)
 	r.buttons(fmt.Sprintf("%s — %s each. How many? Tap or type a number.", p.Name, whatsapp.FormatMoney(p.PriceMinor, p.Currency)),
-		whatsapp.Button{ID: "q:1", Title: "1"}, whatsapp.Button{ID: "q:2", Title: "2"}, whatsapp.Button{ID: "q:3", Title: "3"})
+		whatsapp.Button{ID: quantityID(p.RetailerID, 1, tag), Title: "1"}, whatsapp.Button{ID: quantityID(p.RetailerID, 2, tag), Title: "2"},
+		whatsapp.Button{ID: quantityID(p.RetailerID, 3, tag), Title: "3"})
 }
 
 var numberWords = map[string]int{"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
 	"nine": 9, "ten": 10}
 
-func parseQuantity(in Input) (int, bool) {
-	if q, ok := strings.CutPrefix(in.ReplyID, "q:"); ok {
-		n, err := strconv.Atoi(q)
-		return n, err == nil
-	}
-	t := strings.ToLower(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(in.Text), "x")))
+// parseQuantity reads a typed quantity ("2", "2x", "two").
+func parseQuantity(text string) (int, bool) {
+	t := strings.ToLower(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(text), "x")))
 	if n, err := strconv.Atoi(t); err == nil {
 		return n, true
 	}
@@ -105,13 +104,23 @@ func parseQuantity(in Input) (int, bool) {
 	return n, ok
 }
 
+// quantity takes a typed number for the product being asked about.
 func (r *turn) quantity() {
-	n, ok := parseQuantity(r.in)
-	if !ok || n < 1 || n > maxQuantity {
+	n, ok := parseQuantity(r.in.Text)
+	if !ok {
 		r.text(fmt.Sprintf("Please send a number from 1 to %d.", maxQuantity))
 		return
 	}
-	p, found := r.product(r.st.Pending)
+	r.add(r.st.Pending, n)
+}
+
+// add puts n of a product in the cart (merged with a line already there) and shows the cart.
+func (r *turn) add(retailerID string, n int) {
+	if n < 1 || n > maxQuantity {
+		r.text(fmt.Sprintf("Please send a number from 1 to %d.", maxQuantity))
+		return
+	}
+	p, found := r.product(retailerID)
 	if !found || !p.Available {
 		r.text("Sorry, that item is not available any more.")
 		r.menu(r.st.Page)
@@ -127,7 +136,9 @@ func (r *turn) quantity() {
 	if !merged {
 		r.st.Cart = append(r.st.Cart, CartLine{RetailerID: p.RetailerID, ProductID: p.ID, Name: p.Name, Quantity: n, UnitPrice: p.PriceMinor})
 	}
-	r.st.Pending = ""
+	if r.st.Pending == p.RetailerID {
+		r.st.Pending = ""
+	}
 	r.cart()
 }
 
@@ -136,7 +147,15 @@ func (r *turn) summary() string {
 	for _, l := range r.st.Cart {
 		fmt.Fprintf(&b, "%d × %s — %s\n", l.Quantity, l.Name, whatsapp.FormatMoney(int64(l.Quantity)*l.UnitPrice, r.biz.Currency))
 	}
-	fmt.Fprintf(&b, "*Total: %s*", whatsapp.FormatMoney(r.st.Total(), r.biz.Currency))
+	fee := r.deliveryFee()
+	if r.st.Fulfillment == "delivery" && r.biz.DeliveryFeeMinor > 0 {
+		if fee == 0 {
+			b.WriteString("Delivery — free\n")
+		} else {
+			fmt.Fprintf(&b, "Delivery — %s\n", whatsapp.FormatMoney(fee, r.biz.Currency))
+		}
+	}
+	fmt.Fprintf(&b, "*Total: %s*", whatsapp.FormatMoney(r.st.Total()+fee, r.biz.Currency))
 	return b.String()
 }
 
@@ -149,7 +168,7 @@ func (r *turn) cart() {
 	r.st.Step = StepCart
 	r.buttons("Your cart:\n"+r.summary(),
 		whatsapp.Button{ID: "checkout", Title: "Checkout"}, whatsapp.Button{ID: "more", Title: "Add more"},
-		whatsapp.Button{ID: "clear", Title: "Clear"})
+		whatsapp.Button{ID: "clear:" + cartSig(r.st), Title: "Clear"})
 }
 
 func (r *turn) checkout() {
@@ -193,7 +212,47 @@ func (r *turn) address() {
 		r.st.Address = whatsapp.TruncateRunes(strings.TrimSpace(r.in.Text), 300)
 		r.st.Latitude, r.st.Longitude = nil, nil
 	}
+	if r.biz.RequireContactPhone && !r.in.HasPhone && r.st.Contact == "" {
+		r.askContact()
+		return
+	}
 	r.confirm()
+}
+
+// askContact asks a customer whose phone number WhatsApp does not share (a username user) for one the courier
+// can call, when the business wants one for deliveries.
+func (r *turn) askContact() {
+	r.st.Step = StepContact
+	r.text("What number can the courier call for this delivery? Type it with the country code, e.g. +44 20 7946 0958.")
+}
+
+func (r *turn) contact() {
+	n, ok := contactNumber(r.in.Text)
+	if !ok {
+		r.text("That doesn't look like a phone number. Please type it with the country code, e.g. +44 20 7946 0958.")
+		return
+	}
+	r.st.Contact = n
+	r.confirm()
+}
+
+// contactNumber accepts a typed phone number with its usual separators and returns it as "+digits" (E.164 has 8
+// to 15 digits with the country code).
+func contactNumber(text string) (string, bool) {
+	var digits strings.Builder
+	for i, c := range strings.TrimSpace(text) {
+		switch {
+		case c >= '0' && c <= '9':
+			digits.WriteRune(c)
+		case c == '+' && i == 0, c == ' ', c == '-', c == '.', c == '(', c == ')':
+		default:
+			return "", false
+		}
+	}
+	if n := digits.Len(); n < 8 || n > 15 {
+		return "", false
+	}
+	return "+" + digits.String(), true
 }
 
 func (r *turn) confirm() {
@@ -201,9 +260,16 @@ func (r *turn) confirm() {
 	where := "Pickup at " + r.biz.Name
 	if r.st.Fulfillment == "delivery" {
 		where = "Deliver to: " + r.st.Address
+		if r.st.Contact != "" {
+			where += "\nContact: " + r.st.Contact
+		}
+	}
+	if r.st.Note != "" {
+		where += "\nNote: " + r.st.Note
 	}
 	r.buttons("Please confirm your order:\n"+r.summary()+"\n"+where,
-		whatsapp.Button{ID: "confirm", Title: "Confirm"}, whatsapp.Button{ID: "cancel", Title: "Cancel"})
+		whatsapp.Button{ID: "confirm:" + orderSig(r.st), Title: "Confirm"}, whatsapp.Button{ID: "note", Title: "Add a note"},
+		whatsapp.Button{ID: "cancel:" + cartSig(r.st), Title: "Cancel"})
 }
 
 // place turns the confirmed cart into an order; the Bot numbers it and sends the confirmation. The catalog may have
@@ -213,7 +279,7 @@ func (r *turn) place() {
 		r.text(strings.Join(notes, "\n"))
 		switch {
 		case len(r.st.Cart) == 0:
-			r.st = State{Step: StepMenu}
+			r.reset()
 			r.menu(0)
 		case r.st.Total() < r.biz.MinOrderMinor:
 			r.checkout()
@@ -222,16 +288,27 @@ func (r *turn) place() {
 		}
 		return
 	}
-	d := &OrderDraft{Fulfillment: models.Fulfillment(r.st.Fulfillment), Address: r.st.Address,
-		Latitude: r.st.Latitude, Longitude: r.st.Longitude, Source: orDefault(r.st.Source, "chat"),
-		SourceKey: orDefault(r.st.SourceKey, r.in.Wamid)}
+	d := &OrderDraft{Fulfillment: models.Fulfillment(r.st.Fulfillment), Address: r.st.Address, Contact: r.st.Contact,
+		Latitude: r.st.Latitude, Longitude: r.st.Longitude, Note: r.st.Note, DeliveryFeeMinor: r.deliveryFee(),
+		Source: orDefault(r.st.Source, "chat"), SourceKey: orDefault(r.st.SourceKey, r.in.Wamid)}
 	for _, l := range r.st.Cart {
 		pid := l.ProductID
 		d.Items = append(d.Items, models.OrderItem{ProductID: &pid, RetailerID: l.RetailerID, Name: l.Name,
 			Quantity: l.Quantity, UnitPriceMinor: l.UnitPrice})
 	}
 	r.draft = d
-	r.st = State{Step: StepMenu}
+	placed, placedCart := orderSig(r.st), cartSig(r.st)
+	r.reset()
+	r.st.PlacedSig, r.st.PlacedCart = placed, placedCart
+}
+
+// deliveryFee is the fee for the cart as it stands: the business's flat fee for deliveries, free from its
+// threshold on.
+func (r *turn) deliveryFee() int64 {
+	if r.st.Fulfillment != "delivery" {
+		return 0
+	}
+	return models.DeliveryFee(r.biz.DeliveryFeeMinor, r.biz.FreeDeliveryOverMinor, r.st.Total())
 }
 
 // refresh re-reads the cart against the catalog: items no longer sold or available leave it, and prices become
@@ -259,7 +336,8 @@ func (r *turn) refresh() []string {
 
 // catalogOrder takes a cart sent from the WhatsApp catalog: our prices, unknown items reported.
 func (r *turn) catalogOrder() {
-	r.st = State{Step: StepCart, Source: "catalog", SourceKey: r.in.Wamid}
+	r.st = State{Step: StepCart, Source: "catalog", SourceKey: r.in.Wamid, Applied: r.st.Applied, PlacedSig: r.st.PlacedSig,
+		PlacedCart: r.st.PlacedCart, Note: whatsapp.TruncateRunes(strings.TrimSpace(r.in.OrderNote), maxNote)}
 	var notes []string
 	for _, l := range r.in.Order {
 		p, ok := r.product(l.RetailerID)
@@ -281,7 +359,7 @@ func (r *turn) catalogOrder() {
 		r.text(strings.Join(notes, "\n"))
 	}
 	if len(r.st.Cart) == 0 {
-		r.st = State{Step: StepMenu}
+		r.reset()
 		r.text("None of those items can be ordered right now.")
 		r.menu(0)
 		return
@@ -289,20 +367,35 @@ func (r *turn) catalogOrder() {
 	r.checkout()
 }
 
-// placed is the confirmation of a stored order: its number, lines, total and where it will be handed over.
-func placed(o models.Order, bizName string) string {
+// placed is the confirmation of a stored order: its number, lines, total and where it will be handed over, with a
+// button to cancel it while it is pending (a separate message when the summary is too long for buttons).
+func placed(to string, o models.Order, bizName string) []whatsapp.OutgoingMessage {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Thank you! Order #%d is received (%s):\n", o.Number, whatsapp.FormatMoney(o.TotalMinor, o.Currency))
 	for _, it := range o.Items {
 		fmt.Fprintf(&b, "%d × %s — %s\n", it.Quantity, it.Name, whatsapp.FormatMoney(it.LineTotal(), o.Currency))
+	}
+	if o.DeliveryFeeMinor > 0 {
+		fmt.Fprintf(&b, "Delivery — %s\n", whatsapp.FormatMoney(o.DeliveryFeeMinor, o.Currency))
 	}
 	if o.Fulfillment == models.FulfillDelivery {
 		fmt.Fprintf(&b, "Deliver to: %s\n", o.Address)
 	} else {
 		fmt.Fprintf(&b, "Pickup at %s\n", bizName)
 	}
+	if o.Note != "" {
+		fmt.Fprintf(&b, "Note: %s\n", o.Note)
+	}
 	b.WriteString("We'll message you as it moves along. Send *status* any time.")
-	return whatsapp.TruncateRunes(b.String(), whatsapp.MaxTextBody)
+	cancel := []whatsapp.Button{{ID: fmt.Sprintf("co:%d", o.ID), Title: "Cancel order"}}
+	if m, err := whatsapp.NewReplyButtons(to, b.String(), cancel); err == nil {
+		return []whatsapp.OutgoingMessage{m}
+	}
+	text := mustText(to, whatsapp.TruncateRunes(b.String(), whatsapp.MaxTextBody))
+	if m, err := whatsapp.NewReplyButtons(to, fmt.Sprintf("Changed your mind? You can cancel order #%d until we accept it.", o.Number), cancel); err == nil {
+		return []whatsapp.OutgoingMessage{text, m}
+	}
+	return []whatsapp.OutgoingMessage{text}
 }
 
 func orDefault(s, d string) string {

@@ -18,7 +18,9 @@ const (
 	StepCart        = "cart"
 	StepFulfillment = "fulfillment"
 	StepAddress     = "address"
+	StepContact     = "contact" // a delivery's contact number, from a customer whose phone is unknown
 	StepConfirm     = "confirm"
+	StepNote        = "note"
 )
 
 // State is what the bot remembers about one customer's conversation (stored as JSON).
@@ -31,9 +33,15 @@ type State struct {
 	Address     string     `json:"address,omitempty"`
 	Latitude    *float64   `json:"lat,omitempty"`
 	Longitude   *float64   `json:"lng,omitempty"`
+	Contact     string     `json:"contact,omitempty"`    // the delivery's contact number, when one was asked for
 	Source      string     `json:"source,omitempty"`     // "catalog" when the cart came from a WhatsApp catalog order
 	SourceKey   string     `json:"source_key,omitempty"` // that order message's wamid
 	LastWamid   string     `json:"last_wamid,omitempty"` // the last message handled: a re-run of it is a no-op
+	Note        string     `json:"note,omitempty"`       // the customer's note for the kitchen
+	Applied     []string   `json:"applied,omitempty"`    // quantity questions already answered (see ids.go)
+	PlacedSig   string     `json:"placed_sig,omitempty"` // orderSig and cartSig of the last order placed
+	PlacedCart  string     `json:"placed_cart,omitempty"`
+	Misses      int        `json:"misses,omitempty"` // messages in a row the bot did not understand
 }
 
 // CartLine is one product in the cart, at our price.
@@ -57,13 +65,16 @@ func (s State) Total() int64 {
 // Input is a customer's message, reduced to what the bot acts on.
 type Input struct {
 	Wamid     string
-	To        string // the customer's wa_id, where replies go
+	To        string // where replies go: the customer's phone number, else their BSUID
+	HasPhone  bool   // the customer's phone number is known
 	Text      string // typed text
 	ReplyID   string // id of a tapped button or list row
 	Location  *Location
-	Order     []OrderLine // a cart sent from the WhatsApp catalog
-	Other     string      // a type the bot does not act on (reaction, sticker, …)
-	LastOrder *models.Order
+	Order     []OrderLine   // a cart sent from the WhatsApp catalog
+	OrderNote string        // the text the customer typed with that cart
+	Other     string        // a type the bot does not act on (reaction, sticker, …)
+	LastOrder *models.Order // for "status" and "cancel order"
+	Target    *models.Order // the customer's order a tapped id names (co:<id>), when it exists
 }
 
 // Location is a shared location.
@@ -89,6 +100,11 @@ type Business struct {
 	MinOrderMinor int64
 	OpeningHours  string
 	Timezone      string
+	// DeliveryFeeMinor is charged on deliveries; from FreeDeliveryOverMinor (when > 0) on, delivery is free.
+	DeliveryFeeMinor      int64
+	FreeDeliveryOverMinor int64
+	// RequireContactPhone: deliveries to customers whose phone is unknown need a contact number.
+	RequireContactPhone bool
 }
 
 // OrderDraft is an order the conversation completed; the Bot numbers and stores it.
@@ -96,10 +112,14 @@ type OrderDraft struct {
 	Items       []models.OrderItem
 	Fulfillment models.Fulfillment
 	Address     string
+	Contact     string
 	Latitude    *float64
 	Longitude   *float64
 	Source      string
 	SourceKey   string
+	Note        string
+	// DeliveryFeeMinor is the fee the customer saw when confirming.
+	DeliveryFeeMinor int64
 }
 
 // command recognises the words that work at any point.
@@ -112,31 +132,26 @@ func command(text string) string {
 		return "cart"
 	case "cancel", "stop", "clear", "reset", "empty":
 		return "cancel"
+	case "cancel order", "cancel my order", "cancelar pedido", "cancelar mi pedido", "cancelar meu pedido":
+		return "cancel order"
 	case "status", "my order", "order status", "where is my order", "track":
 		return "status"
+	case "agent", "human", "person", "a person", "talk to a person", "speak to a person", "humano", "persona", "agente",
+		"atendente", "pessoa":
+		return "human"
 	case "help", "?", "commands", "ajuda", "ayuda":
 		return "help"
 	}
 	return ""
 }
 
-// openNow reports whether the business is open at now, and a human description of its hours.
+// openNow reports whether the business is open at now, and its hours in words. Hours that cannot be read (a
+// settings page always validates them) leave the bot open rather than turning customers away.
 func openNow(b Business, now time.Time) (bool, string) {
-	hours, err := parseHours(b.OpeningHours)
-	if err != nil || len(hours) == 0 {
+	hours, err := models.ParseOpeningHours(b.OpeningHours)
+	if err != nil {
 		return true, ""
 	}
-	loc, err := time.LoadLocation(b.Timezone)
-	if err != nil {
-		loc = time.UTC
-	}
-	local := now.In(loc)
-	day := strings.ToLower(local.Weekday().String()[:3])
-	hm := local.Format("15:04")
-	for _, r := range hours[day] {
-		if hm >= r[0] && hm < r[1] {
-			return true, describeHours(hours)
-		}
-	}
-	return false, describeHours(hours)
+	loc := models.Business{Timezone: b.Timezone}.Location()
+	return hours.IsOpen(now, loc), hours.Describe(now.In(loc))
 }

@@ -3,7 +3,6 @@ package ordering
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,26 +13,51 @@ import (
 // maxQuantity bounds one line, so a typo ("100") is caught.
 const maxQuantity = 50
 
+// Outcome is what one message did: the conversation's next state, the replies, and at most one change to the
+// customer's orders (a new one to store, or a pending one to cancel).
+type Outcome struct {
+	State   State
+	Replies []whatsapp.OutgoingMessage
+	Order   *OrderDraft
+	Cancel  *models.Order // the customer cancelled this pending order
+	// NeedsHuman, when set, flags the thread for a person in the merchant's inbox, saying why.
+	NeedsHuman string
+}
+
 // Step is the bot: from the state, a message, the catalog (available and unavailable products) and the business,
 // it computes the next state, the replies, and an order when the customer confirmed one. It does no I/O.
-func Step(st State, in Input, cat []models.Product, biz Business, now time.Time) (State, []whatsapp.OutgoingMessage, *OrderDraft) {
+func Step(st State, in Input, cat []models.Product, biz Business, now time.Time) Outcome {
 	st.Cart = slices.Clone(st.Cart) // lines are edited in place below; the caller's state stays as it was
+	st.Applied = slices.Clone(st.Applied)
 	r := &turn{st: st, in: in, cat: cat, biz: biz}
 	r.run(now)
-	return r.st, r.out, r.draft
+	if !r.missed {
+		r.st.Misses = 0
+	}
+	return Outcome{State: r.st, Replies: r.out, Order: r.draft, Cancel: r.cancel, NeedsHuman: r.needsHuman}
 }
 
 type turn struct {
-	st    State
-	in    Input
-	cat   []models.Product
-	biz   Business
-	out   []whatsapp.OutgoingMessage
-	draft *OrderDraft
+	st     State
+	in     Input
+	cat    []models.Product
+	biz    Business
+	out    []whatsapp.OutgoingMessage
+	draft  *OrderDraft
+	cancel *models.Order
+	// missed is set when the bot did not understand this message; needsHuman when the thread needs a person.
+	missed     bool
+	needsHuman string
 }
 
+// missesBeforeHuman is how many messages in a row the bot may not understand before it calls a person.
+const missesBeforeHuman = 2
+
 func (r *turn) run(now time.Time) {
-	cmd := command(r.in.Text)
+	var cmd string
+	if r.in.ReplyID == "" { // a button's title is not a typed command: a "Clear" tap must not act as "clear"
+		cmd = command(r.in.Text)
+	}
 	switch cmd {
 	case "help":
 		r.help()
@@ -41,9 +65,20 @@ func (r *turn) run(now time.Time) {
 	case "status":
 		r.status()
 		return
+	case "cancel order":
+		r.askCancelOrder()
+		return
+	case "human":
+		r.needsHuman = "asked for a person"
+		r.text(fmt.Sprintf("Okay — someone from %s will answer you here shortly.", r.biz.Name))
+		return
 	case "cancel":
-		r.st = State{Step: StepMenu}
+		r.reset()
 		r.text("Your cart is empty now. Send *menu* whenever you want to order.")
+		return
+	}
+	if t, ok := parseTap(r.in.ReplyID); ok && t.kind == "co" {
+		r.cancelOrder(t.order) // whatever the hours: an order already placed can be called off
 		return
 	}
 	if silent[r.in.Other] {
@@ -51,6 +86,11 @@ func (r *turn) run(now time.Time) {
 	}
 	if open, hours := openNow(r.biz, now); !open {
 		r.text(fmt.Sprintf("Sorry, %s is closed right now. Opening hours: %s. Send *status* to follow an order.", r.biz.Name, hours))
+		return
+	}
+	if t, ok := parseTap(r.in.ReplyID); ok {
+		r.greet()
+		r.tap(t)
 		return
 	}
 	switch {
@@ -76,63 +116,45 @@ func (r *turn) run(now time.Time) {
 		}
 		r.menu(0)
 	default:
-		r.answer()
+		r.typed()
 	}
+}
+
+// reset empties the cart and starts over, keeping what guards against repeated taps.
+func (r *turn) reset() {
+	r.st = State{Step: StepMenu, Applied: r.st.Applied, PlacedSig: r.st.PlacedSig}
 }
 
 // silent lists message types that get no answer: reactions, system notices, deletions and edits of earlier
 // messages. Media and other types the bot cannot read get a short reply, so the customer is never left waiting.
 var silent = map[string]bool{"reaction": true, "system": true, "revoke": true, "edit": true, "ephemeral": true}
 
-// answer handles a message that is not a command, by the step the conversation is in.
-func (r *turn) answer() {
-	id := r.in.ReplyID
-	if id == "" {
-		id = typedChoice(r.st.Step, r.in.Text)
+// typed handles typed text that is not a command, by the step the conversation is in.
+func (r *turn) typed() {
+	if id := typedChoice(r.st.Step, r.in.Text); id != "" {
+		if id == "confirm" {
+			id += ":" + orderSig(r.st) // typed words always mean the order as it is now
+		}
+		t, _ := parseTap(id)
+		r.tap(t)
+		return
 	}
+	_, number := parseQuantity(r.in.Text)
 	switch {
-	case strings.HasPrefix(id, "page:"):
-		n, _ := strconv.Atoi(strings.TrimPrefix(id, "page:"))
-		r.menu(n)
-	case strings.HasPrefix(id, "p:"):
-		r.pick(strings.TrimPrefix(id, "p:"))
-	case id == "more":
-		r.menu(0)
-	case id == "clear":
-		r.st = State{Step: StepMenu}
-		r.text("Cart cleared.")
-		r.menu(0)
-	case id == "checkout":
-		r.checkout()
-	case id == "delivery" || id == "pickup":
-		if len(r.st.Cart) == 0 || r.biz.Fulfillment != models.FulfillBoth && string(r.biz.Fulfillment) != id {
-			r.checkout() // a stale button, or a way this business does not offer
-			return
-		}
-		r.st.Fulfillment = id
-		if id == "delivery" {
-			r.askAddress()
-		} else {
-			r.confirm()
-		}
-	case id == "confirm" && r.st.Step == StepConfirm:
-		r.place()
-	case id == "back":
-		r.cart()
-	case id == "cancel":
-		r.st = State{Step: StepMenu}
-		r.text("Cancelled. Send *menu* whenever you want to order.")
-	case r.st.Step == StepQuantity:
+	case r.st.Step == StepQuantity, r.st.Pending != "" && number: // a late tap may have shown the cart in between
 		r.quantity()
 	case r.st.Step == StepAddress && (r.in.Location != nil || strings.TrimSpace(r.in.Text) != ""):
 		r.address()
-	case r.st.Step == StepMenu:
-		if p, ok := r.find(r.in.Text); ok {
+	case r.st.Step == StepContact && strings.TrimSpace(r.in.Text) != "":
+		r.contact()
+	case r.st.Step == StepNote && strings.TrimSpace(r.in.Text) != "":
+		r.st.Note = whatsapp.TruncateRunes(strings.TrimSpace(r.in.Text), maxNote)
+		r.confirm()
+	default:
+		if p, ok := r.find(r.in.Text); ok { // a product's name picks it at any step that does not wait for free text
 			r.pick(p.RetailerID)
 			return
 		}
-		r.unknown()
-	default:
 		r.unknown()
 	}
 }
@@ -153,17 +175,28 @@ func typedChoice(step, text string) string {
 		return "confirm"
 	case step == StepConfirm && (t == "no" || t == "n" || t == "back"):
 		return "back"
+	case step == StepConfirm && (t == "note" || t == "add note" || t == "add a note"):
+		return "note"
 	}
 	return ""
 }
 
 func (r *turn) unknown() {
+	r.missed = true
+	if r.st.Misses++; r.st.Misses >= missesBeforeHuman {
+		r.needsHuman = "the bot did not understand"
+		r.st.Misses = 0
+		r.text(fmt.Sprintf("Sorry, I didn't get that. I've asked someone from %s to help you here.", r.biz.Name))
+		return
+	}
 	r.text("Sorry, I didn't get that. " + helpText)
 	switch r.st.Step {
 	case StepCart, StepConfirm:
 		r.cart()
 	case StepAddress:
 		r.askAddress()
+	case StepContact:
+		r.askContact()
 	}
 }
 

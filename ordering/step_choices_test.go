@@ -41,7 +41,7 @@ func TestStep_TypedChoicesAtEachStep(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st, out, d := texts(Step(tt.st, Input{To: "1", Wamid: "w", Text: tt.text}, catalog(3), biz, time.Now()))
+			st, out, d := texts(step(tt.st, Input{To: "1", Wamid: "w", Text: tt.text}, catalog(3), biz, time.Now()))
 			if st.Step != tt.wantStep || !strings.Contains(out, tt.want) || (d != nil) != tt.order {
 				t.Fatalf("step %q, order %v, replies %q", st.Step, d != nil, out)
 			}
@@ -53,7 +53,7 @@ func TestStep_TypedChoicesAtEachStep(t *testing.T) {
 func TestStep_FulfillmentFollowsTheBusinessSetting(t *testing.T) {
 	cart := []CartLine{{RetailerID: "sku0", ProductID: 1, Name: "Item 0", Quantity: 2, UnitPrice: 100}}
 	biz := Business{Name: "Casa", Currency: "USD", Fulfillment: models.FulfillPickup}
-	st, out, _ := texts(Step(State{Step: StepCart, Cart: cart}, Input{To: "1", ReplyID: "delivery"}, catalog(3), biz, time.Now()))
+	st, out, _ := texts(step(State{Step: StepCart, Cart: cart}, Input{To: "1", ReplyID: "delivery"}, catalog(3), biz, time.Now()))
 	if st.Step != StepConfirm || st.Fulfillment != "pickup" || !strings.Contains(out, "Pickup at Casa") {
 		t.Fatalf("pickup-only business: step %q %q, %q", st.Step, st.Fulfillment, out)
 	}
@@ -70,7 +70,7 @@ func TestStep_ConfirmRechecksTheCatalog(t *testing.T) {
 	cat := catalog(3)
 	cat[0].Available = false
 	cat[1].PriceMinor = 150
-	st, out, d := texts(Step(st0, Input{To: "1", ReplyID: "confirm"}, cat, biz, time.Now()))
+	st, out, d := texts(step(st0, Input{To: "1", ReplyID: "confirm"}, cat, biz, time.Now()))
 	if d != nil || st.Step != StepConfirm || len(st.Cart) != 1 || st.Cart[0].UnitPrice != 150 ||
 		!strings.Contains(out, "Item 0 is not available any more") || !strings.Contains(out, "Item 1 is now USD 1.50, not USD 1.00") ||
 		!strings.Contains(out, "Total: USD 3.00") {
@@ -79,11 +79,11 @@ func TestStep_ConfirmRechecksTheCatalog(t *testing.T) {
 	if st0.Cart[1].UnitPrice != 100 || len(st0.Cart) != 2 {
 		t.Fatal("Step changed the caller's state")
 	}
-	if _, _, d = Step(st, Input{To: "1", ReplyID: "confirm"}, cat, biz, time.Now()); d == nil || models.ItemsTotal(d.Items) != 300 {
+	if _, _, d = step(st, Input{To: "1", ReplyID: "confirm"}, cat, biz, time.Now()); d == nil || models.ItemsTotal(d.Items) != 300 {
 		t.Fatalf("second confirm: %+v", d)
 	}
 	cat[1].Available = false
-	st, out, d = texts(Step(st0, Input{To: "1", ReplyID: "confirm"}, cat, biz, time.Now()))
+	st, out, d = texts(step(st0, Input{To: "1", ReplyID: "confirm"}, cat, biz, time.Now()))
 	if d != nil || st.Step != StepMenu || len(st.Cart) != 0 || !strings.Contains(out, "View menu") {
 		t.Fatalf("nothing left: step %q cart %+v: %q", st.Step, st.Cart, out)
 	}
@@ -106,7 +106,7 @@ func TestStep_MessagesTheBotCannotRead(t *testing.T) {
 		{"request_welcome", State{}, "Welcome to Casa"},
 	}
 	for _, tt := range tests {
-		st, out, _ := texts(Step(tt.st, Input{To: "1", Other: tt.other}, catalog(3), biz, time.Now()))
+		st, out, _ := texts(step(tt.st, Input{To: "1", Other: tt.other}, catalog(3), biz, time.Now()))
 		if tt.want == "" && (out != "" || st.Step != tt.st.Step) || tt.want != "" && !strings.Contains(out, tt.want) {
 			t.Errorf("%s at %q: step %q, replies %q", tt.other, tt.st.Step, st.Step, out)
 		}

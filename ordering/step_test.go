@@ -38,19 +38,19 @@ func rows(t *testing.T, out []whatsapp.OutgoingMessage) []string {
 
 func TestStep_MenuPagesPastTenRows(t *testing.T) {
 	biz := Business{Name: "Casa", Currency: "USD", Fulfillment: models.FulfillBoth}
-	if got := rows(t, second(Step(State{Step: StepMenu}, Input{To: "1", Text: "menu"}, catalog(10), biz, time.Now()))); len(got) != 10 ||
+	if got := rows(t, second(step(State{Step: StepMenu}, Input{To: "1", Text: "menu"}, catalog(10), biz, time.Now()))); len(got) != 10 ||
 		got[9] != "p:sku9" {
 		t.Fatalf("ten products fit one page: %v", got)
 	}
-	st, out, _ := Step(State{Step: StepMenu}, Input{To: "1", Text: "menu"}, catalog(23), biz, time.Now())
+	st, out, _ := step(State{Step: StepMenu}, Input{To: "1", Text: "menu"}, catalog(23), biz, time.Now())
 	if got := rows(t, out); len(got) != 9 || got[8] != "page:1" || st.Page != 0 {
 		t.Fatalf("page 1: %v", got)
 	}
-	st, out, _ = Step(st, Input{To: "1", ReplyID: "page:1"}, catalog(23), biz, time.Now())
+	st, out, _ = step(st, Input{To: "1", ReplyID: "page:1"}, catalog(23), biz, time.Now())
 	if got := rows(t, out); len(got) != 10 || got[0] != "p:sku8" || got[8] != "page:2" || got[9] != "page:0" || st.Page != 1 {
 		t.Fatalf("page 2: %v", got)
 	}
-	st, out, _ = Step(st, Input{To: "1", ReplyID: "page:2"}, catalog(23), biz, time.Now())
+	st, out, _ = step(st, Input{To: "1", ReplyID: "page:2"}, catalog(23), biz, time.Now())
 	if got := rows(t, out); len(got) != 8 || got[0] != "p:sku16" || got[7] != "page:1" || st.Page != 2 {
 		t.Fatalf("page 3: %v", got)
 	}
@@ -69,7 +69,15 @@ func TestStep_OpeningHoursInTheBusinessTimezone(t *testing.T) {
 	if open, _ := openNow(biz, monday10NY.Add(8*time.Hour)); open {
 		t.Fatal("closed at 18:00 local")
 	}
-	if err := ValidateHours(`{"mon":[["17:00","09:00"]]}`); err == nil {
-		t.Fatal("a reversed range must be rejected")
+	night := Business{Name: "Casa", OpeningHours: `{"fri":[["18:00","02:00"]]}`, Timezone: "America/New_York"}
+	saturday1amNY := time.Date(2026, 12, 5, 6, 0, 0, 0, time.UTC)
+	if open, hours := openNow(night, saturday1amNY); !open || hours != "Fri 18:00–02:00" {
+		t.Fatalf("friday's night range at 01:00 saturday: open %v, %q", open, hours)
 	}
+}
+
+// step runs Step and splits its outcome, for tests that look at the state, the replies and a placed order.
+func step(st State, in Input, cat []models.Product, biz Business, now time.Time) (State, []whatsapp.OutgoingMessage, *OrderDraft) {
+	o := Step(st, in, cat, biz, now)
+	return o.State, o.Replies, o.Order
 }

@@ -114,6 +114,14 @@ func (o *Outbox) attempt(ctx, db context.Context, j job, rec *recorder) error {
 		j.cust = &c
 	}
 	cust := *j.cust
+	if to := cust.Recipient(); to != "" && to != m.ToWaID {
+		// The customer's identifiers changed since this was queued (a phone number became known, or rows of one
+		// person were merged): send to what Meta accepts now.
+		var err error
+		if m, err = readdress(m, to); err != nil {
+			return o.fail(db, m, 0, err.Error())
+		}
+	}
 	payload := m.Payload
 	// error_code 131047 on a queued message: Meta already refused it as outside the window, whatever our clock says.
 	if metaSaid := m.ErrorCode == whatsapp.CodeOutsideWindow; m.Kind != "template" && (metaSaid || !cust.WindowOpen(o.clock())) {
@@ -288,4 +296,19 @@ func (o *Outbox) rateOf(p models.PhoneNumber) int {
 		return min(p.SendRatePerSec, o.rate)
 	}
 	return o.rate
+}
+
+// readdress points a stored message at to: "to" for a phone number, "recipient" for a business-scoped user id.
+func readdress(m models.OutboundMessage, to string) (models.OutboundMessage, error) {
+	var msg whatsapp.OutgoingMessage
+	if err := json.Unmarshal([]byte(m.Payload), &msg); err != nil {
+		return m, fmt.Errorf("stored payload is not a message: %w", err)
+	}
+	msg.Address(to)
+	b, err := json.Marshal(msg)
+	if err != nil {
+		return m, fmt.Errorf("encode readdressed message: %w", err)
+	}
+	m.Payload, m.ToWaID = string(b), to
+	return m, nil
 }

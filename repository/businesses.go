@@ -51,7 +51,8 @@ func (s *Store) UpdateBusinessSettings(ctx context.Context, b models.Business) e
 		"name": b.Name, "currency": b.Currency, "timezone": b.Timezone, "opening_hours": b.OpeningHours,
 		"greeting": b.Greeting, "fulfillment": b.Fulfillment, "min_order_minor": b.MinOrderMinor,
 		"window_template": b.WindowTemplate, "template_language": b.TemplateLanguage, "catalog_id": b.CatalogID,
-		"updated_at": now(),
+		"delivery_fee_minor": b.DeliveryFeeMinor, "free_delivery_over_minor": b.FreeDeliveryOverMinor, "language": b.Language,
+		"require_contact_phone": b.RequireContactPhone, "updated_at": now(),
 	}).Error
 	if err != nil {
 		return fmt.Errorf("update settings of business %d: %w", b.ID, err)

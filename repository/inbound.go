@@ -15,13 +15,14 @@ import (
 // Delivery is everything one webhook request carries, already routed to businesses. It is stored in one
 // transaction (together with other deliveries committed at the same moment).
 type Delivery struct {
-	Customers []models.Customer      // upserted by (business, wa_id); LastInboundAt only moves forward
+	Customers []models.Customer      // found by phone or BSUID, created or completed; LastInboundAt only moves forward
 	Messages  []InboundRow           // inserted once per wamid
 	Statuses  []models.MessageStatus // inserted once per (wamid, status); outbound messages advance
 	Events    []models.WebhookEvent  // inserted once per hash
 }
 
-// InboundRow is an inbound message whose customer is named by wa_id; the customer id is filled in the transaction.
+// InboundRow is an inbound message whose customer is named by the sender's phone-based wa_id, or by its BSUID when
+// the webhook carried no phone; the customer id is filled in the transaction.
 type InboundRow struct {
 	Message models.InboundMessage
 	WaID    string
@@ -53,82 +54,7 @@ func (s *Store) StoreDeliveries(ctx context.Context, ds []Delivery) (newMessageI
 	return newMessageIDs, nil
 }
 
-type customerKey struct {
-	biz  int64
-	waID string
-}
-
-func (s *Store) upsertCustomers(ctx context.Context, ds []Delivery) (map[customerKey]int64, error) {
-	merged := map[customerKey]models.Customer{}
-	for _, d := range ds {
-		for _, c := range d.Customers {
-			k := customerKey{c.BusinessID, c.WaID}
-			prev, ok := merged[k]
-			if ok {
-				if c.Name == "" {
-					c.Name = prev.Name
-				}
-				if c.UserID == "" {
-					c.UserID = prev.UserID
-				}
-				if prev.LastInboundAt != nil && (c.LastInboundAt == nil || prev.LastInboundAt.After(*c.LastInboundAt)) {
-					c.LastInboundAt = prev.LastInboundAt
-				}
-			}
-			merged[k] = c
-		}
-	}
-	ids := make(map[customerKey]int64, len(merged))
-	if len(merged) == 0 {
-		return ids, nil
-	}
-	// A fixed order keeps concurrent batches from taking row locks in opposite orders.
-	keys := make([]customerKey, 0, len(merged))
-	for k := range merged {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].biz != keys[j].biz {
-			return keys[i].biz < keys[j].biz
-		}
-		return keys[i].waID < keys[j].waID
-	})
-	t := now()
-	var sb strings.Builder
-	args := make([]any, 0, len(keys)*7)
-	sb.WriteString("INSERT INTO customers (business_id, wa_id, user_id, name, last_inbound_at, created_at, updated_at) VALUES ")
-	for i, k := range keys {
-		c := merged[k]
-		if i > 0 {
-			sb.WriteString(",")
-		}
-		sb.WriteString("(?,?,?,?,?,?,?)")
-		args = append(args, c.BusinessID, c.WaID, c.UserID, c.Name, c.LastInboundAt, t, t)
-	}
-	sb.WriteString(` ON CONFLICT (business_id, wa_id) DO UPDATE SET
-		name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE customers.name END,
-		user_id = CASE WHEN excluded.user_id <> '' THEN excluded.user_id ELSE customers.user_id END,
-		last_inbound_at = CASE WHEN customers.last_inbound_at IS NULL OR excluded.last_inbound_at > customers.last_inbound_at
-			THEN excluded.last_inbound_at ELSE customers.last_inbound_at END,
-		updated_at = excluded.updated_at
-		RETURNING id, business_id, wa_id`)
-	rows, err := s.db.WithContext(ctx).Raw(sb.String(), args...).Rows()
-	if err != nil {
-		return nil, fmt.Errorf("upsert %d customers: %w", len(keys), err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var k customerKey
-		if err := rows.Scan(&id, &k.biz, &k.waID); err != nil {
-			return nil, fmt.Errorf("upsert customers: %w", err)
-		}
-		ids[k] = id
-	}
-	return ids, rows.Err()
-}
-
-func (s *Store) insertMessages(ctx context.Context, ds []Delivery, customers map[customerKey]int64) ([]int64, error) {
+func (s *Store) insertMessages(ctx context.Context, ds []Delivery, customers customerIDs) ([]int64, error) {
 	var rows []InboundRow
 	for _, d := range ds {
 		rows = append(rows, d.Messages...)
@@ -142,7 +68,7 @@ func (s *Store) insertMessages(ctx context.Context, ds []Delivery, customers map
 	sb.WriteString("INSERT INTO inbound_messages (business_id, phone_number_id, customer_id, wamid, type, body, payload, sent_at, received_at) VALUES ")
 	for i, r := range rows {
 		m := r.Message
-		cid, ok := customers[customerKey{m.BusinessID, r.WaID}]
+		cid, ok := customers.of(m.BusinessID, strings.TrimPrefix(r.WaID, "+"))
 		if !ok {
 			return nil, fmt.Errorf("message %s: customer %s was not upserted", m.Wamid, r.WaID)
 		}

@@ -43,7 +43,7 @@ func (s *Store) CreateOrder(ctx context.Context, o *models.Order) error {
 	if o.Status == "" {
 		o.Status = models.StatusPending
 	}
-	o.TotalMinor = models.ItemsTotal(o.Items)
+	o.TotalMinor = models.ItemsTotal(o.Items) + o.DeliveryFeeMinor
 	if err := db.Create(o).Error; err != nil {
 		if isUniqueViolation(err) {
 			return fmt.Errorf("order from %s: %w", o.SourceKey, ErrDuplicate)
@@ -80,7 +80,7 @@ func (s *Store) Order(ctx context.Context, businessID, id int64) (models.Order, 
 // OrderFilter selects a page of orders.
 type OrderFilter struct {
 	Status     models.OrderStatus // empty: all
-	Query      string             // order number, or part of the customer's name or wa_id
+	Query      string             // order number, or part of the customer's name, phone, username or BSUID
 	CustomerID int64              // 0: all
 	Page       int                // from 1
 	PageSize   int
@@ -103,8 +103,10 @@ func (s *Store) ListOrders(ctx context.Context, businessID int64, f OrderFilter)
 	}
 	if qs := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(f.Query), "#")); qs != "" {
 		like := "%" + escapeLike(strings.ToLower(qs)) + "%"
+		user := "%" + escapeLike(strings.ToLower(strings.TrimPrefix(qs, "@"))) + "%" // "@ana" finds username "ana.lima"
 		sub := s.db.Model(&models.Customer{}).Select("id").
-			Where(`business_id = ? AND (LOWER(name) LIKE ? ESCAPE '\' OR wa_id LIKE ? ESCAPE '\')`, businessID, like, like)
+			Where(`business_id = ? AND (LOWER(name) LIKE ? ESCAPE '\' OR wa_id LIKE ? ESCAPE '\' OR phone LIKE ? ESCAPE '\'
+				OR LOWER(username) LIKE ? ESCAPE '\' OR LOWER(user_id) LIKE ? ESCAPE '\')`, businessID, like, like, like, user, like)
 		if num, err := strconv.ParseInt(qs, 10, 64); err == nil {
 			q = q.Where("orders.number = ? OR orders.customer_id IN (?)", num, sub)
 		} else {
@@ -169,28 +171,52 @@ func (s *Store) fillOrders(ctx context.Context, businessID int64, orders []*mode
 	return nil
 }
 
-// UpdateOrderStatus moves an order to status if its lifecycle allows, recording who did it. It returns the order as
-// it was before. The update is conditional on the status read, so two concurrent changes cannot both apply.
+// StatusChange is one change of an order's status and what it carries.
+type StatusChange struct {
+	To    models.OrderStatus
+	Actor string
+	// From, when set, makes the change happen only from that status (a customer cancels only a pending order).
+	From    models.OrderStatus
+	Reason  string     // a cancel reason for the customer
+	ReadyAt *time.Time // when the order should be ready (set on accepting)
+}
+
+// UpdateOrderStatus moves an order to status to, if its lifecycle allows, and records who did it. It returns the
+// order as it was before. A forbidden transition, or a change someone else made first, is ErrInvalidTransition.
 func (s *Store) UpdateOrderStatus(ctx context.Context, businessID, id int64, to models.OrderStatus, actor string) (models.Order, error) {
+	return s.ChangeOrderStatus(ctx, businessID, id, StatusChange{To: to, Actor: actor})
+}
+
+// ChangeOrderStatus is UpdateOrderStatus with what the change carries (see StatusChange).
+func (s *Store) ChangeOrderStatus(ctx context.Context, businessID, id int64, c StatusChange) (models.Order, error) {
 	var before models.Order
 	err := s.Tx(ctx, func(tx *Store) error {
 		db := tx.db.WithContext(ctx)
 		if err := db.Where("business_id = ? AND id = ?", businessID, id).First(&before).Error; err != nil {
 			return fmt.Errorf("load order %d: %w", id, notFound(err))
 		}
-		if err := before.Status.CanMoveTo(to); err != nil {
+		if c.From != "" && before.Status != c.From {
+			return fmt.Errorf("order %d: %w: it is %s, not %s", id, ErrInvalidTransition, before.Status, c.From)
+		}
+		if err := before.Status.CanMoveTo(c.To); err != nil {
 			return fmt.Errorf("order %d: %w: %s", id, ErrInvalidTransition, err.Error())
 		}
 		t := now()
-		res := db.Model(&models.Order{}).Where("business_id = ? AND id = ? AND status = ?", businessID, id, before.Status).
-			Updates(map[string]any{"status": to, "updated_at": t})
+		set := map[string]any{"status": c.To, "updated_at": t}
+		if c.Reason != "" {
+			set["cancel_reason"] = c.Reason
+		}
+		if c.ReadyAt != nil {
+			set["ready_at"] = c.ReadyAt.UTC()
+		}
+		res := db.Model(&models.Order{}).Where("business_id = ? AND id = ? AND status = ?", businessID, id, before.Status).Updates(set)
 		if res.Error != nil {
 			return fmt.Errorf("update order %d: %w", id, res.Error)
 		}
 		if res.RowsAffected == 0 {
 			return fmt.Errorf("order %d changed meanwhile: %w", id, ErrInvalidTransition)
 		}
-		ev := models.OrderEvent{OrderID: id, BusinessID: businessID, FromStatus: before.Status, ToStatus: to, Actor: actor, CreatedAt: t}
+		ev := models.OrderEvent{OrderID: id, BusinessID: businessID, FromStatus: before.Status, ToStatus: c.To, Actor: c.Actor, CreatedAt: t}
 		if err := db.Create(&ev).Error; err != nil {
 			return fmt.Errorf("record event of order %d: %w", id, err)
 		}
@@ -217,14 +243,15 @@ type Stats struct {
 	Daily          []DayStat                    `json:"daily"`
 }
 
-// DayStat is one day of a Stats period (UTC days).
+// DayStat is one day of a Stats period, a calendar day in the time zone of the period's start.
 type DayStat struct {
 	Day          string `json:"day"`
 	Orders       int64  `json:"orders"`
 	RevenueMinor int64  `json:"revenue"`
 }
 
-// OrderStats computes Stats over orders created at or after since.
+// OrderStats computes Stats over orders created at or after since, in daily buckets of since's time zone (pass
+// midnight in the business's zone: its days, not UTC's, even across a DST change).
 func (s *Store) OrderStats(ctx context.Context, businessID int64, since time.Time) (Stats, error) {
 	st := Stats{ByStatus: map[models.OrderStatus]int64{}}
 	var rows []struct {
@@ -237,8 +264,10 @@ func (s *Store) OrderStats(ctx context.Context, businessID int64, since time.Tim
 	if err != nil {
 		return st, fmt.Errorf("order stats of business %d: %w", businessID, err)
 	}
+	loc := since.Location()
 	days := map[string]*DayStat{}
-	for d := since.UTC().Truncate(24 * time.Hour); !d.After(now()); d = d.Add(24 * time.Hour) {
+	start := time.Date(since.Year(), since.Month(), since.Day(), 0, 0, 0, 0, loc)
+	for d := start; !d.After(now()); d = d.AddDate(0, 0, 1) {
 		key := d.Format("2006-01-02")
 		days[key] = &DayStat{Day: key}
 		st.Daily = append(st.Daily, DayStat{Day: key})
@@ -250,7 +279,7 @@ func (s *Store) OrderStats(ctx context.Context, businessID int64, since time.Tim
 		}
 		st.Orders++
 		st.RevenueMinor += r.TotalMinor
-		if d := days[r.CreatedAt.UTC().Format("2006-01-02")]; d != nil {
+		if d := days[r.CreatedAt.In(loc).Format("2006-01-02")]; d != nil {
 			d.Orders++
 			d.RevenueMinor += r.TotalMinor
 		}

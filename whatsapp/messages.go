@@ -23,10 +23,11 @@ const (
 // constructors; the send queue stores json.Marshal(m) and passes those bytes to Client.Send later. A stored
 // payload decodes back with json.Unmarshal, for Text and Summary.
 type OutgoingMessage struct {
-	MessagingProduct string           `json:"messaging_product"` // always "whatsapp"
-	RecipientType    string           `json:"recipient_type"`    // always "individual"
-	To               string           `json:"to"`                // the customer's wa_id or phone number
-	Type             string           `json:"type"`              // "text", "interactive" or "template"
+	MessagingProduct string           `json:"messaging_product"`   // always "whatsapp"
+	RecipientType    string           `json:"recipient_type"`      // always "individual"
+	To               string           `json:"to,omitempty"`        // the customer's phone number (wa_id)
+	Recipient        string           `json:"recipient,omitempty"` // or, when no phone is known, their BSUID
+	Type             string           `json:"type"`                // "text", "interactive" or "template"
 	TextContent      *TextContent     `json:"text,omitempty"`
 	Interactive      *Interactive     `json:"interactive,omitempty"`
 	Template         *TemplateContent `json:"template,omitempty"`
@@ -160,6 +161,9 @@ type TemplateParameter struct {
 	Text string `json:"text"`
 }
 
+// The constructors take to, the customer's phone number or, when none is known, their business-scoped user id;
+// see Address.
+
 // NewText builds a text message; previewURL asks WhatsApp to render a preview of the first URL in body.
 func NewText(to, body string, previewURL bool) (OutgoingMessage, error) {
 	m := newMessage(to, "text")
@@ -238,7 +242,31 @@ func textParams(params []string) []TemplateParameter {
 }
 
 func newMessage(to, typ string) OutgoingMessage {
-	return OutgoingMessage{MessagingProduct: "whatsapp", RecipientType: "individual", To: to, Type: typ}
+	m := OutgoingMessage{MessagingProduct: "whatsapp", RecipientType: "individual", Type: typ}
+	m.Address(to)
+	return m
+}
+
+// IsUserID reports whether id is a business-scoped user id ("US.13491208655302741918", a parent id has ".ENT.")
+// rather than a phone-based wa_id, which is digits only.
+func IsUserID(id string) bool { return strings.Contains(id, ".") }
+
+// Address sets who the message goes to: a phone number goes in "to", a business-scoped user id in "recipient"
+// (Meta reads "to" first when both are set, so only one is).
+func (m *OutgoingMessage) Address(to string) {
+	if IsUserID(to) {
+		m.To, m.Recipient = "", to
+		return
+	}
+	m.To, m.Recipient = to, ""
+}
+
+// Addressee is whoever the message goes to: "to", else "recipient".
+func (m OutgoingMessage) Addressee() string {
+	if m.To != "" {
+		return m.To
+	}
+	return m.Recipient
 }
 
 func newInteractive(to string, in *Interactive, opts []InteractiveOption) (OutgoingMessage, error) {

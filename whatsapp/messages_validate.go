@@ -13,7 +13,14 @@ func (m OutgoingMessage) Validate() error {
 	if m.MessagingProduct != "whatsapp" {
 		v.fail("messaging_product", `must be "whatsapp"`)
 	}
-	v.text("to", m.To, 64, true)
+	switch {
+	case m.To != "" && m.Recipient != "":
+		v.fail("to", "and recipient are both set: Meta would ignore recipient")
+	case m.Recipient != "":
+		v.text("recipient", m.Recipient, 160, true)
+	default:
+		v.text("to", m.To, 64, true)
+	}
 	switch {
 	case m.Type == "text" && m.TextContent != nil:
 		v.text("text.body", m.TextContent.Body, MaxTextBody, true)

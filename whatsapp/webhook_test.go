@@ -195,6 +195,9 @@ func TestParseWebhook_Fixtures(t *testing.T) {
 			}
 		},
 	}
+	for name, check := range usernameFixtures() {
+		tests[name] = check
+	}
 	files, _ := filepath.Glob(filepath.Join("testdata", "webhooks", "*.json"))
 	if len(files) != len(tests) {
 		t.Errorf("%d fixture files, %d expectations: every fixture needs one", len(files), len(tests))

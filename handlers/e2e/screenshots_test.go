@@ -89,6 +89,10 @@ func TestBrowser_Screenshots(t *testing.T) {
 	open := seedDay(t, e)
 	e.webhook(t, e.nativeOrderWebhook("351910000010", "Ana Sousa", map[string]int{"pizza-margherita": 2}))
 	e.webhook(t, e.buttonWebhook("351910000010", "Ana Sousa", "confirm", "Confirm"))
+	ana, err := e.store.CustomerByWaID(context.Background(), e.biz.ID, "351910000010")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, vp := range []struct {
 		name          string
 		width, height int64
@@ -107,6 +111,10 @@ func TestBrowser_Screenshots(t *testing.T) {
 			{"settings", "/settings", "#numbers"},
 			{"simulator", "/simulator?wa_id=351910000010&name=Ana+Sousa", "#sim-chat .bubble"},
 			{"notfound", "/orders/999999999", "main"},
+			{"inbox", "/conversations", ".thread"},
+			{"thread", fmt.Sprintf("/conversations/%d", ana.ID), "#conversation .msg"},
+			{"customers", "/customers", "#customers"},
+			{"ticket", fmt.Sprintf("/orders/%d/print", open.ID), "#ticket"},
 		}
 		for _, p := range pages {
 			do(t, ctx, p.name, chromedp.Navigate(e.URL+p.path), chromedp.WaitVisible(chromedp.CSS(p.ready)))

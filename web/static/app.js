@@ -82,7 +82,7 @@
     if (total) total.textContent = String(Number(total.dataset.total || 0) + 1), total.dataset.total = total.textContent;
   }
   function connect() {
-    if (!window.EventSource || body.dataset.live !== "1") return;
+    if (!window.EventSource || body.dataset.live !== "1" || body.dataset.page === "inbox") return;
     var dot = document.getElementById("live");
     var list = document.querySelector("#orders[data-after]");
     var es = new EventSource("/events" + (list ? "?after=" + encodeURIComponent(list.dataset.after) : ""));
@@ -102,6 +102,56 @@
   });
   if (toast) toast.querySelector("button").addEventListener("click", function () { toast.hidden = true; });
   connect();
+
+  // --- Live inbox: /conversations/events streams "thread" (a list row as it is now) and, for the open thread,
+  // "message" (a new bubble, or one whose delivery status changed). ---
+  function connectInbox() {
+    var page = body.dataset.page;
+    if (!window.EventSource || page !== "inbox") return;
+    var open = document.getElementById("open-thread");
+    var list = document.getElementById("threads");
+    var q = open ? "?customer=" + open.dataset.customer + "&after=" + open.dataset.after + "&since=" + open.dataset.since : "?since=" + Date.now();
+    var dot = document.getElementById("live");
+    var es = new EventSource("/conversations/events" + q);
+    es.onopen = function () { if (dot) dot.classList.add("on"); };
+    es.onerror = function () { if (dot) dot.classList.remove("on"); };
+    es.addEventListener("thread", function (ev) {
+      var t;
+      try { t = JSON.parse(ev.data); } catch (e) { return; }
+      if (!list) {
+        list = document.createElement("ul");
+        list.id = "threads";
+        list.className = "thread-list";
+        var empty = document.getElementById("threads-empty");
+        if (empty) empty.replaceWith(list);
+      }
+      if (!list) return;
+      var old = document.getElementById("thread-" + t.customer_id);
+      var tmp = document.createElement("ul");
+      tmp.innerHTML = t.row;
+      var li = tmp.firstElementChild;
+      if (!li) return;
+      if (old) old.remove();
+      list.insertBefore(li, list.firstChild);
+      if (t.unread > 0 && (!open || String(t.customer_id) !== open.dataset.customer)) beep();
+    });
+    es.addEventListener("message", function (ev) {
+      var m;
+      try { m = JSON.parse(ev.data); } catch (e) { return; }
+      var chat = document.getElementById("conversation");
+      if (!chat) return;
+      var tmp = document.createElement("div");
+      tmp.innerHTML = m.html;
+      var el = tmp.firstElementChild;
+      if (!el) return;
+      var old = document.getElementById(m.id);
+      if (old) { old.replaceWith(el); return; }
+      chat.appendChild(el);
+      chat.scrollTop = chat.scrollHeight;
+    });
+  }
+  connectInbox();
+  document.querySelectorAll("[data-print]").forEach(function (b) { b.addEventListener("click", function () { window.print(); }); });
 
   // Conversations open on their latest message.
   document.querySelectorAll("#conversation").forEach(function (el) { el.scrollTop = el.scrollHeight; });

@@ -23,7 +23,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Authorization: r.Header.Get("Authorization"), Body: body, Time: time.Now()}
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	n := len(parts)
-	if n >= 1 && parts[n-1] != "" && s.account(w, r, req, parts) {
+	if n >= 1 && parts[n-1] != "" && (s.serveMedia(w, r, req, parts) || s.account(w, r, req, parts)) {
 		return
 	}
 	switch {
@@ -70,7 +70,7 @@ func (s *Server) messages(ctx context.Context, w http.ResponseWriter, req Reques
 		MessageID string `json:"message_id"`
 	}
 	err := json.Unmarshal(req.Body, &m)
-	req.Kind, req.To = KindSend, m.To
+	req.Kind, req.To = KindSend, m.Addressee()
 	if err == nil && m.Status != "" {
 		req.Kind = KindMarkRead
 	}
@@ -120,8 +120,10 @@ func checkMessage(kind string, err error, m whatsapp.OutgoingMessage, status, me
 		return InvalidParameter(`status must be "read" and message_id is required`)
 	case kind == KindMarkRead:
 		return Response{}
-	case m.To == "" || m.Type == "":
-		return Err(http.StatusBadRequest, whatsapp.CodeRequiredParameter, "Required parameter is missing: to and type")
+	case m.Addressee() == "" || m.Type == "":
+		return Err(http.StatusBadRequest, whatsapp.CodeRequiredParameter, "Required parameter is missing: to (or recipient) and type")
+	case whatsapp.IsUserID(m.To):
+		return InvalidParameter("to must be a phone number: send to a business-scoped user id with recipient")
 	}
 	if m.Type == "text" || m.Type == "interactive" || m.Type == "template" {
 		if err := m.Validate(); err != nil {
@@ -156,20 +158,34 @@ func (s *Server) accept(req Request) (string, []byte) {
 	s.wamids++
 	wamid := s.prefix + strconv.Itoa(s.wamids)
 	s.mu.Unlock()
-	type contact struct {
-		Input string `json:"input"`
-		WaID  string `json:"wa_id"`
-	}
 	type message struct {
 		ID     string `json:"id"`
 		Status string `json:"message_status"`
 	}
 	body, _ := json.Marshal(struct {
-		MessagingProduct string    `json:"messaging_product"`
-		Contacts         []contact `json:"contacts"`
-		Messages         []message `json:"messages"`
-	}{"whatsapp", []contact{{req.To, strings.TrimPrefix(req.To, "+")}}, []message{{wamid, "accepted"}}})
+		MessagingProduct string        `json:"messaging_product"`
+		Contacts         []sentContact `json:"contacts"`
+		Messages         []message     `json:"messages"`
+	}{"whatsapp", []sentContact{recipientOf(req.To)}, []message{{wamid, "accepted"}}})
 	return wamid, body
+}
+
+// sentContact is the contacts[] item of a send's response.
+type sentContact struct {
+	Input  string `json:"input"`
+	WaID   string `json:"wa_id,omitempty"`
+	UserID string `json:"user_id,omitempty"`
+}
+
+// recipientOf is the response's contact: wa_id for a send to a phone number, user_id for one to a BSUID.
+func recipientOf(to string) sentContact {
+	c := sentContact{Input: to}
+	if whatsapp.IsUserID(to) {
+		c.UserID = to
+	} else {
+		c.WaID = strings.TrimPrefix(to, "+")
+	}
+	return c
 }
 
 func (s *Server) notify(phoneNumberID, wamid, to string) {

@@ -138,6 +138,8 @@ type Server struct {
 	newTemplateStatus string
 	failNext          map[string][]Response
 	ids               int
+
+	media map[string]media // media.go
 }
 
 // New returns a fake that accepts every well-formed request from a caller with a token.
@@ -145,7 +147,8 @@ func New(opts ...Option) *Server {
 	s := &Server{revoked: map[string]bool{}, phones: map[string]PhoneNumber{}, codes: map[string]bool{},
 		prefix: "wamid.FAKE", wabas: map[string][]string{}, tokens: map[string]TokenInfo{}, pins: map[string]string{},
 		registered: map[string]string{}, subscribed: map[string]bool{}, templates: map[string][]Template{},
-		profiles: map[string]Profile{}, newTemplateStatus: "PENDING", failNext: map[string][]Response{}}
+		profiles: map[string]Profile{}, newTemplateStatus: "PENDING", failNext: map[string][]Response{},
+		media: map[string]media{}}
 	for _, o := range opts {
 		o(s)
 	}

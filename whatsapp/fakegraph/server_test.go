@@ -222,6 +222,7 @@ func TestServer_RefusesLikeMeta(t *testing.T) {
 		{"not JSON", "POST", "/v23.0/1/messages", "Bearer t", `{`, 400, 100, "JSON"},
 		{"wrong product", "POST", "/v23.0/1/messages", "Bearer t", `{"messaging_product":"x","to":"1","type":"text"}`, 400, 100, "messaging_product"},
 		{"no recipient", "POST", "/v23.0/1/messages", "Bearer t", `{"messaging_product":"whatsapp","type":"text","text":{"body":"x"}}`, 400, 131008, "to"},
+		{"BSUID in to", "POST", "/v23.0/1/messages", "Bearer t", `{"messaging_product":"whatsapp","to":"US.1349","type":"text","text":{"body":"x"}}`, 400, 100, "recipient"},
 		{"title too long", "POST", "/v23.0/1/messages", "Bearer t", `{"messaging_product":"whatsapp","to":"1","type":"interactive",
 			"interactive":{"type":"button","body":{"text":"b"},"action":{"buttons":[{"type":"reply","reply":{"id":"a","title":"123456789012345678901"}}]}}}`,
 			400, 100, "buttons[0].reply.title"},
@@ -256,7 +257,7 @@ func TestServer_RefusesLikeMeta(t *testing.T) {
 			}
 		})
 	}
-	if n := len(fake.Sent()); n != 5 {
+	if n := len(fake.Sent()); n != 6 {
 		t.Errorf("Sent() = %d requests; refused sends are recorded too", n)
 	}
 }

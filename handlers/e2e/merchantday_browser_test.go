@@ -1,0 +1,162 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/waorder/waorder/testutil"
+	"github.com/waorder/waorder/whatsapp"
+)
+
+// sentTexts lists the text bodies the fake Graph API accepted for waID.
+func (e *dashEnv) sentTexts(waID string) []string {
+	var out []string
+	for _, r := range e.graph.Sent() {
+		if r.To != waID || r.Status != 200 {
+			continue
+		}
+		var m whatsapp.OutgoingMessage
+		if json.Unmarshal(r.Body, &m) == nil {
+			out = append(out, m.Type+":"+m.Text())
+		}
+	}
+	return out
+}
+
+func anyContains(list []string, sub string) bool {
+	for _, s := range list {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// The inbox end to end: a customer's thread shows with its unread count and new messages arrive live; the
+// merchant replies by hand (which reaches the Graph API and takes the thread over), the bot stays quiet while the
+// person answers, and answers again after the hand-back.
+func TestBrowser_InboxReplyByHandTakeOverAndHandBack(t *testing.T) {
+	t.Parallel()
+	e := newDashEnv(t, testutil.SQLite(t))
+	e.product(t, "pizza-margherita", "Margherita", 950)
+	const wa = "351910000060"
+	e.webhook(t, e.textWebhook(wa, "Dora Reis", "hello"))
+	ctx := tab(t, 1280, 800)
+	loginAs(t, ctx, e.URL, e.email, e.password)
+	do(t, ctx, "open the inbox", chromedp.Navigate(e.URL+"/conversations"), chromedp.WaitVisible(chromedp.CSS(".thread .unread")))
+	if got := text(t, ctx, ".thread"); !strings.Contains(got, "Dora Reis") || !strings.Contains(got, "hello") {
+		t.Fatalf("thread row %q", got)
+	}
+	do(t, ctx, "open the thread", chromedp.Click(chromedp.CSS(".thread a")), chromedp.WaitVisible(chromedp.CSS("#reply-text")))
+	e.webhook(t, e.textWebhook(wa, "Dora Reis", "are you open tonight?"))
+	do(t, ctx, "the new message arrives live", chromedp.WaitVisible(chromedp.CSS(`#conversation .msg:last-child .bubble.out`)))
+	dashEventually(t, 10*time.Second, "the customer's live message", func() bool {
+		return strings.Contains(text(t, ctx, "#conversation"), "are you open tonight?")
+	})
+
+	e.graph.Reset()
+	do(t, ctx, "reply by hand",
+		chromedp.SendKeys(chromedp.CSS("#reply-text"), "Yes, until 23:00!"),
+		chromedp.Click(chromedp.CSS("#reply-send")),
+		chromedp.WaitVisible(chromedp.CSS("#answering")))
+	dashEventually(t, 15*time.Second, "the reply at the Graph API", func() bool { return anyContains(e.sentTexts(wa), "text:Yes, until 23:00!") })
+	if got := text(t, ctx, "#conversation"); !strings.Contains(got, "Yes, until 23:00!") {
+		t.Fatalf("conversation %q", got)
+	}
+
+	e.graph.Reset()
+	e.webhook(t, e.textWebhook(wa, "Dora Reis", "menu"))
+	dashEventually(t, 10*time.Second, "the message in the thread", func() bool {
+		return strings.Contains(eval[string](t, ctx, `document.querySelector("#conversation .msg:last-child").textContent`), "menu")
+	})
+	time.Sleep(time.Second) // the bot would have answered by now
+	if sent := e.sentTexts(wa); len(sent) != 0 {
+		t.Fatalf("the bot answered while a person had the thread: %v", sent)
+	}
+	do(t, ctx, "hand back", chromedp.Click(chromedp.CSS("#handback")), chromedp.WaitVisible(chromedp.CSS("#takeover")))
+	e.webhook(t, e.textWebhook(wa, "Dora Reis", "menu"))
+	dashEventually(t, 15*time.Second, "the bot's menu after the hand-back", func() bool { return anyContains(e.sentTexts(wa), "Margherita") })
+
+	ctx = tab(t, 390, 844) // a fresh tab: each has its own deadline, and a phone shows the page as a list
+	loginAs(t, ctx, e.URL, e.email, e.password)
+	do(t, ctx, "the customers page", chromedp.Navigate(e.URL+"/customers"), chromedp.WaitVisible(chromedp.CSS("#customers")))
+	if got := text(t, ctx, "#customers tbody"); !strings.Contains(got, "Dora Reis") || !strings.Contains(got, "Open thread") {
+		t.Fatalf("customers %q", got)
+	}
+}
+
+// A customer asking for a person flags the thread in the list; outside the 24-hour window the reply box becomes a
+// template picker.
+func TestBrowser_InboxFlagsAPersonAndClosesTextOutsideTheWindow(t *testing.T) {
+	t.Parallel()
+	e := newDashEnv(t, testutil.SQLite(t))
+	const wa = "351910000061"
+	e.webhook(t, e.textWebhook(wa, "Rui Costa", "human"))
+	c := e.customer(t, "351910000062", "Old Friend")
+	old := time.Now().Add(-30 * time.Hour)
+	e.store.DB(t.Context()).Exec("UPDATE customers SET last_inbound_at = ? WHERE id = ?", old.UTC(), c.ID)
+	ctx := tab(t, 390, 844)
+	loginAs(t, ctx, e.URL, e.email, e.password)
+	do(t, ctx, "open the inbox", chromedp.Navigate(e.URL+"/conversations"), chromedp.WaitVisible(chromedp.CSS(".thread.needs")))
+	if got := text(t, ctx, ".thread.needs"); !strings.Contains(got, "Rui Costa") || !strings.Contains(got, "Needs a person") {
+		t.Fatalf("flagged thread %q", got)
+	}
+	do(t, ctx, "open the old thread", chromedp.Navigate(fmt.Sprintf("%s/conversations/%d", e.URL, c.ID)),
+		chromedp.WaitVisible(chromedp.CSS("#template-form")))
+	if n := eval[int](t, ctx, `document.querySelectorAll("#reply-text").length`); n != 0 {
+		t.Fatal("a text box outside the 24-hour window")
+	}
+}
+
+// The merchant accepts with a ready time and cancels another order with a reason: both reach the customer at the
+// Graph API. The kitchen ticket prints the order, and the CSV export holds the day's orders.
+func TestBrowser_ReadyTimeCancelReasonPrintAndExport(t *testing.T) {
+	t.Parallel()
+	e := newDashEnv(t, testutil.SQLite(t))
+	const wa = "351910000063"
+	e.webhook(t, e.textWebhook(wa, "Nuno Alves", "hello"))
+	c := e.customer(t, wa, "Nuno Alves")
+	first, second := e.order(t, c), e.order(t, c)
+	ctx := tab(t, 1280, 800)
+	loginAs(t, ctx, e.URL, e.email, e.password)
+	e.graph.Reset()
+	do(t, ctx, "accept with a ready time", chromedp.Navigate(fmt.Sprintf("%s/orders/%d", e.URL, first.ID)),
+		chromedp.WaitVisible(chromedp.CSS("#ready-in")),
+		chromedp.SetValue(chromedp.CSS("#ready-in"), "20"),
+		chromedp.Click(chromedp.CSS(`#status-actions button[data-status="confirmed"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#ready-at")))
+	do(t, ctx, "cancel with a reason", chromedp.Navigate(fmt.Sprintf("%s/orders/%d", e.URL, second.ID)),
+		chromedp.WaitVisible(chromedp.CSS("#cancel-reason")),
+		chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`),
+		chromedp.SendKeys(chromedp.CSS("#cancel-reason"), "We ran out of dough"),
+		chromedp.Click(chromedp.CSS(`#status-actions button[data-status="cancelled"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#cancel-reason-shown")))
+	dashEventually(t, 15*time.Second, "both messages at the Graph API", func() bool {
+		sent := e.sentTexts(wa)
+		return anyContains(sent, "should be ready around") && anyContains(sent, "cancelled: We ran out of dough")
+	})
+
+	ctx = tab(t, 1280, 800) // a fresh tab: each has its own deadline
+	loginAs(t, ctx, e.URL, e.email, e.password)
+	do(t, ctx, "print the ticket", chromedp.Navigate(fmt.Sprintf("%s/orders/%d/print", e.URL, first.ID)), chromedp.WaitVisible(chromedp.CSS("#ticket")))
+	if got := text(t, ctx, "#ticket"); !strings.Contains(got, fmt.Sprintf("Order #%d", first.Number)) || !strings.Contains(got, "Margherita") ||
+		!strings.Contains(got, "EUR 22.00") || !strings.Contains(got, "Nuno Alves") {
+		t.Fatalf("ticket %q", got)
+	}
+	lisbon, err := time.LoadLocation(e.biz.Timezone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := time.Now().In(lisbon).Format("2006-01-02")
+	csv := eval[string](t, ctx, fmt.Sprintf(`(() => { const x = new XMLHttpRequest();
+		x.open("GET", "/export/orders.csv?from=%s&to=%s", false); x.send(); return x.status + "\n" + x.getResponseHeader("Content-Type") + "\n" + x.responseText })()`, day, day))
+	lines := strings.Split(strings.TrimSpace(csv), "\n")
+	if len(lines) != 5 || lines[0] != "200" || !strings.HasPrefix(lines[1], "text/csv") || !strings.HasPrefix(lines[2], "number,created_at") ||
+		!strings.Contains(lines[4], "We ran out of dough") {
+		t.Fatalf("export:\n%s", csv)
+	}
+}

@@ -1,0 +1,82 @@
+package fakegraph
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// KindMedia and KindMediaDownload are the two steps of fetching media a customer sent.
+const (
+	KindMedia         = "media"          // GET /{version}/{media-id}: its URL and type
+	KindMediaDownload = "media_download" // GET the URL, with the bearer token
+)
+
+// media is one file the fake serves.
+type media struct {
+	mimeType string
+	data     []byte
+}
+
+// AddMedia makes the fake serve data as the media id: GET /{id} answers its download URL (on this server, below
+// the same prefix), and that URL answers data with its type, given the token.
+func (s *Server) AddMedia(id, mimeType string, data []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.media[id] = media{mimeType, append([]byte(nil), data...)}
+}
+
+func (s *Server) mediaOf(id string) (media, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.media[id]
+	return m, ok
+}
+
+// serveMedia answers the media routes; false when the request is not for a known media id.
+func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request, req Request, parts []string) bool {
+	n := len(parts)
+	if r.Method != http.MethodGet || n < 1 {
+		return false
+	}
+	if m, ok := s.mediaOf(parts[n-1]); ok {
+		req.Kind = KindMedia
+		at := s.record(req)
+		if resp := s.authError(req); !resp.isZero() {
+			s.finish(w, at, resp)
+			return true
+		}
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		sum := sha256.Sum256(m.data)
+		body, _ := json.Marshal(map[string]any{"messaging_product": "whatsapp", "id": parts[n-1],
+			"url": scheme + "://" + r.Host + "/" + strings.Join(parts, "/") + "/download", "mime_type": m.mimeType,
+			"sha256": base64.StdEncoding.EncodeToString(sum[:]), "file_size": len(m.data)})
+		s.finish(w, at, Response{Status: http.StatusOK, Body: body})
+		return true
+	}
+	if n < 2 || parts[n-1] != "download" {
+		return false
+	}
+	m, ok := s.mediaOf(parts[n-2])
+	if !ok {
+		return false
+	}
+	req.Kind = KindMediaDownload
+	at := s.record(req)
+	if resp := s.authError(req); !resp.isZero() {
+		s.finish(w, at, resp)
+		return true
+	}
+	s.update(at, func(r *Request) { r.Status = http.StatusOK })
+	w.Header().Set("Content-Type", m.mimeType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(m.data)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(m.data) //nolint:errcheck // the client went away
+	return true
+}
