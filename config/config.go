@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/viper"
+	"github.com/waorder/waorder/models"
 )
 
 // SandboxAppSecret signs the simulator's webhooks when no real app secret is configured. It is public on purpose:
@@ -106,7 +107,7 @@ var keys = map[string]any{
 	"MEMORY_CRITICAL_MB":           400,
 	"MEMORY_CHECK_INTERVAL":        "60s",
 	"WEBHOOK_BODY_LIMIT":           3 << 20,
-	"SEND_RATE_PER_SECOND":         80,
+	"SEND_RATE_PER_SECOND":         models.DefaultSendRatePerSec,
 	"SEND_WORKERS":                 4,
 	"LOG_LEVEL":                    "info",
 	"RETENTION_STATUSES":           "720h",

@@ -72,7 +72,7 @@ type PhoneNumber struct {
 	AccessTokenEnc     string
 	Status             PhoneNumberStatus
 	StatusReason       string
-	SendRatePerSec     int
+	SendRatePerSec     int        // 0 on a new number means DefaultSendRatePerSec
 	VerifiedName       string     // the display name Meta approved
 	QualityRating      string     // GREEN, YELLOW, RED, UNKNOWN
 	MessagingLimit     string     // TIER_250, TIER_1K, ..., TIER_UNLIMITED
@@ -132,3 +132,8 @@ func (c Customer) Handle() string {
 func (c Customer) WindowOpen(now time.Time) bool {
 	return c.LastInboundAt != nil && now.Sub(*c.LastInboundAt) < 24*time.Hour
 }
+
+// DefaultSendRatePerSec is the messages per second a number sends when nothing else is configured: Meta's standard
+// throughput for a Cloud API number. It is SEND_RATE_PER_SECOND's default and a new number's send_rate_per_sec (the
+// first migration's column default says 80 too; applied migrations are never edited).
+const DefaultSendRatePerSec = 80

@@ -84,7 +84,7 @@ func New(store *repository.Store, sender Sender, box *secretbox.Box, log *slog.L
 	id := make([]byte, 6)
 	rand.Read(id) //nolint:errcheck // crypto/rand never fails on Linux
 	if ratePerSec <= 0 {
-		ratePerSec = 80
+		ratePerSec = models.DefaultSendRatePerSec
 	}
 	o := &Outbox{
 		store: store, sender: sender, box: box, log: log, metrics: m, rate: ratePerSec,

@@ -67,7 +67,7 @@ func (s *Store) AddPhoneNumber(ctx context.Context, p *models.PhoneNumber) error
 		p.Status = models.PhoneConnected
 	}
 	if p.SendRatePerSec == 0 {
-		p.SendRatePerSec = 80
+		p.SendRatePerSec = models.DefaultSendRatePerSec
 	}
 	var existing models.PhoneNumber
 	err := s.db.WithContext(ctx).Where("phone_number_id = ?", p.PhoneNumberID).First(&existing).Error

@@ -60,7 +60,7 @@ func (s *Store) FinishConnect(ctx context.Context, p *models.PhoneNumber) error 
 		t := now()
 		p.Status, p.StatusReason, p.UpdatedAt = models.PhoneConnected, "", t
 		if p.SendRatePerSec == 0 {
-			p.SendRatePerSec = 80
+			p.SendRatePerSec = models.DefaultSendRatePerSec
 		}
 		if err == nil {
 			if existing.BusinessID != p.BusinessID {
