@@ -25,6 +25,7 @@ type inboxView struct {
 type threadView struct {
 	CustomerID              int64
 	Name, Phone, Last, Time string
+	Handle                  string // "@username", "+phone" or the business-scoped id, when Name is a profile name
 	Needs                   string
 	Unread                  int64
 	TakenOver, Current      bool
@@ -33,6 +34,7 @@ type threadView struct {
 type openThread struct {
 	CustomerID                int64
 	Name, Phone, Needs, Error string
+	Username                  string // without the "@"
 	TakenOver, WindowOpen     bool
 	WindowLeft, Key, Text     string
 	Messages                  []messageView
@@ -47,13 +49,10 @@ type templateOption struct {
 }
 
 func newThreadView(t repository.Thread, loc *time.Location, now time.Time, current int64) threadView {
-	v := threadView{CustomerID: t.Customer.ID, Name: t.Customer.Name, Phone: t.Customer.WaID, Last: t.LastText,
+	name, handle := customerName(&t.Customer)
+	return threadView{CustomerID: t.Customer.ID, Name: name, Handle: handle, Phone: customerPhone(t.Customer), Last: t.LastText,
 		Time: clock(t.LastMessageAt, loc, now), Needs: t.NeedsHuman, Unread: t.Unread, TakenOver: t.TakenOverAt != nil,
 		Current: t.Customer.ID == current}
-	if v.Name == "" {
-		v.Name = "+" + t.Customer.WaID
-	}
-	return v
 }
 
 // inbox lists the threads.
@@ -113,11 +112,10 @@ func (d *Dashboard) renderThread(c *fiber.Ctx, status int, errMsg, text string) 
 		return d.fail(c, err)
 	}
 	loc, now := zone(biz.Timezone), time.Now()
-	o := &openThread{CustomerID: id, Name: th.Customer.Name, Phone: th.Customer.WaID, Needs: th.NeedsHuman, Error: errMsg, Text: text,
+	name, _ := customerName(&th.Customer)
+	o := &openThread{CustomerID: id, Name: name, Phone: customerPhone(th.Customer), Username: th.Customer.Username,
+		Needs: th.NeedsHuman, Error: errMsg, Text: text,
 		TakenOver: th.TakenOverAt != nil, WindowOpen: th.Customer.WindowOpen(now), Key: formKey(), Since: now.UnixMilli()}
-	if o.Name == "" {
-		o.Name = "+" + o.Phone
-	}
 	if o.WindowOpen {
 		left := th.Customer.LastInboundAt.Add(24 * time.Hour).Sub(now)
 		o.WindowLeft = strconv.Itoa(int(left.Hours())) + " h " + strconv.Itoa(int(left.Minutes())%60) + " min"
@@ -225,14 +223,15 @@ func (d *Dashboard) customers(c *fiber.Ctx) error {
 	}
 	loc, now := zone(biz.Timezone), time.Now()
 	type row struct {
-		ID                            int64
-		Name, Phone, Spent, LastOrder string
-		Needs                         string
-		Orders, Unread                int64
+		ID                             int64
+		Name, Handle, Spent, LastOrder string
+		Needs                          string
+		Orders, Unread                 int64
 	}
 	var rows []row
 	for _, s := range list {
-		r := row{ID: s.ID, Name: s.Name, Phone: s.WaID, Spent: money(s.SpentMinor, biz.Currency), Orders: s.Orders, Unread: s.Unread,
+		name, handle := customerName(&s.Customer)
+		r := row{ID: s.ID, Name: name, Handle: handle, Spent: money(s.SpentMinor, biz.Currency), Orders: s.Orders, Unread: s.Unread,
 			Needs: s.NeedsHuman}
 		if s.LastOrderAt != nil {
 			r.LastOrder = clock(*s.LastOrderAt, loc, now)

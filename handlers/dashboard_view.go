@@ -140,6 +140,15 @@ func customerName(c *models.Customer) (name, handle string) {
 	return c.Name, c.Handle()
 }
 
+// customerPhone is the customer's phone number as digits, or "" when they share none (a username user known by
+// their business-scoped id): a BSUID is never a phone to call or link to.
+func customerPhone(c models.Customer) string {
+	if c.Phone == "" && c.UserID == "" && c.Username == "" { // a row known by its contact key alone
+		return strings.TrimPrefix(c.WaID, "+")
+	}
+	return strings.TrimPrefix(c.Phone, "+")
+}
+
 // itemsSummary is "2× Margherita, 1× Cola" cut to a readable length.
 func itemsSummary(items []models.OrderItem) string {
 	var b strings.Builder

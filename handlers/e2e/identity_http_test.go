@@ -38,8 +38,8 @@ func (e *dashEnv) usernameWebhook(body string) []byte {
 	return b
 }
 
-// A customer known by username only is shown by name and @username on the orders list, the order page and in the
-// API, and found by their username.
+// A customer known by username only is shown by name and @username on the orders list, the order page, the inbox,
+// the customers page and in the API (never with their business-scoped id as a phone), and found by their username.
 func TestDashboard_CustomerWithAUsernameIsShownAndFound(t *testing.T) {
 	t.Parallel()
 	e := newDashEnv(t, testutil.SQLite(t))
@@ -69,6 +69,15 @@ func TestDashboard_CustomerWithAUsernameIsShownAndFound(t *testing.T) {
 	for q, want := range map[string]int{"q=%40ana": 1, "q=ana.li": 1, "q=" + anaUser: 1, "q=%40bob": 0} {
 		if got := strings.Count(c.get(t, "/?"+q), `class="link-row"`); got != want {
 			t.Errorf("/?%s: %d orders, want %d", q, got, want)
+		}
+	}
+	for _, path := range []string{"/conversations", fmt.Sprintf("/conversations/%d", ana.ID), "/customers"} {
+		p := c.get(t, path)
+		if !strings.Contains(p, "Ana Lima") || !strings.Contains(p, "@"+anaUsername) {
+			t.Errorf("%s does not show the customer's name and username", path)
+		}
+		if strings.Contains(p, "+"+anaUser) || strings.Contains(p, "wa.me/"+anaUser) {
+			t.Errorf("%s shows the business-scoped id as a phone number", path)
 		}
 	}
 	page := c.get(t, fmt.Sprintf("/orders/%d", o.ID))
