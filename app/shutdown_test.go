@@ -83,9 +83,19 @@ func TestServe_StopsWithinItsGracePeriodWhilePostgresIsPaused(t *testing.T) {
 		}
 	}
 	// Webhooks in flight while the database hangs: they hold connections, commits and workers.
-	pids := clusterPIDs(t, u.Port())
-	for _, pid := range pids {
-		syscall.Kill(pid, syscall.SIGSTOP) //nolint:errcheck
+	// Stop every process of the cluster; scan again after the postmaster is stopped, so that a backend it forked
+	// between the first scan and its own stop (the service opens connections as it starts) is stopped too.
+	var pids []int
+	stopped := map[int]bool{}
+	for range 3 {
+		for _, pid := range clusterPIDs(t, u.Port()) {
+			if !stopped[pid] {
+				stopped[pid] = true
+				pids = append(pids, pid)
+				syscall.Kill(pid, syscall.SIGSTOP) //nolint:errcheck
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	t.Cleanup(func() {
 		for _, pid := range pids {
