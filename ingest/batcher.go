@@ -52,6 +52,8 @@ func (b *batcher) submit(ctx context.Context, d repository.Delivery) error {
 		return ErrClosed
 	default:
 	}
+	b.arrivals.committing(1)
+	defer b.arrivals.committing(-1)
 	select {
 	case b.reqs <- r:
 	case <-b.closing:

@@ -44,7 +44,9 @@ type Processor struct {
 	Lease       time.Duration
 	Poll        time.Duration
 	MaxAttempts int
-	Parallel    int
+	// Parallel messages are handled at once; BusyParallel while webhook deliveries wait for their commit (see Arrivals).
+	Parallel     int
+	BusyParallel int
 	// Queued hears that a fallback reply was queued (wake the outbox); may be nil.
 	Queued func()
 }
@@ -56,7 +58,7 @@ func NewProcessor(store *repository.Store, arrivals *Arrivals, h Handler, log *s
 		arrivals = NewArrivals()
 	}
 	return &Processor{store: store, handler: h, log: log, arrivals: arrivals,
-		Lease: time.Minute, Poll: 2 * time.Second, MaxAttempts: 5, Parallel: 8}
+		Lease: time.Minute, Poll: 2 * time.Second, MaxAttempts: 5, Parallel: 8, BusyParallel: 2}
 }
 
 // Run processes until ctx ends, then waits for messages in hand.
@@ -98,17 +100,22 @@ func (p *Processor) round(ctx context.Context, ids []int64) int {
 		return 0
 	}
 	p.arrivals.forget(msgs)
-	sem := make(chan struct{}, p.Parallel)
+	g := newGate(func() int {
+		if p.arrivals.Busy() {
+			return max(1, min(p.BusyParallel, p.Parallel))
+		}
+		return p.Parallel
+	})
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
 		done []int64
 	)
 	for _, m := range msgs {
-		sem <- struct{}{}
+		g.enter()
 		wg.Add(1)
 		go func(m models.InboundMessage) {
-			defer func() { <-sem; wg.Done() }()
+			defer func() { g.leave(); wg.Done() }()
 			if p.handle(context.WithoutCancel(ctx), m) {
 				mu.Lock()
 				done = append(done, m.ID)
@@ -122,6 +129,38 @@ func (p *Processor) round(ctx context.Context, ids []int64) int {
 		p.log.Error("mark inbound messages processed", "err", err)
 	}
 	return len(msgs)
+}
+
+// gate admits handlers while fewer than limit() run. The limit is read again on every admission, so a burst of
+// webhooks lowers it for the handlers started after it; those already running finish (a handler is never preempted).
+type gate struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	running int
+	limit   func() int
+}
+
+func newGate(limit func() int) *gate {
+	g := &gate{limit: limit}
+	g.cond = sync.NewCond(&g.mu)
+	return g
+}
+
+// enter waits for a free place. It only ever waits while a handler runs (limit() ≥ 1), whose leave wakes it.
+func (g *gate) enter() {
+	g.mu.Lock()
+	for g.running >= g.limit() {
+		g.cond.Wait()
+	}
+	g.running++
+	g.mu.Unlock()
+}
+
+func (g *gate) leave() {
+	g.mu.Lock()
+	g.running--
+	g.mu.Unlock()
+	g.cond.Broadcast()
 }
 
 // handle runs the handler on m; it reports success, and deals with failure itself (retry later, or give up). A
