@@ -19,6 +19,7 @@ type InboundMessage struct {
 	ClaimUntil    *time.Time
 	Attempts      int
 	ProcessError  string
+	RequestID     string // the id of the webhook request that delivered it (logs carry it as request_id)
 }
 
 // MessageStatus is one delivery status Meta reported for a message we sent (sent, delivered, read, failed).
@@ -50,6 +51,7 @@ type WebhookEvent struct {
 	Hash          string // sha256 of the payload: a redelivery stores nothing new
 	ReceivedAt    time.Time
 	AppliedAt     *time.Time // account events: when their effect (number health, template status) was applied
+	RequestID     string     // the id of the webhook request that delivered it
 }
 
 // Kinds of webhook events.
@@ -107,4 +109,5 @@ type OutboundMessage struct {
 	DeliveredAt    *time.Time
 	ReadAt         *time.Time
 	FailedAt       *time.Time
+	RequestID      string // the id of the request that caused it: the customer's webhook for a bot reply
 }

@@ -64,8 +64,8 @@ func (s *Store) insertMessages(ctx context.Context, ds []Delivery, customers cus
 	}
 	t := now()
 	var sb strings.Builder
-	args := make([]any, 0, len(rows)*9)
-	sb.WriteString("INSERT INTO inbound_messages (business_id, phone_number_id, customer_id, wamid, type, body, payload, sent_at, received_at) VALUES ")
+	args := make([]any, 0, len(rows)*10)
+	sb.WriteString("INSERT INTO inbound_messages (business_id, phone_number_id, customer_id, wamid, type, body, payload, sent_at, received_at, request_id) VALUES ")
 	for i, r := range rows {
 		m := r.Message
 		cid, ok := customers.of(m.BusinessID, strings.TrimPrefix(r.WaID, "+"))
@@ -75,8 +75,8 @@ func (s *Store) insertMessages(ctx context.Context, ds []Delivery, customers cus
 		if i > 0 {
 			sb.WriteString(",")
 		}
-		sb.WriteString("(?,?,?,?,?,?,?,?,?)")
-		args = append(args, m.BusinessID, m.PhoneNumberID, cid, m.Wamid, m.Type, m.Body, m.Payload, m.SentAt.UTC(), t)
+		sb.WriteString("(?,?,?,?,?,?,?,?,?,?)")
+		args = append(args, m.BusinessID, m.PhoneNumberID, cid, m.Wamid, m.Type, m.Body, m.Payload, m.SentAt.UTC(), t, m.RequestID)
 	}
 	sb.WriteString(" ON CONFLICT (wamid) DO NOTHING RETURNING id, wamid")
 	var inserted []struct {
@@ -278,8 +278,8 @@ func (s *Store) insertEvents(ctx context.Context, ds []Delivery) error {
 				e.ReceivedAt = t
 			}
 			err := db.Exec(`INSERT INTO webhook_events (business_id, kind, field, waba_id, phone_number_id, reason, payload, hash,
-				received_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (hash) DO NOTHING`,
-				e.BusinessID, e.Kind, e.Field, e.WABAID, e.PhoneNumberID, e.Reason, e.Payload, e.Hash, e.ReceivedAt.UTC()).Error
+				received_at, request_id) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (hash) DO NOTHING`,
+				e.BusinessID, e.Kind, e.Field, e.WABAID, e.PhoneNumberID, e.Reason, e.Payload, e.Hash, e.ReceivedAt.UTC(), e.RequestID).Error
 			if err != nil {
 				return fmt.Errorf("insert %s webhook event: %w", e.Kind, err)
 			}

@@ -381,6 +381,11 @@ var migrations = []string{
 	CREATE INDEX webhook_events_received ON webhook_events(received_at);
 	CREATE INDEX outbound_messages_compactable ON outbound_messages(updated_at)
 		WHERE payload <> '' AND status IN ('sent', 'delivered', 'read', 'failed');`,
+	// 12: the id of the request that caused a row (the webhook that delivered a message, the one whose message a
+	// reply answers), so one id leads from the webhook's log line to the send's.
+	`ALTER TABLE inbound_messages ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
+	ALTER TABLE outbound_messages ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
+	ALTER TABLE webhook_events ADD COLUMN request_id TEXT NOT NULL DEFAULT '';`,
 }
 
 func (s *Store) render(sql string) string {

@@ -8,14 +8,19 @@ import (
 	"unicode/utf8"
 
 	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/requestid"
 )
 
 // EnqueueOutbound writes a message to the outbox, to be sent by the queue workers. Call it inside Tx with whatever
-// caused the message. A second call with the same IdempotencyKey inserts nothing and reports created false.
+// caused the message. A second call with the same IdempotencyKey inserts nothing and reports created false. A
+// message naming no RequestID takes ctx's (the request that caused it), so the send is logged with that id.
 func (s *Store) EnqueueOutbound(ctx context.Context, m *models.OutboundMessage) (created bool, err error) {
 	t := now()
 	if m.Status == "" {
 		m.Status = models.OutQueued
+	}
+	if m.RequestID == "" {
+		m.RequestID = requestid.From(ctx)
 	}
 	m.CreatedAt, m.UpdatedAt = t, t
 	// Due now by the database's clock unless the caller chose a time: claims compare against that clock.
@@ -24,14 +29,14 @@ func (s *Store) EnqueueOutbound(ctx context.Context, m *models.OutboundMessage) 
 		due, dueArgs = "?", []any{m.NextAttemptAt.UTC()}
 	}
 	args := append([]any{m.BusinessID, m.PhoneNumberID, m.CustomerID, m.ToWaID, m.Kind, m.Payload, m.Summary, m.Status,
-		m.IdempotencyKey}, dueArgs...)
+		m.IdempotencyKey, m.RequestID}, dueArgs...)
 	var rows []struct {
 		ID            int64
 		NextAttemptAt time.Time
 	}
 	err = s.db.WithContext(ctx).Raw(`INSERT INTO outbound_messages (business_id, phone_number_id, customer_id, to_wa_id, kind,
-		payload, summary, status, idempotency_key, next_attempt_at, created_at, updated_at)
-		VALUES (?,?,?,?,?,?,?,?,?,`+due+`,?,?) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, next_attempt_at`,
+		payload, summary, status, idempotency_key, request_id, next_attempt_at, created_at, updated_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,`+due+`,?,?) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, next_attempt_at`,
 		append(args, t, t)...).Scan(&rows).Error
 	if err != nil {
 		return false, fmt.Errorf("enqueue outbound %s: %w", m.IdempotencyKey, err)
