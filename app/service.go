@@ -47,6 +47,7 @@ import (
 	"github.com/waorder/waorder/ordering"
 	"github.com/waorder/waorder/outbox"
 	"github.com/waorder/waorder/repository"
+	"github.com/waorder/waorder/requestid"
 	"github.com/waorder/waorder/sandbox"
 	"github.com/waorder/waorder/whatsapp"
 )
@@ -115,7 +116,8 @@ func New(cfg config.Config, log *slog.Logger, opts ...Option) (*Service, error) 
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, log: log, metrics: metrics.New(), opts: options{shutdown: 20 * time.Second}}
+	// Every line logged with a request's context names its request_id (see requestid).
+	s := &Service{cfg: cfg, log: requestid.Logger(log), metrics: metrics.New(), opts: options{shutdown: 20 * time.Second}}
 	for _, o := range opts {
 		o(&s.opts)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
+	"github.com/waorder/waorder/requestid"
 	"github.com/waorder/waorder/whatsapp"
 )
 
@@ -59,10 +60,11 @@ func (s *Service) Close() { s.batch.close() }
 
 // Accept stores everything body carries and returns nil once it is committed. A body it cannot understand is stored
 // raw with the reason and is not an error. An error means nothing may be assumed stored: answer 503 so Meta retries.
+// The request id ctx carries (requestid) is stored with every row the body produced.
 func (s *Service) Accept(ctx context.Context, body []byte) error {
 	n, err := whatsapp.ParseWebhook(body)
 	if err != nil {
-		s.log.Warn("webhook body not understood; stored raw", "reason", err.Error(), "bytes", len(body))
+		s.log.WarnContext(ctx, "webhook body not understood; stored raw", "reason", err.Error(), "bytes", len(body))
 		return s.storeRaw(ctx, body, err.Error())
 	}
 	d, err := s.build(ctx, n)
@@ -72,15 +74,15 @@ func (s *Service) Accept(ctx context.Context, body []byte) error {
 	if reasons := shapeProblems(n); len(reasons) > 0 {
 		// Valid JSON of the wrong shape: what could be read is stored as usual, and the whole body beside it, raw.
 		reason := "body not in the webhook shape: " + strings.Join(reasons, "; ")
-		s.log.Warn("webhook body not fully understood; stored raw", "reason", reason, "bytes", len(body))
+		s.log.WarnContext(ctx, "webhook body not fully understood; stored raw", "reason", reason, "bytes", len(body))
 		d.Events = append(d.Events, models.WebhookEvent{Kind: models.EventKindUnparsed, Reason: reason,
 			Payload: string(body), Hash: hash("body", body)})
 	}
-	err = s.batch.submit(ctx, d)
+	err = s.batch.submit(ctx, stamp(ctx, d))
 	var pe *PanicError
 	if errors.As(err, &pe) {
 		// A body that crashes the store must not come back for 7 days, crashing it each time: keep it raw.
-		s.log.Error("storing a webhook body panicked; stored raw", "panic", fmt.Sprint(pe.Value), "stack", string(pe.Stack))
+		s.log.ErrorContext(ctx, "storing a webhook body panicked; stored raw", "panic", fmt.Sprint(pe.Value), "stack", string(pe.Stack))
 		return s.storeRaw(ctx, body, pe.Error())
 	}
 	return err
@@ -88,9 +90,22 @@ func (s *Service) Accept(ctx context.Context, body []byte) error {
 
 // storeRaw keeps a body it could not store as parsed, with the reason, so nothing acknowledged is lost.
 func (s *Service) storeRaw(ctx context.Context, body []byte, reason string) error {
-	return s.batch.submit(ctx, repository.Delivery{Events: []models.WebhookEvent{{
+	return s.batch.submit(ctx, stamp(ctx, repository.Delivery{Events: []models.WebhookEvent{{
 		Kind: models.EventKindUnparsed, Reason: reason, Payload: string(body), Hash: hash("body", body),
-	}}})
+	}}}))
+}
+
+// stamp writes ctx's request id on the delivery's messages and events. A redelivery stores nothing new, so a
+// message keeps the id of the request that first delivered it.
+func stamp(ctx context.Context, d repository.Delivery) repository.Delivery {
+	id := requestid.From(ctx)
+	for i := range d.Messages {
+		d.Messages[i].Message.RequestID = id
+	}
+	for i := range d.Events {
+		d.Events[i].RequestID = id
+	}
+	return d
 }
 
 func (s *Service) build(ctx context.Context, n *whatsapp.Notification) (repository.Delivery, error) {
@@ -102,7 +117,7 @@ func (s *Service) build(ctx context.Context, n *whatsapp.Notification) (reposito
 		}
 		if !known {
 			if ch.PhoneNumberID != "" {
-				s.log.Warn("webhook for an unknown phone number; stored", "phone_number_id", ch.PhoneNumberID, "field", ch.Field)
+				s.log.WarnContext(ctx, "webhook for an unknown phone number; stored", "phone_number_id", ch.PhoneNumberID, "field", ch.Field)
 			}
 			d.Events = append(d.Events, event(nil, models.EventKindUnrouted, ch, "no business has this phone number or WABA"))
 			continue
@@ -142,7 +157,7 @@ func (s *Service) build(ctx context.Context, n *whatsapp.Notification) (reposito
 				ParentUserID: c.ParentUserID, Username: c.Username, Name: c.Name, LastInboundAt: &sent})
 			body := m.Text
 			if m.Problem != "" {
-				s.log.Warn("message partly understood; stored raw", "wamid", m.ID, "reason", m.Problem)
+				s.log.WarnContext(ctx, "message partly understood; stored raw", "wamid", m.ID, "reason", m.Problem)
 			}
 			d.Messages = append(d.Messages, repository.InboundRow{WaID: key, Message: models.InboundMessage{
 				BusinessID: biz, PhoneNumberID: route.PhoneID, Wamid: m.ID, Type: m.Type, Body: body,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
+	"github.com/waorder/waorder/requestid"
 	"github.com/waorder/waorder/whatsapp"
 )
 
@@ -164,25 +165,29 @@ func (g *gate) leave() {
 }
 
 // handle runs the handler on m; it reports success, and deals with failure itself (retry later, or give up). A
-// panic in the handler is this message's failure, like an error: it never reaches the other messages.
+// panic in the handler is this message's failure, like an error: it never reaches the other messages. The handler
+// runs with the id of the webhook request that delivered m (requestid): its log lines and the replies it queues
+// carry it.
 func (p *Processor) handle(ctx context.Context, m models.InboundMessage) bool {
+	ctx = requestid.With(ctx, m.RequestID)
 	hctx, cancel := context.WithTimeout(ctx, p.Lease/2)
 	err := p.safeHandle(hctx, m)
 	cancel()
 	if err == nil {
+		p.log.InfoContext(ctx, "inbound message handled", "id", m.ID, "wamid", m.Wamid, "attempt", m.Attempts)
 		return true
 	}
 	if m.Attempts >= p.MaxAttempts {
 		p.giveUp(ctx, m, fmt.Sprintf("gave up after %d attempts: %v", m.Attempts, err))
 		if err := p.store.FlagThread(ctx, m.BusinessID, m.CustomerID, "the bot failed on a message"); err != nil {
-			p.log.Error("flag thread for a person", "customer", m.CustomerID, "err", err)
+			p.log.ErrorContext(ctx, "flag thread for a person", "customer", m.CustomerID, "err", err)
 		}
 		return false
 	}
 	backoff := time.Duration(1<<min(m.Attempts, 8))*time.Second + time.Duration(rand.N(500))*time.Millisecond
-	p.log.Warn("inbound message will be retried", "id", m.ID, "in", backoff, "err", err)
+	p.log.WarnContext(ctx, "inbound message will be retried", "id", m.ID, "wamid", m.Wamid, "in", backoff, "err", err)
 	if err := p.store.ReleaseClaim(ctx, m.BusinessID, m.ID, backoff, err.Error()); err != nil {
-		p.log.Error("release inbound message", "id", m.ID, "err", err)
+		p.log.ErrorContext(ctx, "release inbound message", "id", m.ID, "err", err)
 	}
 	return false
 }
@@ -191,7 +196,7 @@ func (p *Processor) handle(ctx context.Context, m models.InboundMessage) bool {
 func (p *Processor) safeHandle(ctx context.Context, m models.InboundMessage) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			p.log.Error("handling an inbound message panicked", "id", m.ID, "wamid", m.Wamid, "panic", fmt.Sprint(r),
+			p.log.ErrorContext(ctx, "handling an inbound message panicked", "id", m.ID, "wamid", m.Wamid, "panic", fmt.Sprint(r),
 				"stack", string(debug.Stack()))
 			err = fmt.Errorf("panic: %v", r)
 		}
@@ -222,17 +227,19 @@ func (p *Processor) settleExhausted(ctx context.Context) {
 const FallbackText = "Sorry, something went wrong on our side and we could not handle your message. " +
 	"The shop has been told and will get back to you; you can also try again in a few minutes."
 
-// giveUp marks m failed with reason, where the merchant sees it, and queues the customer one polite fallback reply.
+// giveUp marks m failed with reason, where the merchant sees it, and queues the customer one polite fallback reply
+// (carrying m's request id, like the bot's replies).
 func (p *Processor) giveUp(ctx context.Context, m models.InboundMessage, reason string) {
-	p.log.Error("inbound message given up", "id", m.ID, "wamid", m.Wamid, "attempts", m.Attempts, "reason", reason)
+	ctx = requestid.With(ctx, m.RequestID)
+	p.log.ErrorContext(ctx, "inbound message given up", "id", m.ID, "wamid", m.Wamid, "attempts", m.Attempts, "reason", reason)
 	fallback, err := p.fallback(ctx, m)
 	if err != nil {
 		// Still settle it: the reason is kept for the merchant, who can answer by hand.
-		p.log.Error("build fallback reply", "id", m.ID, "err", err)
+		p.log.ErrorContext(ctx, "build fallback reply", "id", m.ID, "err", err)
 	}
 	settled, err := p.store.GiveUpInbound(ctx, m, reason, fallback)
 	if err != nil {
-		p.log.Error("mark inbound message failed", "id", m.ID, "err", err)
+		p.log.ErrorContext(ctx, "mark inbound message failed", "id", m.ID, "err", err)
 		return
 	}
 	if settled && fallback != nil && p.Queued != nil {

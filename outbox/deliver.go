@@ -13,6 +13,7 @@ import (
 
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
+	"github.com/waorder/waorder/requestid"
 	"github.com/waorder/waorder/whatsapp"
 )
 
@@ -20,15 +21,17 @@ import (
 const minSendWindow = 2 * time.Second
 
 // deliver sends one claimed message and records what happened: sent, retried later, put off, held, or failed. If
-// the outcome cannot be recorded, the lease runs out and the message is claimed again.
+// the outcome cannot be recorded, the lease runs out and the message is claimed again. Everything it logs carries
+// the id of the request that caused the message (requestid), and so does a fallback reply it queues.
 func (o *Outbox) deliver(ctx context.Context, j job, rec *recorder) {
+	ctx = requestid.With(ctx, j.m.RequestID)
 	err := o.safeAttempt(ctx, j, rec)
 	switch {
 	case err == nil:
 	case errors.Is(err, repository.ErrLeaseLost):
-		o.log.Warn("outbound message was settled by another worker", "id", j.m.ID, "err", err)
+		o.log.WarnContext(ctx, "outbound message was settled by another worker", "id", j.m.ID, "err", err)
 	default:
-		o.log.Error("outbound message outcome not recorded; it is tried again when its lease runs out", "id", j.m.ID, "err", err)
+		o.log.ErrorContext(ctx, "outbound message outcome not recorded; it is tried again when its lease runs out", "id", j.m.ID, "err", err)
 	}
 }
 
@@ -42,7 +45,7 @@ func (o *Outbox) safeAttempt(ctx context.Context, j job, rec *recorder) (err err
 			return
 		}
 		m := j.m
-		o.log.Error("sending an outbound message panicked", "id", m.ID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		o.log.ErrorContext(db, "sending an outbound message panicked", "id", m.ID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 		m.Attempts++
 		reason := fmt.Sprintf("panic while sending: %v", r)
 		if m.Attempts < o.MaxAttempts {
@@ -52,7 +55,7 @@ func (o *Outbox) safeAttempt(ctx context.Context, j job, rec *recorder) (err err
 		}
 		o.count("failed")
 		reason = fmt.Sprintf("gave up after %d attempts: %s", m.Attempts, reason)
-		o.log.Warn("outbound message failed", "id", m.ID, "attempts", m.Attempts, "reason", reason)
+		o.log.WarnContext(db, "outbound message failed", "id", m.ID, "attempts", m.Attempts, "reason", reason)
 		err = o.store.FailOutboundWithFallback(db, m, 0, reason, fallbackFor(m))
 		if err == nil {
 			o.Wake()
@@ -150,7 +153,7 @@ func (o *Outbox) attempt(ctx, db context.Context, j job, rec *recorder) error {
 	wamid, err := o.sender.Send(sendCtx, phone.PhoneNumberID, token, []byte(payload))
 	cancel()
 	if err == nil {
-		return o.recordSent(rec, m, wamid)
+		return o.recordSent(db, rec, m, wamid)
 	}
 	return o.failed(db, m, phone, cust, err)
 }
@@ -203,6 +206,8 @@ func (o *Outbox) failed(db context.Context, m models.OutboundMessage, phone mode
 		o.limits.pausePhone(phone.ID, pause)
 	}
 	o.count("retry")
+	o.log.WarnContext(db, "outbound message not sent; retrying", "id", m.ID, "code", code, "attempts", m.Attempts,
+		"in", d, "err", reason)
 	return o.requeue(db, m, d, code, reason)
 }
 
@@ -214,13 +219,16 @@ func (o *Outbox) backoff(attempts int, retryAfter time.Duration) time.Duration {
 
 // recordSent stores the wamid, together with the other workers' sends (see recorder). A message recorded twice was
 // sent twice: its lease ran out before this send was recorded.
-func (o *Outbox) recordSent(rec *recorder, m models.OutboundMessage, wamid string) error {
+func (o *Outbox) recordSent(ctx context.Context, rec *recorder, m models.OutboundMessage, wamid string) error {
 	o.count("sent")
 	err := rec.record(repository.SentMessage{Message: m, Wamid: wamid})
 	if errors.Is(err, repository.ErrLeaseLost) {
-		o.log.Error("outbound message was sent twice: its lease ran out before this send was recorded",
+		o.log.ErrorContext(ctx, "outbound message was sent twice: its lease ran out before this send was recorded",
 			"id", m.ID, "wamid", wamid)
 		return nil
+	}
+	if err == nil {
+		o.log.InfoContext(ctx, "outbound message sent", "id", m.ID, "wamid", wamid, "kind", m.Kind, "attempts", m.Attempts)
 	}
 	return err
 }
@@ -233,7 +241,7 @@ func (o *Outbox) pauseNumber(db context.Context, m models.OutboundMessage, phone
 		return err
 	}
 	if changed {
-		o.log.Warn("phone number paused until it is reconnected", "phone_number_id", phone.PhoneNumberID,
+		o.log.WarnContext(db, "phone number paused until it is reconnected", "phone_number_id", phone.PhoneNumberID,
 			"status", status, "reason", reason)
 	}
 	return o.requeue(db, m, 0, code, reason)
@@ -245,7 +253,7 @@ func (o *Outbox) putOff(db context.Context, m models.OutboundMessage, after time
 }
 
 func (o *Outbox) requeue(db context.Context, m models.OutboundMessage, after time.Duration, code int, reason string) error {
-	if err := o.settle(m, func() error { return o.store.RequeueOutbound(db, m, after, code, reason) }); err != nil {
+	if err := o.settle(db, m, func() error { return o.store.RequeueOutbound(db, m, after, code, reason) }); err != nil {
 		return err
 	}
 	o.alarm.set(after)
@@ -254,14 +262,14 @@ func (o *Outbox) requeue(db context.Context, m models.OutboundMessage, after tim
 
 func (o *Outbox) fail(db context.Context, m models.OutboundMessage, code int, reason string) error {
 	o.count("failed")
-	o.log.Warn("outbound message failed", "id", m.ID, "code", code, "attempts", m.Attempts, "reason", reason)
-	return o.settle(m, func() error { return o.store.FailOutbound(db, m, code, reason) })
+	o.log.WarnContext(db, "outbound message failed", "id", m.ID, "code", code, "attempts", m.Attempts, "reason", reason)
+	return o.settle(db, m, func() error { return o.store.FailOutbound(db, m, code, reason) })
 }
 
 // settle writes an outcome, trying again while the database is unavailable (down, or its disk full), for at most a
 // lease: an attempt whose outcome is lost would not count toward MaxAttempts, and the message would be sent again
 // when its lease runs out. Once the lease is over the write is refused (ErrLeaseLost) and the loop ends.
-func (o *Outbox) settle(m models.OutboundMessage, write func() error) error {
+func (o *Outbox) settle(ctx context.Context, m models.OutboundMessage, write func() error) error {
 	until := time.Now().Add(o.Lease)
 	for i := 0; ; i++ {
 		err := write()
@@ -269,7 +277,7 @@ func (o *Outbox) settle(m models.OutboundMessage, write func() error) error {
 			return err
 		}
 		if i == 0 {
-			o.log.Warn("recording an outbound message's outcome failed; trying again while its lease lasts", "id", m.ID, "err", err)
+			o.log.WarnContext(ctx, "recording an outbound message's outcome failed; trying again while its lease lasts", "id", m.ID, "err", err)
 		}
 		time.Sleep(min(50*time.Millisecond<<min(i, 10), 2*time.Second, max(time.Until(until), 0)))
 	}

@@ -17,6 +17,17 @@ import (
 // has no template to send instead.
 const HoldReason = "outside 24h window, no template configured"
 
+// hold keeps m until cust writes again (the claim releases it then), with reason.
+func (o *Outbox) hold(db context.Context, m models.OutboundMessage, cust models.Customer, code int, reason string) error {
+	var last time.Time
+	if cust.LastInboundAt != nil {
+		last = *cust.LastInboundAt
+	}
+	o.count("held")
+	o.log.InfoContext(db, "outbound message held until the customer writes", "id", m.ID, "reason", reason)
+	return o.store.HoldOutbound(db, m, last, code, reason)
+}
+
 // maxTemplateParam bounds the original text passed as the template's body parameter: Meta renders at most 1024
 // characters of a template body.
 const maxTemplateParam = 1024
@@ -31,12 +42,7 @@ func (o *Outbox) outsideWindow(db context.Context, m models.OutboundMessage, cus
 		return "", false, err
 	}
 	if biz.WindowTemplate == "" {
-		var last time.Time
-		if cust.LastInboundAt != nil {
-			last = *cust.LastInboundAt
-		}
-		o.count("held")
-		return "", false, o.store.HoldOutbound(db, m, last, code, HoldReason)
+		return "", false, o.hold(db, m, cust, code, HoldReason)
 	}
 	var orig whatsapp.OutgoingMessage
 	if err := json.Unmarshal([]byte(m.Payload), &orig); err != nil {
@@ -49,13 +55,7 @@ func (o *Outbox) outsideWindow(db context.Context, m models.OutboundMessage, cus
 	// A template Meta rejected, paused or disabled is not sent (Meta would refuse it): the message waits for the
 	// customer, and the dashboard tells the merchant why. One never synced is trusted as configured.
 	if t, err := o.store.Template(db, biz.ID, biz.WindowTemplate, lang); err == nil && !t.Usable() {
-		var last time.Time
-		if cust.LastInboundAt != nil {
-			last = *cust.LastInboundAt
-		}
-		o.count("held")
-		return "", false, o.store.HoldOutbound(db, m, last, code,
-			fmt.Sprintf("outside 24h window, template %s is %s", t.Name, strings.ToLower(t.Status)))
+		return "", false, o.hold(db, m, cust, code, fmt.Sprintf("outside 24h window, template %s is %s", t.Name, strings.ToLower(t.Status)))
 	} else if err != nil && !errors.Is(err, repository.ErrNotFound) {
 		return "", false, err
 	}
