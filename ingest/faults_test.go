@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/waorder/waorder/ingest"
+	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/testutil"
@@ -91,7 +92,7 @@ func TestProcessor_PanickingMessageIsRetriedThenFailedWithOneFallbackAndOthersGo
 				t.Fatalf("fallback replies %+v, want one queued to 1555", fb)
 			}
 			var msg whatsapp.OutgoingMessage
-			if err := json.Unmarshal([]byte(fb[0].Payload), &msg); err != nil || msg.Text() != ingest.FallbackText {
+			if err := json.Unmarshal([]byte(fb[0].Payload), &msg); err != nil || msg.Text() != locale.For("en").T("fallback.inbound") {
 				t.Fatalf("fallback payload %s (%v)", fb[0].Payload, err)
 			}
 			select {

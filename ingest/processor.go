@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/requestid"
@@ -223,12 +224,8 @@ func (p *Processor) settleExhausted(ctx context.Context) {
 	}
 }
 
-// FallbackText is the one reply a customer gets when the bot could not handle their message.
-const FallbackText = "Sorry, something went wrong on our side and we could not handle your message. " +
-	"The shop has been told and will get back to you; you can also try again in a few minutes."
-
 // giveUp marks m failed with reason, where the merchant sees it, and queues the customer one polite fallback reply
-// (carrying m's request id, like the bot's replies).
+// (catalog id fallback.inbound, in the customer's language, carrying m's request id like the bot's replies).
 func (p *Processor) giveUp(ctx context.Context, m models.InboundMessage, reason string) {
 	ctx = requestid.With(ctx, m.RequestID)
 	p.log.ErrorContext(ctx, "inbound message given up", "id", m.ID, "wamid", m.Wamid, "attempts", m.Attempts, "reason", reason)
@@ -252,7 +249,11 @@ func (p *Processor) fallback(ctx context.Context, m models.InboundMessage) (*mod
 	if err != nil {
 		return nil, fmt.Errorf("load customer %d: %w", m.CustomerID, err)
 	}
-	msg, err := whatsapp.NewText(cust.WaID, FallbackText, false)
+	lang, err := p.store.CustomerLanguage(ctx, m.BusinessID, m.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	msg, err := whatsapp.NewText(cust.WaID, locale.For(lang).T("fallback.inbound"), false)
 	if err != nil {
 		return nil, err
 	}

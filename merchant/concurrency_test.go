@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/waorder/waorder/cache"
+	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/merchant/merchanttest"
 	"github.com/waorder/waorder/models"
@@ -76,7 +77,7 @@ func TestStatusText_SaysWhatHappened(t *testing.T) {
 		{o, models.StatusDelivered, "delivered"},
 		{o, models.StatusCancelled, "cancelled"},
 	} {
-		got := merchant.StatusText(biz, tc.o, tc.to)
+		got := merchant.StatusText(locale.For("en"), biz, tc.o, tc.to)
 		if !strings.Contains(got, "#12") || !strings.Contains(got, tc.want) {
 			t.Errorf("%s (%s): %q, want #12 and %q", tc.to, tc.o.Fulfillment, got, tc.want)
 		}

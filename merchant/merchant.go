@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/waorder/waorder/cache"
+	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/whatsapp"
@@ -196,7 +197,11 @@ func (s *Service) notify(ctx context.Context, tx *repository.Store, o models.Ord
 	if err != nil {
 		return false, err
 	}
-	text := StatusText(biz, o, to)
+	lang, err := tx.CustomerLanguage(ctx, o.BusinessID, o.CustomerID)
+	if err != nil {
+		return false, err
+	}
+	text := StatusText(locale.For(lang, biz.Language), biz, o, to)
 	msg, err := whatsapp.NewText(cust.Recipient(), text, false)
 	if err != nil {
 		return false, fmt.Errorf("status message of order %d: %w", o.ID, err)
@@ -229,35 +234,33 @@ func sendingNumber(ctx context.Context, tx *repository.Store, bizID int64) (*mod
 	return nil, nil
 }
 
-// StatusText is the message a customer gets when their order moves to status to.
-func StatusText(biz models.Business, o models.Order, to models.OrderStatus) string {
-	n := fmt.Sprintf("#%d", o.Number)
+// StatusText is the message a customer gets, in p's language, when their order moves to status to.
+func StatusText(p locale.Printer, biz models.Business, o models.Order, to models.OrderStatus) string {
+	total := whatsapp.FormatMoney(o.TotalMinor, o.Currency)
 	switch to {
 	case models.StatusConfirmed:
 		if o.ReadyAt != nil {
-			return fmt.Sprintf("✅ Your order %s (%s) is confirmed. It should be ready around %s.",
-				n, whatsapp.FormatMoney(o.TotalMinor, o.Currency), o.ReadyAt.In(biz.Location()).Format("15:04"))
+			return p.T("notify.confirmed_ready_at", "Number", o.Number, "Total", total, "Time", o.ReadyAt.In(biz.Location()).Format("15:04"))
 		}
-		return fmt.Sprintf("✅ Your order %s (%s) is confirmed. We'll let you know when it's being prepared.",
-			n, whatsapp.FormatMoney(o.TotalMinor, o.Currency))
+		return p.T("notify.confirmed", "Number", o.Number, "Total", total)
 	case models.StatusPreparing:
-		return fmt.Sprintf("👩‍🍳 We're preparing your order %s now.", n)
+		return p.T("notify.preparing", "Number", o.Number)
 	case models.StatusReady:
 		if o.Fulfillment == models.FulfillPickup {
-			return fmt.Sprintf("🛍️ Your order %s is ready for pickup.", n)
+			return p.T("notify.ready_pickup", "Number", o.Number)
 		}
-		return fmt.Sprintf("📦 Your order %s is ready and will be on its way soon.", n)
+		return p.T("notify.ready_delivery", "Number", o.Number)
 	case models.StatusOutForDelivery:
-		return fmt.Sprintf("🛵 Your order %s is on its way!", n)
+		return p.T("notify.out_for_delivery", "Number", o.Number)
 	case models.StatusDelivered:
-		return fmt.Sprintf("🎉 Your order %s has been delivered. Thank you for ordering from %s!", n, biz.Name)
+		return p.T("notify.delivered", "Number", o.Number, "Shop", biz.Name)
 	case models.StatusCancelled:
 		if o.CancelReason != "" {
-			return fmt.Sprintf("❌ Your order %s has been cancelled: %s\nReply to this message if you have any questions.", n, o.CancelReason)
+			return p.T("notify.cancelled_reason", "Number", o.Number, "Reason", o.CancelReason)
 		}
-		return fmt.Sprintf("❌ Your order %s has been cancelled. Reply to this message if you have any questions.", n)
+		return p.T("notify.cancelled", "Number", o.Number)
 	default:
-		return fmt.Sprintf("Your order %s is now %s.", n, strings.ReplaceAll(string(to), "_", " "))
+		return p.T("notify.moved", "Number", o.Number, "Status", p.Status(string(to)))
 	}
 }
 

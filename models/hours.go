@@ -209,16 +209,23 @@ func (h OpeningHours) IsOpen(t time.Time, loc *time.Location) bool {
 	return false
 }
 
-// Describe is the hours in words for customers: "Mon 09:00–17:00; Fri 18:00–02:00; closed 2026-12-25". Exception
+// HoursWords are the words DescribeIn writes hours with, in the customer's language: weekday names (Monday first)
+// and an exception day the business is closed.
+type HoursWords struct {
+	Days   [7]string
+	Closed func(date string) string
+}
+
+// DescribeIn is the hours in words for customers: "Mon 09:00–17:00; Fri 18:00–02:00; closed 2026-12-25". Exception
 // days are listed from the date of from on (past ones say nothing to a customer), at most five.
-func (h OpeningHours) Describe(from time.Time) string {
+func (h OpeningHours) DescribeIn(from time.Time, w HoursWords) string {
 	var parts []string
-	for _, key := range DayKeys {
+	for i, key := range DayKeys {
 		rs := h.Week[dayIndex(key)]
 		if len(rs) == 0 {
 			continue
 		}
-		parts = append(parts, strings.ToUpper(key[:1])+key[1:]+" "+joinRanges(rs, ", "))
+		parts = append(parts, w.Days[i]+" "+joinRanges(rs, ", "))
 	}
 	var dates []string
 	for d := range h.Exceptions {
@@ -232,7 +239,7 @@ func (h OpeningHours) Describe(from time.Time) string {
 			break
 		}
 		if rs := h.Exceptions[d]; len(rs) == 0 {
-			parts = append(parts, "closed "+d)
+			parts = append(parts, w.Closed(d))
 		} else {
 			parts = append(parts, d+" "+joinRanges(rs, ", "))
 		}

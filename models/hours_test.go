@@ -102,10 +102,10 @@ func TestOpeningHours_FormRoundTripAndDescription(t *testing.T) {
 	if got := FormatExceptions(back.Exceptions); got != "2026-12-25 closed\n2026-12-31 18:00-03:00\n" {
 		t.Fatalf("exceptions %q", got)
 	}
-	if got := back.Describe(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)); got != "Fri 12:00–15:00, 18:00–02:00; closed 2026-12-25; 2026-12-31 18:00–03:00" {
+	if got := back.DescribeIn(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), english); got != "Fri 12:00–15:00, 18:00–02:00; closed 2026-12-25; 2026-12-31 18:00–03:00" {
 		t.Fatalf("describe %q", got)
 	}
-	if got := back.Describe(time.Date(2027, 1, 2, 0, 0, 0, 0, time.UTC)); got != "Fri 12:00–15:00, 18:00–02:00" {
+	if got := back.DescribeIn(time.Date(2027, 1, 2, 0, 0, 0, 0, time.UTC), english); got != "Fri 12:00–15:00, 18:00–02:00" {
 		t.Fatalf("past exceptions are not described: %q", got)
 	}
 	for _, bad := range []string{"9-5", "09:00", "2026-12-25 9-5", "25/12 closed", "2026-12-25 closed\n2026-12-25 closed"} {
@@ -116,3 +116,6 @@ func TestOpeningHours_FormRoundTripAndDescription(t *testing.T) {
 		}
 	}
 }
+
+var english = HoursWords{Days: [7]string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"},
+	Closed: func(date string) string { return "closed " + date }}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/waorder/waorder/cache"
+	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/whatsapp"
@@ -76,18 +77,20 @@ func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error 
 	if err := b.loadOrders(ctx, m, &in); err != nil {
 		return err
 	}
+	in.Language = conv.Language
 	info := Business{Name: biz.Name, Greeting: biz.Greeting, Currency: biz.Currency, Fulfillment: biz.Fulfillment,
 		MinOrderMinor: biz.MinOrderMinor, OpeningHours: biz.OpeningHours, Timezone: biz.Timezone,
 		DeliveryFeeMinor: biz.DeliveryFeeMinor, FreeDeliveryOverMinor: biz.FreeDeliveryOverMinor,
-		RequireContactPhone: biz.RequireContactPhone}
+		RequireContactPhone: biz.RequireContactPhone, Language: biz.Language}
 	res := Step(st, in, cat, info, now())
 	next, replies, draft := res.State, res.Replies, res.Order
 	next.LastWamid = m.Wamid
+	p := locale.For(res.Language, biz.Language)
 
 	var created, cancelled *models.Order
 	err = b.Store.Tx(ctx, func(tx *repository.Store) error {
 		data, _ := json.Marshal(next)
-		conv.State, conv.Data = next.Step, string(data)
+		conv.State, conv.Data, conv.Language = next.Step, string(data), res.Language
 		if err := tx.SaveConversation(ctx, conv, m.SentAt); err != nil {
 			return err
 		}
@@ -100,8 +103,7 @@ func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error 
 			_, err := tx.ChangeOrderStatus(ctx, m.BusinessID, res.Cancel.ID, repository.StatusChange{
 				To: models.StatusCancelled, From: models.StatusPending, Actor: "customer"})
 			if errors.Is(err, repository.ErrInvalidTransition) { // the merchant moved it meanwhile
-				replies = append(replies[:0], mustText(cust.Recipient(), "Sorry, your order was accepted a moment ago, so it can't be "+
-					"cancelled here any more. Please write to us and we'll help."))
+				replies = append(replies[:0], mustText(cust.Recipient(), p.T("bot.cancel_too_late")))
 			} else if err != nil {
 				return err
 			} else {
@@ -115,12 +117,12 @@ func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error 
 				Items: draft.Items}
 			err := tx.CreateOrder(ctx, &o)
 			if errors.Is(err, repository.ErrDuplicate) {
-				replies = append(replies[:0], mustText(cust.Recipient(), "We already have this order. Send *status* to follow it."))
+				replies = append(replies[:0], mustText(cust.Recipient(), p.T("bot.duplicate_order")))
 			} else if err != nil {
 				return err
 			} else {
 				created = &o
-				replies = append(replies, placed(cust.Recipient(), o, biz.Name)...)
+				replies = append(replies, placed(p, cust.Recipient(), o, biz.Name)...)
 			}
 		}
 		for i, r := range replies {

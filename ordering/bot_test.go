@@ -38,14 +38,22 @@ func newEnv(t *testing.T, store *repository.Store, fulfillment models.Fulfillmen
 
 func newEnvWithCache(t *testing.T, store *repository.Store, fulfillment models.Fulfillment, c cache.Cache) *env {
 	t.Helper()
+	return newEnvFor(t, store, models.Business{Fulfillment: fulfillment}, "x", c)
+}
+
+// newEnvFor is newEnv for the business biz (Casa, in USD, with a minimum order, unless biz says otherwise) whose
+// number's sealed token is token.
+func newEnvFor(t *testing.T, store *repository.Store, biz models.Business, token string, c cache.Cache) *env {
+	t.Helper()
 	ctx := context.Background()
 	e := &env{store: store}
 	// A random id: the cache keys are per business, and other tests and processes may share the Redis server.
-	e.biz = models.Business{ID: rand.Int64N(1 << 40), Name: "Casa", Currency: "USD", Fulfillment: fulfillment, MinOrderMinor: 300}
+	e.biz = biz
+	e.biz.ID, e.biz.Name, e.biz.Currency, e.biz.MinOrderMinor = rand.Int64N(1<<40), "Casa", "USD", 300
 	if err := store.CreateBusiness(ctx, &e.biz); err != nil {
 		t.Fatal(err)
 	}
-	p := models.PhoneNumber{BusinessID: e.biz.ID, PhoneNumberID: "42", WABAID: "w", AccessTokenEnc: "x"}
+	p := models.PhoneNumber{BusinessID: e.biz.ID, PhoneNumberID: "42", WABAID: "w", AccessTokenEnc: token}
 	if err := store.AddPhoneNumber(ctx, &p); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/whatsapp"
 )
@@ -33,7 +34,7 @@ func (r *turn) menu(n int) {
 	r.st.Step = StepMenu
 	items := r.available()
 	if len(items) == 0 {
-		r.text("Our menu is empty right now, sorry. Please check back later.")
+		r.text(r.p.T("bot.menu_empty"))
 		return
 	}
 	size := maxRows
@@ -46,7 +47,7 @@ func (r *turn) menu(n int) {
 	page := items[n*size : min(len(items), (n+1)*size)]
 	var sections []whatsapp.Section
 	for _, p := range page {
-		cat := whatsapp.TruncateRunes(orDefault(p.Category, "Menu"), whatsapp.MaxSectionTitle)
+		cat := whatsapp.TruncateRunes(orDefault(p.Category, r.p.T("bot.menu_category")), whatsapp.MaxSectionTitle)
 		if len(sections) == 0 || sections[len(sections)-1].Title != cat {
 			sections = append(sections, whatsapp.Section{Title: cat})
 		}
@@ -56,16 +57,18 @@ func (r *turn) menu(n int) {
 	}
 	var nav []whatsapp.Row
 	if n+1 < pages {
-		nav = append(nav, whatsapp.Row{ID: "page:" + strconv.Itoa(n+1), Title: "More…", Description: fmt.Sprintf("Page %d of %d", n+2, pages)})
+		nav = append(nav, whatsapp.Row{ID: "page:" + strconv.Itoa(n+1), Title: r.p.T("bot.menu_more_row"),
+			Description: r.p.T("bot.menu_page", "Page", n+2, "Pages", pages)})
 	}
 	if n > 0 {
-		nav = append(nav, whatsapp.Row{ID: "page:" + strconv.Itoa(n-1), Title: "Back", Description: fmt.Sprintf("Page %d of %d", n, pages)})
+		nav = append(nav, whatsapp.Row{ID: "page:" + strconv.Itoa(n-1), Title: r.p.T("bot.menu_back_row"),
+			Description: r.p.T("bot.menu_page", "Page", n, "Pages", pages)})
 	}
 	if len(nav) > 0 {
-		sections = append(sections, whatsapp.Section{Title: "More", Rows: nav})
+		sections = append(sections, whatsapp.Section{Title: r.p.T("bot.menu_more_section"), Rows: nav})
 	}
-	body := "What would you like? Tap *View menu* and pick an item."
-	m, err := whatsapp.NewList(r.in.To, body, "View menu", sections)
+	body := r.p.T("bot.menu_body")
+	m, err := whatsapp.NewList(r.in.To, body, r.p.T("bot.menu_button"), sections)
 	if err != nil {
 		r.text(body)
 		return
@@ -80,19 +83,21 @@ func (r *turn) pick(retailerID string) {
 		if ok {
 			name = p.Name
 		}
-		r.text(fmt.Sprintf("Sorry, %s is not available right now.", name))
+		r.text(r.p.T("bot.not_available", "Item", name))
 		r.menu(r.st.Page)
 		return
 	}
 	r.st.Step, r.st.Pending = StepQuantity, p.RetailerID
 	tag := questionTag(r.in.Wamid)
-	r.buttons(fmt.Sprintf("%s — %s each. How many? Tap or type a number.", p.Name, whatsapp.FormatMoney(p.PriceMinor, p.Currency)),
+	r.buttons(r.p.T("bot.how_many", "Item", p.Name, "Price", whatsapp.FormatMoney(p.PriceMinor, p.Currency)),
 		whatsapp.Button{ID: quantityID(p.RetailerID, 1, tag), Title: "1"}, whatsapp.Button{ID: quantityID(p.RetailerID, 2, tag), Title: "2"},
 		whatsapp.Button{ID: quantityID(p.RetailerID, 3, tag), Title: "3"})
 }
 
 var numberWords = map[string]int{"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-	"nine": 9, "ten": 10}
+	"nine": 9, "ten": 10,
+	"uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8, "nueve": 9, "diez": 10,
+	"um": 1, "uma": 1, "dois": 2, "duas": 2, "três": 3, "quatro": 4, "sete": 7, "oito": 8, "nove": 9, "dez": 10}
 
 // parseQuantity reads a typed quantity ("2", "2x", "two").
 func parseQuantity(text string) (int, bool) {
@@ -108,7 +113,7 @@ func parseQuantity(text string) (int, bool) {
 func (r *turn) quantity() {
 	n, ok := parseQuantity(r.in.Text)
 	if !ok {
-		r.text(fmt.Sprintf("Please send a number from 1 to %d.", maxQuantity))
+		r.text(r.p.T("bot.number_range", "Max", maxQuantity))
 		return
 	}
 	r.add(r.st.Pending, n)
@@ -117,12 +122,12 @@ func (r *turn) quantity() {
 // add puts n of a product in the cart (merged with a line already there) and shows the cart.
 func (r *turn) add(retailerID string, n int) {
 	if n < 1 || n > maxQuantity {
-		r.text(fmt.Sprintf("Please send a number from 1 to %d.", maxQuantity))
+		r.text(r.p.T("bot.number_range", "Max", maxQuantity))
 		return
 	}
 	p, found := r.product(retailerID)
 	if !found || !p.Available {
-		r.text("Sorry, that item is not available any more.")
+		r.text(r.p.T("bot.item_gone"))
 		r.menu(r.st.Page)
 		return
 	}
@@ -150,25 +155,25 @@ func (r *turn) summary() string {
 	fee := r.deliveryFee()
 	if r.st.Fulfillment == "delivery" && r.biz.DeliveryFeeMinor > 0 {
 		if fee == 0 {
-			b.WriteString("Delivery — free\n")
+			b.WriteString(r.p.T("bot.delivery_free") + "\n")
 		} else {
-			fmt.Fprintf(&b, "Delivery — %s\n", whatsapp.FormatMoney(fee, r.biz.Currency))
+			b.WriteString(r.p.T("bot.delivery_fee", "Fee", whatsapp.FormatMoney(fee, r.biz.Currency)) + "\n")
 		}
 	}
-	fmt.Fprintf(&b, "*Total: %s*", whatsapp.FormatMoney(r.st.Total()+fee, r.biz.Currency))
+	b.WriteString(r.p.T("bot.total", "Total", whatsapp.FormatMoney(r.st.Total()+fee, r.biz.Currency)))
 	return b.String()
 }
 
 func (r *turn) cart() {
 	if len(r.st.Cart) == 0 {
-		r.text("Your cart is empty.")
+		r.text(r.p.T("bot.cart_empty"))
 		r.menu(0)
 		return
 	}
 	r.st.Step = StepCart
-	r.buttons("Your cart:\n"+r.summary(),
-		whatsapp.Button{ID: "checkout", Title: "Checkout"}, whatsapp.Button{ID: "more", Title: "Add more"},
-		whatsapp.Button{ID: "clear:" + cartSig(r.st), Title: "Clear"})
+	r.buttons(r.p.T("bot.your_cart")+"\n"+r.summary(),
+		whatsapp.Button{ID: "checkout", Title: r.p.T("bot.checkout_button")}, whatsapp.Button{ID: "more", Title: r.p.T("bot.add_more_button")},
+		whatsapp.Button{ID: "clear:" + cartSig(r.st), Title: r.p.T("bot.clear_button")})
 }
 
 func (r *turn) checkout() {
@@ -177,8 +182,7 @@ func (r *turn) checkout() {
 		return
 	}
 	if t := r.st.Total(); t < r.biz.MinOrderMinor {
-		r.text(fmt.Sprintf("The minimum order is %s; your cart is %s. Add a little more?",
-			whatsapp.FormatMoney(r.biz.MinOrderMinor, r.biz.Currency), whatsapp.FormatMoney(t, r.biz.Currency)))
+		r.text(r.p.T("bot.min_order", "Min", whatsapp.FormatMoney(r.biz.MinOrderMinor, r.biz.Currency), "Total", whatsapp.FormatMoney(t, r.biz.Currency)))
 		r.menu(0)
 		return
 	}
@@ -191,13 +195,14 @@ func (r *turn) checkout() {
 		r.confirm()
 	default:
 		r.st.Step = StepFulfillment
-		r.buttons("Delivery or pickup?", whatsapp.Button{ID: "delivery", Title: "Delivery"}, whatsapp.Button{ID: "pickup", Title: "Pickup"})
+		r.buttons(r.p.T("bot.delivery_or_pickup"), whatsapp.Button{ID: "delivery", Title: r.p.T("bot.delivery_button")},
+			whatsapp.Button{ID: "pickup", Title: r.p.T("bot.pickup_button")})
 	}
 }
 
 func (r *turn) askAddress() {
 	r.st.Step = StepAddress
-	r.text("Where should we deliver? Type your address or share your location 📍.")
+	r.text(r.p.T("bot.ask_address"))
 }
 
 func (r *turn) address() {
@@ -206,7 +211,7 @@ func (r *turn) address() {
 		r.st.Latitude, r.st.Longitude = &lat, &lng
 		r.st.Address = strings.TrimSpace(strings.Join(nonEmpty(l.Name, l.Address), ", "))
 		if r.st.Address == "" {
-			r.st.Address = fmt.Sprintf("Location %.5f, %.5f", lat, lng)
+			r.st.Address = r.p.T("bot.location", "Lat", fmt.Sprintf("%.5f", lat), "Lng", fmt.Sprintf("%.5f", lng))
 		}
 	} else {
 		r.st.Address = whatsapp.TruncateRunes(strings.TrimSpace(r.in.Text), 300)
@@ -223,13 +228,13 @@ func (r *turn) address() {
 // can call, when the business wants one for deliveries.
 func (r *turn) askContact() {
 	r.st.Step = StepContact
-	r.text("What number can the courier call for this delivery? Type it with the country code, e.g. +44 20 7946 0958.")
+	r.text(r.p.T("bot.ask_contact"))
 }
 
 func (r *turn) contact() {
 	n, ok := contactNumber(r.in.Text)
 	if !ok {
-		r.text("That doesn't look like a phone number. Please type it with the country code, e.g. +44 20 7946 0958.")
+		r.text(r.p.T("bot.bad_contact"))
 		return
 	}
 	r.st.Contact = n
@@ -257,19 +262,20 @@ func contactNumber(text string) (string, bool) {
 
 func (r *turn) confirm() {
 	r.st.Step = StepConfirm
-	where := "Pickup at " + r.biz.Name
+	where := r.p.T("bot.pickup_at", "Shop", r.biz.Name)
 	if r.st.Fulfillment == "delivery" {
-		where = "Deliver to: " + r.st.Address
+		where = r.p.T("bot.deliver_to", "Address", r.st.Address)
 		if r.st.Contact != "" {
-			where += "\nContact: " + r.st.Contact
+			where += "\n" + r.p.T("bot.contact", "Phone", r.st.Contact)
 		}
 	}
 	if r.st.Note != "" {
-		where += "\nNote: " + r.st.Note
+		where += "\n" + r.p.T("bot.note", "Note", r.st.Note)
 	}
-	r.buttons("Please confirm your order:\n"+r.summary()+"\n"+where,
-		whatsapp.Button{ID: "confirm:" + orderSig(r.st), Title: "Confirm"}, whatsapp.Button{ID: "note", Title: "Add a note"},
-		whatsapp.Button{ID: "cancel:" + cartSig(r.st), Title: "Cancel"})
+	r.buttons(r.p.T("bot.confirm_order")+"\n"+r.summary()+"\n"+where,
+		whatsapp.Button{ID: "confirm:" + orderSig(r.st), Title: r.p.T("bot.confirm_button")},
+		whatsapp.Button{ID: "note", Title: r.p.T("bot.note_button")},
+		whatsapp.Button{ID: "cancel:" + cartSig(r.st), Title: r.p.T("bot.cancel_button")})
 }
 
 // place turns the confirmed cart into an order; the Bot numbers it and sends the confirmation. The catalog may have
@@ -319,12 +325,12 @@ func (r *turn) refresh() []string {
 	for _, l := range r.st.Cart {
 		p, ok := r.product(l.RetailerID)
 		if !ok || !p.Available {
-			notes = append(notes, fmt.Sprintf("Sorry, %s is not available any more; it was taken out of your cart.", l.Name))
+			notes = append(notes, r.p.T("bot.taken_out", "Item", l.Name))
 			continue
 		}
 		if p.PriceMinor != l.UnitPrice {
-			notes = append(notes, fmt.Sprintf("%s is now %s, not %s.", p.Name, whatsapp.FormatMoney(p.PriceMinor, r.biz.Currency),
-				whatsapp.FormatMoney(l.UnitPrice, r.biz.Currency)))
+			notes = append(notes, r.p.T("bot.price_changed", "Item", p.Name, "Price", whatsapp.FormatMoney(p.PriceMinor, r.biz.Currency),
+				"Old", whatsapp.FormatMoney(l.UnitPrice, r.biz.Currency)))
 			l.UnitPrice = p.PriceMinor
 		}
 		l.ProductID, l.Name = p.ID, p.Name
@@ -343,14 +349,14 @@ func (r *turn) catalogOrder() {
 		p, ok := r.product(l.RetailerID)
 		switch {
 		case !ok:
-			notes = append(notes, fmt.Sprintf("We don't sell item %q any more; it was left out.", l.RetailerID))
+			notes = append(notes, r.p.T("bot.catalog_unknown", "Item", l.RetailerID))
 			continue
 		case !p.Available:
-			notes = append(notes, fmt.Sprintf("%s is not available right now; it was left out.", p.Name))
+			notes = append(notes, r.p.T("bot.catalog_unavailable", "Item", p.Name))
 			continue
 		case l.UnitPrice != p.PriceMinor || (l.Currency != "" && l.Currency != p.Currency):
-			notes = append(notes, fmt.Sprintf("%s is now %s, not %s.", p.Name, whatsapp.FormatMoney(p.PriceMinor, p.Currency),
-				whatsapp.FormatMoney(l.UnitPrice, orDefault(l.Currency, p.Currency))))
+			notes = append(notes, r.p.T("bot.price_changed", "Item", p.Name, "Price", whatsapp.FormatMoney(p.PriceMinor, p.Currency),
+				"Old", whatsapp.FormatMoney(l.UnitPrice, orDefault(l.Currency, p.Currency))))
 		}
 		q := max(1, min(l.Quantity, maxQuantity))
 		r.st.Cart = append(r.st.Cart, CartLine{RetailerID: p.RetailerID, ProductID: p.ID, Name: p.Name, Quantity: q, UnitPrice: p.PriceMinor})
@@ -360,7 +366,7 @@ func (r *turn) catalogOrder() {
 	}
 	if len(r.st.Cart) == 0 {
 		r.reset()
-		r.text("None of those items can be ordered right now.")
+		r.text(r.p.T("bot.catalog_none"))
 		r.menu(0)
 		return
 	}
@@ -369,30 +375,30 @@ func (r *turn) catalogOrder() {
 
 // placed is the confirmation of a stored order: its number, lines, total and where it will be handed over, with a
 // button to cancel it while it is pending (a separate message when the summary is too long for buttons).
-func placed(to string, o models.Order, bizName string) []whatsapp.OutgoingMessage {
+func placed(p locale.Printer, to string, o models.Order, bizName string) []whatsapp.OutgoingMessage {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Thank you! Order #%d is received (%s):\n", o.Number, whatsapp.FormatMoney(o.TotalMinor, o.Currency))
+	b.WriteString(p.T("bot.placed", "Number", o.Number, "Total", whatsapp.FormatMoney(o.TotalMinor, o.Currency)) + "\n")
 	for _, it := range o.Items {
 		fmt.Fprintf(&b, "%d × %s — %s\n", it.Quantity, it.Name, whatsapp.FormatMoney(it.LineTotal(), o.Currency))
 	}
 	if o.DeliveryFeeMinor > 0 {
-		fmt.Fprintf(&b, "Delivery — %s\n", whatsapp.FormatMoney(o.DeliveryFeeMinor, o.Currency))
+		b.WriteString(p.T("bot.delivery_fee", "Fee", whatsapp.FormatMoney(o.DeliveryFeeMinor, o.Currency)) + "\n")
 	}
 	if o.Fulfillment == models.FulfillDelivery {
-		fmt.Fprintf(&b, "Deliver to: %s\n", o.Address)
+		b.WriteString(p.T("bot.deliver_to", "Address", o.Address) + "\n")
 	} else {
-		fmt.Fprintf(&b, "Pickup at %s\n", bizName)
+		b.WriteString(p.T("bot.pickup_at", "Shop", bizName) + "\n")
 	}
 	if o.Note != "" {
-		fmt.Fprintf(&b, "Note: %s\n", o.Note)
+		b.WriteString(p.T("bot.note", "Note", o.Note) + "\n")
 	}
-	b.WriteString("We'll message you as it moves along. Send *status* any time.")
-	cancel := []whatsapp.Button{{ID: fmt.Sprintf("co:%d", o.ID), Title: "Cancel order"}}
+	b.WriteString(p.T("bot.placed_footer"))
+	cancel := []whatsapp.Button{{ID: fmt.Sprintf("co:%d", o.ID), Title: p.T("bot.cancel_order_button")}}
 	if m, err := whatsapp.NewReplyButtons(to, b.String(), cancel); err == nil {
 		return []whatsapp.OutgoingMessage{m}
 	}
 	text := mustText(to, whatsapp.TruncateRunes(b.String(), whatsapp.MaxTextBody))
-	if m, err := whatsapp.NewReplyButtons(to, fmt.Sprintf("Changed your mind? You can cancel order #%d until we accept it.", o.Number), cancel); err == nil {
+	if m, err := whatsapp.NewReplyButtons(to, p.T("bot.placed_cancel_hint", "Number", o.Number), cancel); err == nil {
 		return []whatsapp.OutgoingMessage{text, m}
 	}
 	return []whatsapp.OutgoingMessage{text}

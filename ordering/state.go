@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/models"
 )
 
@@ -75,6 +76,7 @@ type Input struct {
 	Other     string        // a type the bot does not act on (reaction, sticker, …)
 	LastOrder *models.Order // for "status" and "cancel order"
 	Target    *models.Order // the customer's order a tapped id names (co:<id>), when it exists
+	Language  string        // the conversation's language, "" until a greeting picked one
 }
 
 // Location is a shared location.
@@ -105,6 +107,8 @@ type Business struct {
 	FreeDeliveryOverMinor int64
 	// RequireContactPhone: deliveries to customers whose phone is unknown need a contact number.
 	RequireContactPhone bool
+	// Language is the business's: the bot's until a customer's greeting picks another for their conversation.
+	Language string
 }
 
 // OrderDraft is an order the conversation completed; the Bot numbers and stores it.
@@ -122,19 +126,23 @@ type OrderDraft struct {
 	DeliveryFeeMinor int64
 }
 
-// command recognises the words that work at any point.
+// command recognises the words that work at any point, in each language the bot speaks (the help text names the
+// first of each in its language).
 func command(text string) string {
-	t := strings.ToLower(strings.Trim(strings.TrimSpace(text), "!.?/ "))
+	t := strings.ToLower(strings.Trim(strings.TrimSpace(text), "!¡.?¿/ "))
+	if locale.FromGreeting(t) != "" && !strings.ContainsAny(t, "0123456789") {
+		return "menu" // "hola", "bom dia", "hello there": a greeting opens the menu
+	}
 	switch t {
-	case "menu", "start", "order", "catalog", "catalogue", "hi", "hello", "hola", "oi", "olá", "hey":
+	case "menu", "start", "order", "catalog", "catalogue", "menú", "carta", "cardápio", "cardapio", "pedir":
 		return "menu"
-	case "cart", "basket", "my cart", "bag":
+	case "cart", "basket", "my cart", "bag", "carrito", "mi carrito", "carrinho", "meu carrinho":
 		return "cart"
-	case "cancel", "stop", "clear", "reset", "empty":
+	case "cancel", "stop", "clear", "reset", "empty", "cancelar", "vaciar", "esvaziar", "limpar":
 		return "cancel"
 	case "cancel order", "cancel my order", "cancelar pedido", "cancelar mi pedido", "cancelar meu pedido":
 		return "cancel order"
-	case "status", "my order", "order status", "where is my order", "track":
+	case "status", "my order", "order status", "where is my order", "track", "estado", "mi pedido", "meu pedido":
 		return "status"
 	case "agent", "human", "person", "a person", "talk to a person", "speak to a person", "humano", "persona", "agente",
 		"atendente", "pessoa":
@@ -145,13 +153,17 @@ func command(text string) string {
 	return ""
 }
 
-// openNow reports whether the business is open at now, and its hours in words. Hours that cannot be read (a
-// settings page always validates them) leave the bot open rather than turning customers away.
-func openNow(b Business, now time.Time) (bool, string) {
+// openNow reports whether the business is open at now, and its hours in words in p's language. Hours that cannot
+// be read (a settings page always validates them) leave the bot open rather than turning customers away.
+func openNow(b Business, now time.Time, p locale.Printer) (bool, string) {
 	hours, err := models.ParseOpeningHours(b.OpeningHours)
 	if err != nil {
 		return true, ""
 	}
 	loc := models.Business{Timezone: b.Timezone}.Location()
-	return hours.IsOpen(now, loc), hours.Describe(now.In(loc))
+	words := models.HoursWords{Closed: func(date string) string { return p.T("hours.closed_on", "Date", date) }}
+	for i, key := range models.DayKeys {
+		words.Days[i] = p.T("hours." + key)
+	}
+	return hours.IsOpen(now, loc), hours.DescribeIn(now.In(loc), words)
 }

@@ -1,11 +1,11 @@
 package ordering
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/whatsapp"
 )
@@ -22,19 +22,27 @@ type Outcome struct {
 	Cancel  *models.Order // the customer cancelled this pending order
 	// NeedsHuman, when set, flags the thread for a person in the merchant's inbox, saying why.
 	NeedsHuman string
+	// Language is the conversation's language after this message: the one a greeting picked, else the one it had.
+	Language string
 }
 
 // Step is the bot: from the state, a message, the catalog (available and unavailable products) and the business,
-// it computes the next state, the replies, and an order when the customer confirmed one. It does no I/O.
+// it computes the next state, the replies, and an order when the customer confirmed one. It does no I/O. Replies
+// are in the conversation's language: the one a greeting in this message picks ("hola"), else the one an earlier
+// greeting picked, else the business's.
 func Step(st State, in Input, cat []models.Product, biz Business, now time.Time) Outcome {
 	st.Cart = slices.Clone(st.Cart) // lines are edited in place below; the caller's state stays as it was
 	st.Applied = slices.Clone(st.Applied)
-	r := &turn{st: st, in: in, cat: cat, biz: biz}
+	lang := in.Language
+	if g := locale.FromGreeting(in.Text); g != "" && in.ReplyID == "" {
+		lang = g
+	}
+	r := &turn{st: st, in: in, cat: cat, biz: biz, p: locale.For(lang, biz.Language)}
 	r.run(now)
 	if !r.missed {
 		r.st.Misses = 0
 	}
-	return Outcome{State: r.st, Replies: r.out, Order: r.draft, Cancel: r.cancel, NeedsHuman: r.needsHuman}
+	return Outcome{State: r.st, Replies: r.out, Order: r.draft, Cancel: r.cancel, NeedsHuman: r.needsHuman, Language: lang}
 }
 
 type turn struct {
@@ -42,6 +50,7 @@ type turn struct {
 	in     Input
 	cat    []models.Product
 	biz    Business
+	p      locale.Printer // the conversation's language
 	out    []whatsapp.OutgoingMessage
 	draft  *OrderDraft
 	cancel *models.Order
@@ -70,11 +79,11 @@ func (r *turn) run(now time.Time) {
 		return
 	case "human":
 		r.needsHuman = "asked for a person"
-		r.text(fmt.Sprintf("Okay — someone from %s will answer you here shortly.", r.biz.Name))
+		r.text(r.p.T("bot.human_coming", "Shop", r.biz.Name))
 		return
 	case "cancel":
 		r.reset()
-		r.text("Your cart is empty now. Send *menu* whenever you want to order.")
+		r.text(r.p.T("bot.cart_emptied"))
 		return
 	}
 	if t, ok := parseTap(r.in.ReplyID); ok && t.kind == "co" {
@@ -84,8 +93,8 @@ func (r *turn) run(now time.Time) {
 	if silent[r.in.Other] {
 		return // nothing the customer expects an answer to
 	}
-	if open, hours := openNow(r.biz, now); !open {
-		r.text(fmt.Sprintf("Sorry, %s is closed right now. Opening hours: %s. Send *status* to follow an order.", r.biz.Name, hours))
+	if open, hours := openNow(r.biz, now, r.p); !open {
+		r.text(r.p.T("bot.closed", "Shop", r.biz.Name, "Hours", hours))
 		return
 	}
 	if t, ok := parseTap(r.in.ReplyID); ok {
@@ -107,7 +116,7 @@ func (r *turn) run(now time.Time) {
 			r.menu(0)
 			return
 		}
-		r.text("Sorry, I can only read text, taps and shared locations here. " + helpText)
+		r.text(r.p.T("bot.cannot_read") + " " + r.p.T("bot.help"))
 	case r.st.Step == StepNew:
 		r.greet()
 		if p, ok := r.find(r.in.Text); ok {
@@ -162,20 +171,21 @@ func (r *turn) typed() {
 // typedChoice maps what a customer may type instead of tapping a button to that button's id, by step.
 func typedChoice(step, text string) string {
 	t := strings.ToLower(strings.Trim(strings.TrimSpace(text), "!.?/ "))
+	in := func(words ...string) bool { return slices.Contains(words, t) }
 	switch {
-	case t == "checkout" || t == "check out" || t == "pay" || t == "done":
+	case in("checkout", "check out", "pay", "done", "finalizar", "finalizar pedido", "pagar", "listo", "pronto"):
 		return "checkout"
-	case step == StepCart && (t == "add more" || t == "more"):
+	case step == StepCart && in("add more", "more", "agregar más", "más", "adicionar mais", "mais"):
 		return "more"
-	case step == StepFulfillment && (t == "delivery" || t == "deliver" || t == "delivered"):
+	case step == StepFulfillment && in("delivery", "deliver", "delivered", "envío", "envio", "a domicilio", "entrega"):
 		return "delivery"
-	case step == StepFulfillment && (t == "pickup" || t == "pick up" || t == "collect" || t == "takeaway"):
+	case step == StepFulfillment && in("pickup", "pick up", "collect", "takeaway", "recoger", "para llevar", "retirada", "retirar"):
 		return "pickup"
-	case step == StepConfirm && (t == "yes" || t == "y" || t == "ok" || t == "okay" || t == "confirm" || t == "sure"):
+	case step == StepConfirm && in("yes", "y", "ok", "okay", "confirm", "sure", "sí", "si", "vale", "confirmar", "sim"):
 		return "confirm"
-	case step == StepConfirm && (t == "no" || t == "n" || t == "back"):
+	case step == StepConfirm && in("no", "n", "back", "volver", "não", "nao", "voltar"):
 		return "back"
-	case step == StepConfirm && (t == "note" || t == "add note" || t == "add a note"):
+	case step == StepConfirm && in("note", "add note", "add a note", "nota", "añadir una nota", "observação", "observacao"):
 		return "note"
 	}
 	return ""
@@ -186,10 +196,10 @@ func (r *turn) unknown() {
 	if r.st.Misses++; r.st.Misses >= missesBeforeHuman {
 		r.needsHuman = "the bot did not understand"
 		r.st.Misses = 0
-		r.text(fmt.Sprintf("Sorry, I didn't get that. I've asked someone from %s to help you here.", r.biz.Name))
+		r.text(r.p.T("bot.not_understood_human", "Shop", r.biz.Name))
 		return
 	}
-	r.text("Sorry, I didn't get that. " + helpText)
+	r.text(r.p.T("bot.not_understood") + " " + r.p.T("bot.help"))
 	switch r.st.Step {
 	case StepCart, StepConfirm:
 		r.cart()
@@ -200,10 +210,7 @@ func (r *turn) unknown() {
 	}
 }
 
-const helpText = "You can send: *menu* to see what we have, *cart* to see your order so far, *cancel* to start over, " +
-	"*status* to follow your last order, *help* for this message."
-
-func (r *turn) help() { r.text(helpText) }
+func (r *turn) help() { r.text(r.p.T("bot.help")) }
 
 // greet welcomes a customer at the start of a conversation.
 func (r *turn) greet() {
@@ -212,7 +219,7 @@ func (r *turn) greet() {
 	}
 	greet := r.biz.Greeting
 	if greet == "" {
-		greet = fmt.Sprintf("Welcome to %s! 👋", r.biz.Name)
+		greet = r.p.T("bot.welcome", "Shop", r.biz.Name)
 	}
 	r.text(greet)
 }
@@ -220,14 +227,11 @@ func (r *turn) greet() {
 func (r *turn) status() {
 	o := r.in.LastOrder
 	if o == nil {
-		r.text("You have no orders yet. Send *menu* to order.")
+		r.text(r.p.T("bot.no_orders"))
 		return
 	}
-	r.text(fmt.Sprintf("Order #%d (%s) is *%s*.", o.Number, whatsapp.FormatMoney(o.TotalMinor, o.Currency), statusWords(o.Status)))
-}
-
-func statusWords(s models.OrderStatus) string {
-	return strings.ReplaceAll(string(s), "_", " ")
+	r.text(r.p.T("bot.order_status", "Number", o.Number, "Total", whatsapp.FormatMoney(o.TotalMinor, o.Currency),
+		"Status", r.p.Status(string(o.Status))))
 }
 
 // find matches typed text to a product by name or retailer id.

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/whatsapp"
 )
@@ -63,15 +64,15 @@ func second(_ State, out []whatsapp.OutgoingMessage, _ *OrderDraft) []whatsapp.O
 func TestStep_OpeningHoursInTheBusinessTimezone(t *testing.T) {
 	biz := Business{Name: "Casa", OpeningHours: `{"mon":[["09:00","17:00"]]}`, Timezone: "America/New_York"}
 	monday10NY := time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC) // 10:00 in New York
-	if open, _ := openNow(biz, monday10NY); !open {
+	if open, _ := openNow(biz, monday10NY, locale.For("en")); !open {
 		t.Fatal("open at 10:00 local")
 	}
-	if open, _ := openNow(biz, monday10NY.Add(8*time.Hour)); open {
+	if open, _ := openNow(biz, monday10NY.Add(8*time.Hour), locale.For("en")); open {
 		t.Fatal("closed at 18:00 local")
 	}
 	night := Business{Name: "Casa", OpeningHours: `{"fri":[["18:00","02:00"]]}`, Timezone: "America/New_York"}
 	saturday1amNY := time.Date(2026, 12, 5, 6, 0, 0, 0, time.UTC)
-	if open, hours := openNow(night, saturday1amNY); !open || hours != "Fri 18:00–02:00" {
+	if open, hours := openNow(night, saturday1amNY, locale.For("en")); !open || hours != "Fri 18:00–02:00" {
 		t.Fatalf("friday's night range at 01:00 saturday: open %v, %q", open, hours)
 	}
 }

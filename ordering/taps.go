@@ -42,23 +42,23 @@ func (r *turn) tap(t tap) {
 			return
 		}
 		r.st.Step = StepNote
-		r.text("Type your note for the kitchen (for example: no onions, ring the bell).")
+		r.text(r.p.T("bot.ask_note"))
 	case "keep":
-		r.text("Good, your order stands. Send *status* any time.")
+		r.text(r.p.T("bot.order_stands"))
 	case "confirm":
 		if r.confirmable(t.sig) {
 			r.place()
 			return
 		}
-		r.stale(t.sig == r.st.PlacedSig && t.sig != "", "nothing was ordered")
+		r.stale(t.sig == r.st.PlacedSig && t.sig != "", r.p.T("bot.stale_not_ordered"))
 	case "clear", "cancel":
 		if len(r.st.Cart) > 0 && (t.sig == cartSig(r.st) || t.sig == "" && (r.st.Step == StepCart || r.st.Step == StepConfirm)) {
 			r.reset()
-			r.text("Cart cleared. Send *menu* whenever you want to order.")
+			r.text(r.p.T("bot.cart_cleared"))
 			r.menu(0)
 			return
 		}
-		r.stale(t.sig == r.st.PlacedCart && t.sig != "", "nothing was removed")
+		r.stale(t.sig == r.st.PlacedCart && t.sig != "", r.p.T("bot.stale_not_removed"))
 	}
 }
 
@@ -75,10 +75,10 @@ func (r *turn) confirmable(sig string) bool {
 // stale answers a tap on a summary that no longer matches: what happened to it, and the cart as it is now.
 func (r *turn) stale(placed bool, what string) {
 	if placed {
-		r.text("That order is already placed. Send *status* to follow it, or *cancel order* to call it off.")
+		r.text(r.p.T("bot.already_placed"))
 		return
 	}
-	r.text(fmt.Sprintf("That message showed an older cart, so %s. Here is your cart now.", what))
+	r.text(what)
 	if r.st.Step == StepConfirm {
 		r.confirm()
 		return
@@ -90,13 +90,13 @@ func (r *turn) stale(placed bool, what string) {
 func (r *turn) addQuantity(t tap) {
 	if t.retailer == "" { // "q:<n>" from an older message: it meant the product being asked about then
 		if r.st.Step != StepQuantity || r.st.Pending == "" {
-			r.text("Please pick the item again from the menu.")
+			r.text(r.p.T("bot.pick_again"))
 			r.menu(r.st.Page)
 			return
 		}
 		t.retailer = r.st.Pending
 	} else if r.st.applied(t.tag) {
-		r.text("That's already in your cart.")
+		r.text(r.p.T("bot.already_in_cart"))
 		r.cart()
 		return
 	}
@@ -107,16 +107,16 @@ func (r *turn) addQuantity(t tap) {
 func (r *turn) askCancelOrder() {
 	o := r.in.LastOrder
 	if o == nil {
-		r.text("You have no orders yet. Send *menu* to order.")
+		r.text(r.p.T("bot.no_orders"))
 		return
 	}
 	if o.Status != models.StatusPending {
-		r.text(fmt.Sprintf("Order #%d is already *%s*, so it can't be cancelled here. Please write to us and we'll help.",
-			o.Number, statusWords(o.Status)))
+		r.text(r.p.T("bot.cannot_cancel", "Number", o.Number, "Status", r.p.Status(string(o.Status))))
 		return
 	}
-	r.buttons(fmt.Sprintf("Cancel order #%d (%s)?", o.Number, whatsapp.FormatMoney(o.TotalMinor, o.Currency)),
-		whatsapp.Button{ID: fmt.Sprintf("co:%d", o.ID), Title: "Yes, cancel it"}, whatsapp.Button{ID: "keep", Title: "Keep it"})
+	r.buttons(r.p.T("bot.ask_cancel", "Number", o.Number, "Total", whatsapp.FormatMoney(o.TotalMinor, o.Currency)),
+		whatsapp.Button{ID: fmt.Sprintf("co:%d", o.ID), Title: r.p.T("bot.yes_cancel_button")},
+		whatsapp.Button{ID: "keep", Title: r.p.T("bot.keep_button")})
 }
 
 // cancelOrder cancels the customer's order the tapped id names, if it is still pending; the Bot applies it.
@@ -124,14 +124,13 @@ func (r *turn) cancelOrder(id int64) {
 	o := r.in.Target
 	switch {
 	case o == nil || o.ID != id:
-		r.text("I can't find that order. Send *status* to see your last one.")
+		r.text(r.p.T("bot.order_not_found"))
 	case o.Status == models.StatusCancelled:
-		r.text(fmt.Sprintf("Order #%d is already cancelled.", o.Number))
+		r.text(r.p.T("bot.already_cancelled", "Number", o.Number))
 	case o.Status != models.StatusPending:
-		r.text(fmt.Sprintf("Order #%d is already *%s*, so it can't be cancelled here. Please write to us and we'll help.",
-			o.Number, statusWords(o.Status)))
+		r.text(r.p.T("bot.cannot_cancel", "Number", o.Number, "Status", r.p.Status(string(o.Status))))
 	default:
 		r.cancel = o
-		r.text(fmt.Sprintf("Order #%d is cancelled. Send *menu* whenever you want to order again.", o.Number))
+		r.text(r.p.T("bot.cancelled", "Number", o.Number))
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/requestid"
@@ -56,7 +57,7 @@ func (o *Outbox) safeAttempt(ctx context.Context, j job, rec *recorder) (err err
 		o.count("failed")
 		reason = fmt.Sprintf("gave up after %d attempts: %s", m.Attempts, reason)
 		o.log.WarnContext(db, "outbound message failed", "id", m.ID, "attempts", m.Attempts, "reason", reason)
-		err = o.store.FailOutboundWithFallback(db, m, 0, reason, fallbackFor(m))
+		err = o.store.FailOutboundWithFallback(db, m, 0, reason, o.fallbackFor(db, m))
 		if err == nil {
 			o.Wake()
 		}
@@ -64,18 +65,17 @@ func (o *Outbox) safeAttempt(ctx context.Context, j job, rec *recorder) (err err
 	return o.attempt(ctx, db, j, rec)
 }
 
-// FallbackText is the one reply a customer gets when a message to them could not be sent because sending it failed
-// inside the service (not at Meta).
-const FallbackText = "Sorry, something went wrong on our side and a message to you could not be sent. " +
-	"The shop has been told and will get back to you."
-
-// fallbackFor is the polite reply queued when m fails for good inside the service, or nil when m is itself a
-// fallback (one is enough).
-func fallbackFor(m models.OutboundMessage) *models.OutboundMessage {
+// fallbackFor is the polite reply queued when m fails for good inside the service (not at Meta), in the customer's
+// language (catalog id fallback.outbound), or nil when m is itself a fallback (one is enough).
+func (o *Outbox) fallbackFor(ctx context.Context, m models.OutboundMessage) *models.OutboundMessage {
 	if strings.HasPrefix(m.IdempotencyKey, "fallback:") {
 		return nil
 	}
-	msg, err := whatsapp.NewText(m.ToWaID, FallbackText, false)
+	lang, err := o.store.CustomerLanguage(ctx, m.BusinessID, m.CustomerID)
+	if err != nil {
+		o.log.WarnContext(ctx, "fallback reply in the default language", "id", m.ID, "err", err) // the reply matters more
+	}
+	msg, err := whatsapp.NewText(m.ToWaID, locale.For(lang).T("fallback.outbound"), false)
 	if err != nil {
 		return nil
 	}

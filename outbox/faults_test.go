@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/outbox"
 	"github.com/waorder/waorder/repository"
@@ -67,7 +68,7 @@ func TestOutbox_PanickingSendIsRetriedThenFailedWithOneFallbackAndOtherSendsGoOn
 				json.Unmarshal(r.Body, &m) //nolint:errcheck
 				texts = append(texts, m.Text())
 			}
-			if len(texts) != 2 || texts[1] != outbox.FallbackText && texts[0] != outbox.FallbackText {
+			if len(texts) != 2 || texts[1] != locale.For("en").T("fallback.outbound") && texts[0] != locale.For("en").T("fallback.outbound") {
 				t.Fatalf("Graph API received %q, want the good message and one fallback", texts)
 			}
 			if e.counter("failed") != 1 || e.counter("retry") != 2 {

@@ -21,6 +21,9 @@ func (s *Store) CreateBusiness(ctx context.Context, b *models.Business) error {
 	if b.TemplateLanguage == "" {
 		b.TemplateLanguage = "en_US"
 	}
+	if b.Language == "" {
+		b.Language = "en"
+	}
 	if err := s.db.WithContext(ctx).Create(b).Error; err != nil {
 		return fmt.Errorf("create business %q: %w", b.Name, err)
 	}

@@ -27,10 +27,12 @@ func (s *Store) Conversation(ctx context.Context, businessID, customerID int64) 
 	return c, nil
 }
 
-// SaveConversation writes c's new state if nobody changed it since it was read at c.Version; else ErrStale.
+// SaveConversation writes c's new state and language if nobody changed it since it was read at c.Version; else
+// ErrStale.
 func (s *Store) SaveConversation(ctx context.Context, c models.Conversation, at time.Time) error {
-	res := s.db.WithContext(ctx).Exec(`UPDATE conversations SET state = ?, data = ?, version = version + 1, last_message_at = ?,
-		updated_at = ? WHERE business_id = ? AND id = ? AND version = ?`, c.State, c.Data, at.UTC(), now(), c.BusinessID, c.ID, c.Version)
+	res := s.db.WithContext(ctx).Exec(`UPDATE conversations SET state = ?, data = ?, language = ?, version = version + 1,
+		last_message_at = ?, updated_at = ? WHERE business_id = ? AND id = ? AND version = ?`,
+		c.State, c.Data, c.Language, at.UTC(), now(), c.BusinessID, c.ID, c.Version)
 	if res.Error != nil {
 		return fmt.Errorf("save conversation %d: %w", c.ID, res.Error)
 	}
@@ -38,6 +40,18 @@ func (s *Store) SaveConversation(ctx context.Context, c models.Conversation, at 
 		return fmt.Errorf("save conversation %d: %w", c.ID, ErrStale)
 	}
 	return nil
+}
+
+// CustomerLanguage is the language a customer is written to in: the one their greeting picked for their
+// conversation, else the business's.
+func (s *Store) CustomerLanguage(ctx context.Context, businessID, customerID int64) (string, error) {
+	var lang string
+	err := s.db.WithContext(ctx).Raw(`SELECT COALESCE(NULLIF(c.language, ''), b.language) FROM businesses b
+		LEFT JOIN conversations c ON c.business_id = b.id AND c.customer_id = ? WHERE b.id = ?`, customerID, businessID).Scan(&lang).Error
+	if err != nil {
+		return "", fmt.Errorf("language of customer %d: %w", customerID, err)
+	}
+	return lang, nil
 }
 
 // LastOrder is a customer's newest order, or nil.

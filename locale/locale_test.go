@@ -1,0 +1,182 @@
+package locale
+
+import (
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+// catalog reads the embedded files of one language into id → text.
+func catalog(t *testing.T, lang string) map[string]string {
+	t.Helper()
+	files, err := fs.Glob(catalogFiles, "catalogs/*."+lang+".toml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no catalog files for %s: %v", lang, err)
+	}
+	out := map[string]string{}
+	for _, f := range files {
+		buf, err := fs.ReadFile(catalogFiles, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var raw map[string]any
+		if err := toml.Unmarshal(buf, &raw); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		flatten("", raw, out)
+	}
+	return out
+}
+
+func flatten(prefix string, m map[string]any, out map[string]string) {
+	for k, v := range m {
+		switch v := v.(type) {
+		case map[string]any:
+			flatten(prefix+k+".", v, out)
+		case string:
+			out[prefix+k] = v
+		}
+	}
+}
+
+var field = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
+
+func fields(s string) []string {
+	var out []string
+	for _, m := range field.FindAllStringSubmatch(s, -1) {
+		out = append(out, m[1])
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func TestCatalogs_EveryLanguageHasEveryKeyWithTheSameFields(t *testing.T) {
+	if _, err := bundle(); err != nil {
+		t.Fatalf("the embedded catalogs do not load: %v", err)
+	}
+	ref := catalog(t, Default)
+	if len(ref) < 50 {
+		t.Fatalf("the English catalog has only %d messages", len(ref))
+	}
+	for _, lang := range Languages()[1:] {
+		got := catalog(t, lang)
+		for _, id := range slices.Sorted(maps.Keys(ref)) {
+			text, ok := got[id]
+			switch {
+			case !ok:
+				t.Errorf("%s: missing %q", lang, id)
+			case strings.TrimSpace(text) == "":
+				t.Errorf("%s: %q is empty", lang, id)
+			case !slices.Equal(fields(text), fields(ref[id])):
+				t.Errorf("%s: %q fills %v, English fills %v", lang, id, fields(text), fields(ref[id]))
+			}
+		}
+		for id := range got {
+			if _, ok := ref[id]; !ok {
+				t.Errorf("%s: %q is not in the English catalog", lang, id)
+			}
+		}
+	}
+}
+
+// usedIDs are the catalog ids the code and the templates name: Printer.T("id" in Go, {{t "id"}} in templates.
+var usedIDs = regexp.MustCompile(`(?:\.T\(|\{\{-?\s*t\s+|\(t\s+)"([a-z_]+\.[a-z0-9_.]+)"`)
+
+func TestCatalogs_EveryIDTheCodeAndTemplatesUseExists(t *testing.T) {
+	ref := catalog(t, Default)
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !(strings.HasSuffix(path, ".go") || strings.HasSuffix(path, ".html")) || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		buf, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range usedIDs.FindAllStringSubmatch(string(buf), -1) {
+			seen++
+			if _, ok := ref[m[1]]; !ok {
+				rel, _ := filepath.Rel(root, path)
+				t.Errorf("%s uses %q, which no catalog has", rel, m[1])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen < 50 {
+		t.Fatalf("found only %d uses of catalog ids: is the pattern still what the code writes?", seen)
+	}
+}
+
+func TestPrinter_FillsFieldsInTheChosenLanguage(t *testing.T) {
+	cases := []struct {
+		langs []string
+		want  string
+	}{
+		{[]string{"es"}, "¡Bienvenido a Casa Pepe! 👋"},
+		{[]string{"pt-BR"}, "Boas-vindas! Aqui é Casa Pepe 👋"},
+		{[]string{"", "es"}, "¡Bienvenido a Casa Pepe! 👋"},        // no customer language: the business's
+		{[]string{"fr", "pt"}, "Boas-vindas! Aqui é Casa Pepe 👋"}, // a language we do not have is skipped
+		{nil, "Welcome to Casa Pepe! 👋"},
+	}
+	for _, c := range cases {
+		if got := For(c.langs...).T("bot.welcome", "Shop", "Casa Pepe"); got != c.want {
+			t.Errorf("For(%q): %q, want %q", c.langs, got, c.want)
+		}
+	}
+	if got := For("es").T("no.such_id"); got != "no.such_id" {
+		t.Errorf("an unknown id comes back as itself, got %q", got)
+	}
+}
+
+func TestFromGreeting_PicksTheLanguageOfAnOpeningGreeting(t *testing.T) {
+	cases := map[string]string{
+		"Hola!": "es", "buenas": "es", "Buenos días, quiero pedir": "es", "¡Hola, qué tal?": "es",
+		"Olá": "pt", "oi": "pt", "Bom dia!": "pt", "boa noite, tudo bem?": "pt",
+		"hi": "en", "Hello there": "en", "Good evening": "en",
+		"2 pizzas": "", "menu": "", "": "", "ohio": "", "bom": "",
+	}
+	for text, want := range cases {
+		if got := FromGreeting(text); got != want {
+			t.Errorf("FromGreeting(%q) = %q, want %q", text, got, want)
+		}
+	}
+}
+
+// WhatsApp refuses a reply button title over 20 characters and a list row or section title over 24; the bot then
+// falls back to plain text, losing the buttons.
+func TestCatalogs_ButtonAndRowTitlesFitWhatsApp(t *testing.T) {
+	for _, lang := range Languages() {
+		for id, text := range catalog(t, lang) {
+			limit := 0
+			switch {
+			case strings.HasSuffix(id, "_button"):
+				limit = 20
+			case strings.HasSuffix(id, "_row"), strings.HasSuffix(id, "_section"), id == "bot.menu_category":
+				limit = 24
+			}
+			if n := len([]rune(text)); limit > 0 && n > limit {
+				t.Errorf("%s %s: %q is %d characters, at most %d fit", lang, id, text, n, limit)
+			}
+		}
+	}
+}
