@@ -20,7 +20,7 @@ var ErrWindowClosed = errors.New("the 24-hour window is closed")
 // maxThreads bounds the inbox list.
 const maxThreads = 200
 
-// Threads lists the business's conversations, newest first, with unread counts.
+// Threads lists the business's conversations, those waiting for a person first, then newest first, with unread counts.
 func (s *Service) Threads(ctx context.Context, bizID int64) ([]repository.Thread, error) {
 	return s.store.Threads(ctx, bizID, maxThreads)
 }

@@ -17,7 +17,7 @@ import (
 )
 
 // inbound stores a customer's message as the webhook would, and touches the thread as the bot would.
-func inbound(t *testing.T, s *repository.Store, b merchanttest.Biz, cust models.Customer, body string, at time.Time) {
+func inbound(t *testing.T, s *repository.Store, b merchanttest.Biz, cust models.Customer, body string, at time.Time) models.InboundMessage {
 	t.Helper()
 	ctx := context.Background()
 	m := models.InboundMessage{BusinessID: b.Business.ID, PhoneNumberID: b.Phone.ID, CustomerID: cust.ID, Wamid: "wamid." + testutil.RandomHex(8),
@@ -32,6 +32,7 @@ func inbound(t *testing.T, s *repository.Store, b merchanttest.Biz, cust models.
 	if err := s.SaveConversation(ctx, conv, at); err != nil {
 		t.Fatal(err)
 	}
+	return m
 }
 
 func TestInbox_ThreadsNewestFirstWithUnreadCounts(t *testing.T) {
@@ -70,6 +71,47 @@ func TestInbox_ThreadsNewestFirstWithUnreadCounts(t *testing.T) {
 			}
 			if n, _ := s.UnreadThreads(ctx, b.Business.ID); n != 1 {
 				t.Fatalf("unread threads %d", n)
+			}
+		})
+	}
+}
+
+func TestInbox_ThreadsWaitingForAPersonComeFirstThenNewest(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			s := be.Open(t)
+			ctx := context.Background()
+			b := merchanttest.Seed(t, s, "A", 0)
+			svc := merchant.New(s, cache.NewMemory(100), nil, nil)
+			now := time.Now().UTC()
+			customer := func(name string) models.Customer {
+				c := models.Customer{BusinessID: b.Business.ID, WaID: "1555" + testutil.RandomHex(4), Name: name, CreatedAt: now, UpdatedAt: now}
+				if err := s.DB(ctx).Create(&c).Error; err != nil {
+					t.Fatal(err)
+				}
+				return c
+			}
+			ann, bob, cat, dan := customer("Ann"), customer("Bob"), customer("Cat"), customer("Dan")
+			failed := inbound(t, s, b, ann, "2 pizzas please", now.Add(-4*time.Hour))
+			inbound(t, s, b, bob, "hello", now.Add(-3*time.Hour))
+			inbound(t, s, b, cat, "agent", now.Add(-2*time.Hour))
+			inbound(t, s, b, dan, "menu", now.Add(-time.Hour))
+			if _, err := s.GiveUpInbound(ctx, failed, "gave up after 5 attempts", nil); err != nil { // the bot failed Ann
+				t.Fatal(err)
+			}
+			if err := s.FlagThread(ctx, b.Business.ID, cat.ID, "asked for a person"); err != nil {
+				t.Fatal(err)
+			}
+			got, err := svc.Threads(ctx, b.Business.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var order []string
+			for _, th := range got {
+				order = append(order, th.Customer.Name+":"+th.NeedsHuman)
+			}
+			if want := "Cat:asked for a person Ann:the bot failed Dan: Bob:"; strings.Join(order, " ") != want {
+				t.Fatalf("threads in the order %q, want %q", strings.Join(order, " "), want)
 			}
 		})
 	}

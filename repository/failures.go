@@ -8,9 +8,9 @@ import (
 	"github.com/waorder/waorder/models"
 )
 
-// GiveUpInbound records that the bot gave up on an inbound message, with the reason, and queues fallback (the
-// polite "we could not handle that" reply; nil for none) in the same transaction. The fallback's IdempotencyKey
-// makes it go once, however often this is called. It reports whether this call settled the message (false: it
+// GiveUpInbound records that the bot gave up on an inbound message, with the reason, flags the customer's thread
+// for a person (BotFailed), and queues fallback (the polite "we could not handle that" reply; nil for none), in
+// one transaction. The fallback's IdempotencyKey makes it go once, however often this is called. It reports whether this call settled the message (false: it
 // was already processed, e.g. by another instance).
 func (s *Store) GiveUpInbound(ctx context.Context, m models.InboundMessage, reason string, fallback *models.OutboundMessage) (bool, error) {
 	settled := false
@@ -20,7 +20,13 @@ func (s *Store) GiveUpInbound(ctx context.Context, m models.InboundMessage, reas
 		if res.Error != nil {
 			return fmt.Errorf("give up inbound message %d: %w", m.ID, res.Error)
 		}
-		if settled = res.RowsAffected > 0; !settled || fallback == nil {
+		if settled = res.RowsAffected > 0; !settled {
+			return nil
+		}
+		if err := tx.FlagThread(ctx, m.BusinessID, m.CustomerID, BotFailed); err != nil {
+			return err
+		}
+		if fallback == nil {
 			return nil
 		}
 		_, err := tx.EnqueueOutbound(ctx, fallback)

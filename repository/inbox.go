@@ -47,10 +47,10 @@ func (r threadRow) thread() Thread {
 		NeedsHuman: r.NeedsHuman, TakenOverAt: r.TakenOverAt, TakenOverBy: r.TakenOverBy, UpdatedAt: r.ConvUpdatedAt}
 }
 
-// Threads lists a business's conversations, newest message first.
+// Threads lists a business's conversations: those waiting for a person first, then newest message first.
 func (s *Store) Threads(ctx context.Context, businessID int64, limit int) ([]Thread, error) {
 	var rows []threadRow
-	err := s.db.WithContext(ctx).Raw(threadSelect+` ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?`, businessID, limit).
+	err := s.db.WithContext(ctx).Raw(threadSelect+` ORDER BY CASE WHEN c.needs_human <> '' THEN 0 ELSE 1 END, c.last_message_at DESC, c.id DESC LIMIT ?`, businessID, limit).
 		Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("list threads of business %d: %w", businessID, err)
@@ -134,6 +134,9 @@ func (s *Store) HandBack(ctx context.Context, businessID, customerID int64) erro
 	return s.updateConversation(ctx, businessID, customerID, map[string]any{"taken_over_at": nil, "taken_over_by": nil,
 		"needs_human": ""})
 }
+
+// BotFailed is why a thread waits for a person when the bot gave up on one of the customer's messages.
+const BotFailed = "the bot failed"
 
 // FlagThread marks the thread as waiting for a person, saying why (the customer asked, the bot failed). A thread a
 // person already answers is not flagged.
