@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/models"
 )
 
@@ -122,12 +123,11 @@ func ValidateSettings(b *models.Business) error {
 	case b.FreeDeliveryOverMinor < 0:
 		return invalid("free_delivery_over", "the free-delivery amount must be zero or more")
 	}
-	switch b.Language {
-	case "":
-		b.Language = "en"
-	case "en", "es", "pt":
-	default:
-		return invalid("language", "the language must be en, es or pt")
+	if b.Language == "" {
+		b.Language = locale.Default
+	}
+	if locale.Supported(b.Language) != b.Language {
+		return invalid("language", "the language must be one of "+strings.Join(locale.Languages(), ", "))
 	}
 	hours, err := models.ParseOpeningHours(b.OpeningHours)
 	if err != nil {
