@@ -220,3 +220,42 @@ func TestExportOrders_PeriodInTheBusinessZoneAsSafeCSV(t *testing.T) {
 		})
 	}
 }
+
+func TestOrderMovesSince_ListsTheBusinessStatusChangesWithTheirCustomer(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			s := be.Open(t)
+			ctx := context.Background()
+			b := merchanttest.Seed(t, s, "A", 2)
+			other := merchanttest.Seed(t, s, "B", 1)
+			svc := merchant.New(s, cache.NewMemory(100), nil, nil)
+			since := time.Now().Add(-time.Second)
+			if _, err := svc.ChangeStatus(ctx, b.Business.ID, b.Orders[1].ID, models.StatusConfirmed, "test"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.ChangeStatus(ctx, other.Business.ID, other.Orders[0].ID, models.StatusConfirmed, "test"); err != nil {
+				t.Fatal(err)
+			}
+			moves, err := s.OrderMovesSince(ctx, b.Business.ID, since, 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, m := range moves {
+				if m.CustomerID != b.Customer.ID {
+					t.Errorf("move of order %d names customer %d, want %d", m.OrderID, m.CustomerID, b.Customer.ID)
+				}
+				got = append(got, fmt.Sprintf("#%d:%s", m.Number, m.Status))
+			}
+			// The seeded orders were placed before since or at it; the confirmation is the last move, and the other
+			// business's never shows.
+			if len(got) == 0 || got[len(got)-1] != fmt.Sprintf("#%d:confirmed", b.Orders[1].Number) {
+				t.Fatalf("moves %v", got)
+			}
+			later, err := s.OrderMovesSince(ctx, b.Business.ID, time.Now().Add(time.Minute), 50)
+			if err != nil || len(later) != 0 {
+				t.Fatalf("moves after now: %v %v", later, err)
+			}
+		})
+	}
+}

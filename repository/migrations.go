@@ -386,6 +386,9 @@ var migrations = []string{
 	`ALTER TABLE inbound_messages ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
 	ALTER TABLE outbound_messages ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
 	ALTER TABLE webhook_events ADD COLUMN request_id TEXT NOT NULL DEFAULT '';`,
+
+	// 13: live inboxes follow a business's order status changes by time.
+	`CREATE INDEX order_events_business_time ON order_events(business_id, created_at);`,
 }
 
 func (s *Store) render(sql string) string {

@@ -225,6 +225,30 @@ func (s *Store) ChangeOrderStatus(ctx context.Context, businessID, id int64, c S
 	return before, err
 }
 
+// OrderMove is one order's move to a status, with whose order it is: what a live inbox shows in that thread.
+type OrderMove struct {
+	EventID    int64
+	OrderID    int64
+	Number     int64
+	CustomerID int64
+	Status     models.OrderStatus
+	At         time.Time
+}
+
+// OrderMovesSince lists the business's order status changes (placing an order included) at or after since,
+// oldest first.
+func (s *Store) OrderMovesSince(ctx context.Context, businessID int64, since time.Time, limit int) ([]OrderMove, error) {
+	var out []OrderMove
+	err := s.db.WithContext(ctx).Raw(`SELECT e.id AS event_id, e.order_id, o.number, o.customer_id, e.to_status AS status,
+		e.created_at AS at FROM order_events e JOIN orders o ON o.id = e.order_id
+		WHERE e.business_id = ? AND e.created_at >= ? ORDER BY e.created_at, e.id LIMIT ?`, businessID, since.UTC(), limit).
+		Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("list order moves of business %d: %w", businessID, err)
+	}
+	return out, nil
+}
+
 // OrderEvents lists an order's status history, oldest first.
 func (s *Store) OrderEvents(ctx context.Context, businessID, orderID int64) ([]models.OrderEvent, error) {
 	var out []models.OrderEvent
