@@ -6,7 +6,7 @@ import (
 
 	"github.com/waorder/waorder/cache"
 	"github.com/waorder/waorder/config"
-	"github.com/waorder/waorder/handlers"
+	"github.com/waorder/waorder/handlers/dashboard"
 	"github.com/waorder/waorder/mailer"
 	"github.com/waorder/waorder/onboarding"
 	"github.com/waorder/waorder/repository"
@@ -22,9 +22,9 @@ const SandboxWABAID = "100000000000002"
 // sign-up and team. sb is the sandbox (nil outside sandbox mode): it then plays Meta's signup window and account
 // webhooks.
 func onboardingParts(cfg config.Config, store *repository.Store, box *secretbox.Box, c cache.Cache, graph *whatsapp.Client,
-	sb *sandbox.Sandbox, log *slog.Logger) (*onboarding.Service, handlers.SandboxMeta, handlers.TeamOptions, error) {
+	sb *sandbox.Sandbox, log *slog.Logger) (*onboarding.Service, dashboard.SandboxMeta, dashboard.TeamOptions, error) {
 	svc := &onboarding.Service{Graph: graph, Store: store, Box: box, Cache: c, AppID: cfg.MetaAppID, AppSecret: cfg.AppSecret, Log: log}
-	team := handlers.TeamOptions{SignUpOpen: cfg.SignUpMode() == config.SignUpOpen, PublicURL: cfg.PublicURL}
+	team := dashboard.TeamOptions{SignUpOpen: cfg.SignUpMode() == config.SignUpOpen, PublicURL: cfg.PublicURL}
 	m, err := mailer.New(cfg.SMTPURL, cfg.SMTPFrom)
 	if err != nil {
 		return nil, nil, team, fmt.Errorf("mailer: %w", err)

@@ -14,7 +14,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/waorder/waorder/config"
-	"github.com/waorder/waorder/handlers"
+	"github.com/waorder/waorder/handlers/api"
 	"github.com/waorder/waorder/testutil"
 )
 
@@ -68,10 +68,10 @@ func TestOpenAPI_DocumentsExactlyTheRegisteredAPIRoutes(t *testing.T) {
 	}
 	doc, err := openapi3.NewLoader().LoadFromData(body)
 	if err != nil {
-		t.Fatalf("%s does not parse as OpenAPI 3: %v", handlers.OpenAPIFile, err)
+		t.Fatalf("%s does not parse as OpenAPI 3: %v", api.OpenAPIFile, err)
 	}
 	if err := doc.Validate(context.Background()); err != nil {
-		t.Fatalf("%s is not valid OpenAPI 3: %v", handlers.OpenAPIFile, err)
+		t.Fatalf("%s is not valid OpenAPI 3: %v", api.OpenAPIFile, err)
 	}
 	documented := map[string]bool{}
 	for path, item := range doc.Paths.Map() {
@@ -99,11 +99,11 @@ func TestOpenAPI_DocumentsExactlyTheRegisteredAPIRoutes(t *testing.T) {
 	for _, r := range undocumented {
 		method, path, _ := strings.Cut(r, " ")
 		t.Errorf("route %s is registered but not documented. Add it to %s under \"paths\" (then run this test "+
-			"again):\n%s", r, handlers.OpenAPIFile, skeleton(method, path))
+			"again):\n%s", r, api.OpenAPIFile, skeleton(method, path))
 	}
 	for _, r := range stale {
 		t.Errorf("%s documents %s, but no such route is registered: remove it from \"paths\", or fix its method "+
-			"or path (path parameters are written {name}, as :name in Fiber)", handlers.OpenAPIFile, r)
+			"or path (path parameters are written {name}, as :name in Fiber)", api.OpenAPIFile, r)
 	}
 }
 

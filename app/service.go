@@ -38,7 +38,11 @@ import (
 	"github.com/waorder/waorder/cache"
 	"github.com/waorder/waorder/config"
 	"github.com/waorder/waorder/handlers"
+	"github.com/waorder/waorder/handlers/api"
+	"github.com/waorder/waorder/handlers/dashboard"
 	"github.com/waorder/waorder/handlers/guard"
+	"github.com/waorder/waorder/handlers/ops"
+	"github.com/waorder/waorder/handlers/webhook"
 	"github.com/waorder/waorder/ingest"
 	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/metrics"
@@ -199,7 +203,7 @@ func (s *Service) build() error {
 		return err
 	}
 	s.onboarding = onb
-	dash := &handlers.Dashboard{
+	dash := &dashboard.Handler{
 		Merchant: merch, Auth: accounts, Store: s.store, Ingest: s.ingest, Log: log,
 		Onboarding: onb, SandboxMeta: sandboxMeta, Team: team,
 		Sandbox: cfg.Sandbox, AppSecret: cfg.AppSecret, MetaAppID: cfg.MetaAppID, MetaConfigID: cfg.MetaConfig,
@@ -230,11 +234,11 @@ func (s *Service) build() error {
 	if err != nil {
 		return fmt.Errorf("TRUSTED_PROXIES: %w", err)
 	}
-	health := &handlers.Health{DB: s.store, Cache: c, Metrics: s.metrics}
+	health := &ops.Health{DB: s.store, Cache: c, Metrics: s.metrics}
 	s.http = handlers.NewApp(log, handlers.Options{BodyLimit: cfg.BodyLimitBytes, Proxies: proxies},
 		health,
-		&handlers.Webhook{AppSecret: cfg.AppSecret, VerifyToken: cfg.VerifyToken, Ingest: s.ingest, Metrics: s.metrics, Log: log},
-		&handlers.API{Merchant: merch, Auth: accounts, Log: log},
+		&webhook.Handler{AppSecret: cfg.AppSecret, VerifyToken: cfg.VerifyToken, Ingest: s.ingest, Metrics: s.metrics, Log: log},
+		&api.Handler{Merchant: merch, Auth: accounts, Log: log},
 		dash,
 	)
 	addr := s.opts.addr
@@ -258,7 +262,7 @@ func (s *Service) build() error {
 
 // listenOperator binds the operator listener on METRICS_ADDR, which serves /metrics and /memory (and /health);
 // the public port serves only /health. Without METRICS_ADDR they are not served at all.
-func (s *Service) listenOperator(health *handlers.Health) error {
+func (s *Service) listenOperator(health *ops.Health) error {
 	if s.cfg.MetricsAddr == "" {
 		s.log.Info("METRICS_ADDR is not set: /metrics and /memory are not served")
 		return nil
@@ -267,7 +271,7 @@ func (s *Service) listenOperator(health *handlers.Health) error {
 	if err != nil {
 		return fmt.Errorf("listen on METRICS_ADDR %s: %w", s.cfg.MetricsAddr, err)
 	}
-	s.opsLn, s.ops = ln, handlers.NewOperatorApp(s.log, health)
+	s.opsLn, s.ops = ln, ops.NewOperatorApp(s.log, health)
 	s.closers = append(s.closers, func() { ln.Close() })
 	return nil
 }
@@ -386,7 +390,7 @@ func (s *Service) Close() error {
 type afterBot struct {
 	outbox   *outbox.Outbox
 	receipts *readReceipts
-	orders   *handlers.Dashboard
+	orders   *dashboard.Handler
 }
 
 // Committed wakes the outbox for the replies, sends the read receipt and wakes the live feeds (orders, inbox).

@@ -1,5 +1,5 @@
 // Package auth holds merchants' credentials: argon2id passwords, dashboard sessions with their CSRF tokens, API
-// tokens for the JSON API, and the login rate limit. It does no HTTP; handlers/auth_middleware.go does.
+// tokens for the JSON API, and the login rate limit. It does no HTTP; handlers/dashboard/session.go does.
 //
 // Secrets are never stored as such: a session row's id is the SHA-256 of the cookie value, an API token row holds
 // the SHA-256 of the token, so a database leak yields nothing usable.

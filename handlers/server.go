@@ -1,5 +1,6 @@
-// Package handlers is the HTTP side: Fiber routes for Meta's webhook, health and metrics, the merchants' dashboard
-// and JSON API. Handlers parse, validate, call a service or the repository, and answer; they never build queries.
+// Package handlers is the HTTP side's composition: NewApp puts the doors (the packages beside it: webhook, api,
+// dashboard, ops) behind one Fiber app with the shared limits, guards and error handling. Each door parses,
+// validates, calls a service and answers; none builds queries, and this package holds no routes of its own.
 package handlers
 
 import (
@@ -11,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/waorder/waorder/handlers/guard"
+	"github.com/waorder/waorder/handlers/httpx"
 )
 
 // Area is a group of routes that registers itself on the app.
@@ -61,7 +63,7 @@ func NewApp(log *slog.Logger, opts Options, areas ...Area) *fiber.App {
 					return nil
 				}
 			}
-			return c.Status(code).JSON(errorBody(codeName(code), msg))
+			return c.Status(code).JSON(httpx.NewErrorBody(httpx.CodeName(code), msg))
 		},
 	}
 	opts.Proxies.Configure(&cfg)
@@ -86,41 +88,4 @@ func wantsPage(c *fiber.Ctx) bool {
 		}
 	}
 	return c.Accepts(fiber.MIMETextHTML, fiber.MIMEApplicationJSON) == fiber.MIMETextHTML
-}
-
-func codeName(status int) string {
-	switch status {
-	case fiber.StatusNotFound:
-		return "not_found"
-	case fiber.StatusRequestEntityTooLarge:
-		return "too_large"
-	case fiber.StatusMethodNotAllowed:
-		return "method_not_allowed"
-	case fiber.StatusBadRequest:
-		return "bad_request"
-	case fiber.StatusUnauthorized:
-		return "unauthorized"
-	case fiber.StatusForbidden:
-		return "forbidden"
-	case fiber.StatusTooManyRequests:
-		return "rate_limited"
-	}
-	if status >= 500 {
-		return "internal"
-	}
-	return "error"
-}
-
-// Routes registers GET/POST /webhook.
-func (h *Webhook) Routes(r fiber.Router) {
-	r.Get("/webhook", h.Verify)
-	r.Post("/webhook", h.Receive)
-}
-
-// Routes registers /health, the one public operator route (it says up or down, nothing more). /metrics and
-// /memory are served only on the operator listener (operator.go).
-func (h *Health) Routes(r fiber.Router) {
-	// Registered first (Health is the first area), so this timer wraps every route after it.
-	r.Use(h.timeRoute)
-	r.Get("/health", h.Check)
 }

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/waorder/waorder/handlers"
+	"github.com/waorder/waorder/handlers/dashboard"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/testutil"
 )
@@ -25,7 +25,7 @@ func TestDashboard_PostWithoutCSRFTokenIsRejected(t *testing.T) {
 	path := fmt.Sprintf("/orders/%d/status", o.ID)
 	for name, form := range map[string]url.Values{
 		"missing": {"status": {"confirmed"}},
-		"wrong":   {"status": {"confirmed"}, handlers.CSRFField: {"not-the-token"}},
+		"wrong":   {"status": {"confirmed"}, dashboard.CSRFField: {"not-the-token"}},
 	} {
 		if got := c.status(t, http.MethodPost, path, form); got != http.StatusForbidden {
 			t.Errorf("%s token: status change answered %d, want 403", name, got)
@@ -37,7 +37,7 @@ func TestDashboard_PostWithoutCSRFTokenIsRejected(t *testing.T) {
 	if got, _ := e.store.Order(context.Background(), e.biz.ID, o.ID); got.Status != models.StatusPending {
 		t.Fatalf("order changed to %s", got.Status)
 	}
-	form := url.Values{"status": {"confirmed"}, handlers.CSRFField: {c.csrf}}
+	form := url.Values{"status": {"confirmed"}, dashboard.CSRFField: {c.csrf}}
 	if got := c.status(t, http.MethodPost, path, form); got != http.StatusSeeOther {
 		t.Fatalf("with the token: %d, want 303", got)
 	}
@@ -71,7 +71,7 @@ func TestDashboard_OtherBusinessIDsAreNotFound(t *testing.T) {
 		{"GET", "/catalog/999999999999", nil},
 	} {
 		if r.form != nil {
-			r.form.Set(handlers.CSRFField, tok)
+			r.form.Set(dashboard.CSRFField, tok)
 		}
 		if got := c.status(t, r.method, r.path, r.form); got != http.StatusNotFound {
 			t.Errorf("%s %s: %d, want 404", r.method, r.path, got)
@@ -165,7 +165,7 @@ func TestDashboard_SimulatorMessageReachesTheConversation(t *testing.T) {
 	t.Parallel()
 	e := newDashEnv(t, testutil.SQLite(t))
 	c := e.login(t, e.email, e.password)
-	form := url.Values{"wa_id": {"15550100001"}, "name": {"Sim"}, "text": {"hi there"}, handlers.CSRFField: {c.csrf}}
+	form := url.Values{"wa_id": {"15550100001"}, "name": {"Sim"}, "text": {"hi there"}, dashboard.CSRFField: {c.csrf}}
 	if got := c.status(t, http.MethodPost, "/simulator/send", form); got != http.StatusSeeOther {
 		t.Fatalf("send: %d", got)
 	}
@@ -173,7 +173,7 @@ func TestDashboard_SimulatorMessageReachesTheConversation(t *testing.T) {
 		return strings.Contains(c.get(t, "/simulator/messages?wa_id=15550100001"), `"text":"hi there"`)
 	})
 	form = url.Values{"wa_id": {"15550100001"}, "reply_kind": {"button"}, "reply_id": {"checkout"}, "reply_title": {"Checkout"},
-		handlers.CSRFField: {c.csrf}}
+		dashboard.CSRFField: {c.csrf}}
 	if got := c.status(t, http.MethodPost, "/simulator/send", form); got != http.StatusSeeOther {
 		t.Fatalf("send a button reply: %d", got)
 	}
@@ -196,7 +196,7 @@ func TestDashboard_SettingsValidateAndSave(t *testing.T) {
 		t.Fatal("the settings page does not show the expired token and its reason")
 	}
 	form := url.Values{"name": {"Casa Nonna"}, "currency": {"EURO"}, "timezone": {"Europe/Lisbon"}, "fulfillment": {"both"},
-		"hours_mon": {"9-22"}, handlers.CSRFField: {c.csrf}}
+		"hours_mon": {"9-22"}, dashboard.CSRFField: {c.csrf}}
 	resp, err := c.PostForm(e.URL+"/settings", form)
 	if err != nil {
 		t.Fatal(err)
@@ -240,7 +240,7 @@ func TestDashboard_ConnectWhatsAppNumber(t *testing.T) {
 	if orders := c.get(t, "/"); strings.Contains(orders, "connect.facebook.net") {
 		t.Fatal("Meta's SDK is loaded outside the settings page")
 	}
-	bad := url.Values{"phone_number_id": {"12ab"}, "waba_id": {""}, "access_token": {"x"}, handlers.CSRFField: {c.csrf}}
+	bad := url.Values{"phone_number_id": {"12ab"}, "waba_id": {""}, "access_token": {"x"}, dashboard.CSRFField: {c.csrf}}
 	resp, err := c.PostForm(e.URL+"/settings/connect", bad)
 	if err != nil {
 		t.Fatal(err)
@@ -249,11 +249,11 @@ func TestDashboard_ConnectWhatsAppNumber(t *testing.T) {
 		t.Fatalf("bad ids: %d", resp.StatusCode)
 	}
 	token := "EAAG" + strings.Repeat("x", 40)
-	good := url.Values{"phone_number_id": {"1098765432101"}, "waba_id": {"2098765432101"}, "access_token": {token}, handlers.CSRFField: {c.csrf}}
+	good := url.Values{"phone_number_id": {"1098765432101"}, "waba_id": {"2098765432101"}, "access_token": {token}, dashboard.CSRFField: {c.csrf}}
 	if got := c.status(t, http.MethodPost, "/settings/connect", good); got != http.StatusOK {
 		t.Fatalf("connect: %d", got)
 	}
-	signup := url.Values{"code": {"one-time-code"}, "phone_number_id": {"1098765432102"}, "waba_id": {"2098765432101"}, handlers.CSRFField: {c.csrf}}
+	signup := url.Values{"code": {"one-time-code"}, "phone_number_id": {"1098765432102"}, "waba_id": {"2098765432101"}, dashboard.CSRFField: {c.csrf}}
 	if got := c.status(t, http.MethodPost, "/settings/connect/signup", signup); got != http.StatusOK {
 		t.Fatalf("signup: %d", got)
 	}

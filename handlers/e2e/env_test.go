@@ -21,7 +21,7 @@ import (
 	"github.com/waorder/waorder/app/apptest"
 	"github.com/waorder/waorder/auth"
 	"github.com/waorder/waorder/cache"
-	"github.com/waorder/waorder/handlers"
+	"github.com/waorder/waorder/handlers/dashboard"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/secretbox"
@@ -231,7 +231,7 @@ func (e *dashEnv) login(t *testing.T, email, password string) *dashClient {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("login: %d", resp.StatusCode)
 	}
-	c.csrf = dashBetween(c.get(t, "/"), `name="`+handlers.CSRFField+`" value="`, `"`)
+	c.csrf = dashBetween(c.get(t, "/"), `name="`+dashboard.CSRFField+`" value="`, `"`)
 	if c.csrf == "" {
 		t.Fatal("no CSRF token on the orders page")
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/waorder/waorder/app/apptest"
 	"github.com/waorder/waorder/auth"
 	"github.com/waorder/waorder/cache"
-	"github.com/waorder/waorder/handlers"
+	"github.com/waorder/waorder/handlers/dashboard"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/testutil"
 )
@@ -120,7 +120,7 @@ func TestDashboard_SettingsSaveTheContactNumberRequirement(t *testing.T) {
 	e := newDashEnv(t, testutil.SQLite(t))
 	c := e.login(t, e.email, e.password)
 	form := url.Values{"name": {"Casa Nonna"}, "currency": {"EUR"}, "timezone": {"Europe/Lisbon"}, "fulfillment": {"both"}, "always_open": {"true"},
-		"require_contact_phone": {"true"}, handlers.CSRFField: {c.csrf}}
+		"require_contact_phone": {"true"}, dashboard.CSRFField: {c.csrf}}
 	resp, err := c.PostForm(e.URL+"/settings", form)
 	if err != nil {
 		t.Fatal(err)

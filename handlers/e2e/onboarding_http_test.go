@@ -11,7 +11,7 @@ import (
 
 	"github.com/waorder/waorder/auth"
 	"github.com/waorder/waorder/cache"
-	"github.com/waorder/waorder/handlers"
+	"github.com/waorder/waorder/handlers/dashboard"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/testutil"
 )
@@ -19,7 +19,7 @@ import (
 // postBody posts a form and returns the status and the page.
 func (c *dashClient) postBody(t *testing.T, path string, form url.Values) (int, string) {
 	t.Helper()
-	form.Set(handlers.CSRFField, c.csrf)
+	form.Set(dashboard.CSRFField, c.csrf)
 	resp, err := c.PostForm(c.base+path, form)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,59 @@
+package dashboard
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/waorder/waorder/auth"
+)
+
+type accountView struct {
+	Email string
+	Error string
+}
+
+// account shows the merchant's own login: change the password, log out everywhere.
+func (d *Handler) account(c *fiber.Ctx) error {
+	p, _ := principal(c)
+	return d.render(c, fiber.StatusOK, "account", "account", accountView{Email: p.Email})
+}
+
+// changePassword replaces the password after checking the current one; every other session of the merchant ends,
+// this one stays.
+func (d *Handler) changePassword(c *fiber.Ctx) error {
+	p, _ := principal(c)
+	v := accountView{Email: p.Email}
+	next := c.FormValue("new_password")
+	if next != c.FormValue("confirm_password") {
+		v.Error = "The new passwords do not match."
+		return d.render(c, fiber.StatusBadRequest, "account", "account", v)
+	}
+	err := d.Auth.ChangePassword(c.UserContext(), p, c.FormValue("current_password"), next)
+	status := fiber.StatusOK
+	switch {
+	case err == nil:
+		return redirect(c, "/account", "Password changed. Your other sessions were logged out.")
+	case errors.Is(err, auth.ErrWeakPassword):
+		status, v.Error = fiber.StatusBadRequest, "Use at least 8 characters for the new password."
+	case errors.Is(err, auth.ErrBadCredentials):
+		status, v.Error = fiber.StatusUnauthorized, "The current password is wrong."
+	case errors.Is(err, auth.ErrRateLimited):
+		status, v.Error = fiber.StatusTooManyRequests, "Too many attempts. Please wait a few minutes and try again."
+	case errors.Is(err, auth.ErrBusy):
+		c.Set(fiber.HeaderRetryAfter, "5")
+		status, v.Error = fiber.StatusServiceUnavailable, "Too busy at this moment. Please try again in a few seconds."
+	default:
+		return d.fail(c, err)
+	}
+	return d.render(c, status, "account", "account", v)
+}
+
+// logoutEverywhere ends every session of the merchant, on every device, this one included.
+func (d *Handler) logoutEverywhere(c *fiber.Ctx) error {
+	p, _ := principal(c)
+	if _, err := d.Auth.LogoutEverywhere(c.UserContext(), p.UserID); err != nil {
+		return d.fail(c, err)
+	}
+	setSessionCookie(c, "")
+	return c.Redirect("/login", fiber.StatusSeeOther)
+}

@@ -1,0 +1,245 @@
+package dashboard
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/waorder/waorder/handlers/httpx"
+	"github.com/waorder/waorder/merchant"
+	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/repository"
+	"github.com/waorder/waorder/whatsapp"
+)
+
+type catalogView struct {
+	Products []productRow
+	Form     productForm
+	Error    string
+}
+
+type productRow struct {
+	ID                                             int64
+	Name, RetailerID, Description, Category, Price string
+	Available                                      bool
+}
+
+// productForm is what the merchant typed, kept as text so a bad value is shown back as typed.
+type productForm struct {
+	ID                                                   int64
+	Name, Price, Category, RetailerID, Sort, Description string
+	Currency                                             string
+	Available                                            bool
+	Categories                                           []string
+	Errors                                               map[string]string
+}
+
+// catalog lists the products with the add form.
+func (d *Handler) catalog(c *fiber.Ctx) error {
+	return d.renderCatalog(c, fiber.StatusOK, productForm{Available: true})
+}
+
+func (d *Handler) renderCatalog(c *fiber.Ctx, status int, form productForm) error {
+	p, _ := principal(c)
+	ctx := c.UserContext()
+	products, err := d.Merchant.Products(ctx, p.BusinessID)
+	if err != nil {
+		return d.fail(c, err)
+	}
+	biz, err := d.business(c)
+	if err != nil {
+		return d.fail(c, err)
+	}
+	v := catalogView{}
+	seen := map[string]bool{}
+	for _, pr := range products {
+		v.Products = append(v.Products, productRow{ID: pr.ID, Name: pr.Name, RetailerID: pr.RetailerID, Description: pr.Description,
+			Category: pr.Category, Price: money(pr.PriceMinor, pr.Currency), Available: pr.Available})
+		if pr.Category != "" && !seen[pr.Category] {
+			seen[pr.Category] = true
+			form.Categories = append(form.Categories, pr.Category)
+		}
+	}
+	form.Currency = biz.Currency
+	v.Form = form
+	if len(form.Errors) > 0 {
+		v.Error = "The product was not saved: please check the fields marked below."
+	}
+	return d.render(c, status, "catalog", "catalog", v)
+}
+
+// readProductForm parses the posted form into a product of the business; bad values come back as field errors.
+func readProductForm(c *fiber.Ctx, biz models.Business) (productForm, models.Product) {
+	f := productForm{
+		Name: strings.TrimSpace(c.FormValue("name")), Price: strings.TrimSpace(c.FormValue("price")),
+		Category: strings.TrimSpace(c.FormValue("category")), RetailerID: strings.TrimSpace(c.FormValue("retailer_id")),
+		Sort: strings.TrimSpace(c.FormValue("sort")), Description: strings.TrimSpace(c.FormValue("description")),
+		Available: c.FormValue("available") == "true", Currency: biz.Currency, Errors: map[string]string{},
+	}
+	p := models.Product{BusinessID: biz.ID, Name: f.Name, Description: f.Description, Category: f.Category,
+		Currency: biz.Currency, Available: f.Available, RetailerID: f.RetailerID}
+	if f.Name == "" {
+		f.Errors["name"] = "Enter a name."
+	}
+	if f.Price == "" {
+		f.Errors["price"] = "Enter a price."
+	} else if minor, err := whatsapp.MinorUnits(strings.ReplaceAll(f.Price, ",", "."), biz.Currency); err != nil {
+		f.Errors["price"] = "Enter a price as a number, like 12.50."
+	} else {
+		p.PriceMinor = minor
+	}
+	if f.Sort != "" {
+		n, err := strconv.Atoi(f.Sort)
+		if err != nil {
+			f.Errors["sort"] = "Enter a whole number, or leave it empty."
+		}
+		p.Sort = n
+	}
+	if p.RetailerID == "" {
+		p.RetailerID = slug(f.Name)
+	}
+	return f, p
+}
+
+// slug makes a SKU from a name: "Pizza Margherita" → "pizza-margherita".
+func slug(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
+}
+
+// productError turns a service error into a message beside a field; ok is false for errors that are not the input's.
+func productError(f *productForm, err error) bool {
+	if v, ok := merchant.AsValidation(err); ok {
+		if _, known := map[string]bool{"name": true, "price": true, "category": true, "retailer_id": true,
+			"sort": true, "description": true}[v.Field]; known {
+			f.Errors[v.Field] = v.Message
+		} else {
+			f.Errors["form"] = v.Message
+		}
+		return true
+	}
+	if errors.Is(err, repository.ErrConflict) {
+		f.Errors["retailer_id"] = "Another product already uses this SKU; choose another."
+		return true
+	}
+	return false
+}
+
+// createProduct adds a product; on bad input the page comes back with the messages and what was typed.
+func (d *Handler) createProduct(c *fiber.Ctx) error {
+	biz, err := d.business(c)
+	if err != nil {
+		return d.fail(c, err)
+	}
+	f, prod := readProductForm(c, biz)
+	if len(f.Errors) == 0 {
+		err = d.Merchant.CreateProduct(c.UserContext(), &prod)
+		if err == nil {
+			return redirect(c, "/catalog", "Added "+prod.Name+".")
+		}
+		if !productError(&f, err) {
+			return d.fail(c, err)
+		}
+	}
+	return d.renderCatalog(c, fiber.StatusUnprocessableEntity, f)
+}
+
+// productPage is the edit form of one product.
+func (d *Handler) productPage(c *fiber.Ctx) error {
+	id, ok := httpx.PathID(c)
+	if !ok {
+		return d.notFound(c)
+	}
+	p, _ := principal(c)
+	pr, err := d.Merchant.Product(c.UserContext(), p.BusinessID, id)
+	if err != nil {
+		return d.fail(c, err)
+	}
+	f := productForm{ID: pr.ID, Name: pr.Name, Category: pr.Category, RetailerID: pr.RetailerID, Description: pr.Description,
+		Price: majorUnits(pr.PriceMinor, pr.Currency), Sort: strconv.Itoa(pr.Sort), Available: pr.Available,
+		Currency: pr.Currency}
+	return d.render(c, fiber.StatusOK, "product", "catalog", struct{ Form productForm }{f})
+}
+
+// updateProduct saves the edit form.
+func (d *Handler) updateProduct(c *fiber.Ctx) error {
+	id, ok := httpx.PathID(c)
+	if !ok {
+		return d.notFound(c)
+	}
+	p, _ := principal(c)
+	ctx := c.UserContext()
+	existing, err := d.Merchant.Product(ctx, p.BusinessID, id)
+	if err != nil {
+		return d.fail(c, err)
+	}
+	biz, err := d.business(c)
+	if err != nil {
+		return d.fail(c, err)
+	}
+	biz.Currency = existing.Currency // a product keeps the currency it was priced in
+	f, prod := readProductForm(c, biz)
+	f.ID, prod.ID = id, id
+	if len(f.Errors) == 0 {
+		if err = d.Merchant.UpdateProduct(ctx, prod); err == nil {
+			return redirect(c, "/catalog", "Saved "+prod.Name+".")
+		}
+		if !productError(&f, err) {
+			return d.fail(c, err)
+		}
+	}
+	return d.render(c, fiber.StatusUnprocessableEntity, "product", "catalog", struct{ Form productForm }{f})
+}
+
+// setAvailability marks a product available or unavailable: unavailable products leave the WhatsApp menu.
+func (d *Handler) setAvailability(c *fiber.Ctx) error {
+	id, ok := httpx.PathID(c)
+	if !ok {
+		return d.notFound(c)
+	}
+	p, _ := principal(c)
+	ctx := c.UserContext()
+	pr, err := d.Merchant.Product(ctx, p.BusinessID, id)
+	if err != nil {
+		return d.fail(c, err)
+	}
+	pr.Available = c.FormValue("available") == "true"
+	if err := d.Merchant.UpdateProduct(ctx, pr); err != nil {
+		return d.fail(c, err)
+	}
+	msg := pr.Name + " is unavailable: customers no longer see it."
+	if pr.Available {
+		msg = pr.Name + " is available again."
+	}
+	return redirect(c, "/catalog", msg)
+}
+
+// deleteProduct removes a product; past orders keep their lines. Only owners may: staff can mark a product
+// unavailable instead.
+func (d *Handler) deleteProduct(c *fiber.Ctx) error {
+	id, ok := httpx.PathID(c)
+	if !ok {
+		return d.notFound(c)
+	}
+	p, _ := principal(c)
+	if p.Role != models.RoleOwner {
+		return d.render(c, fiber.StatusForbidden, "error", "catalog", errorView{"Owners only",
+			"Only the business owner can delete products; mark it unavailable instead."})
+	}
+	if err := d.Merchant.DeleteProduct(c.UserContext(), p.BusinessID, id); err != nil {
+		return d.fail(c, err)
+	}
+	return redirect(c, "/catalog", "Product deleted.")
+}

@@ -1,0 +1,183 @@
+package dashboard
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/waorder/waorder/models"
+)
+
+// messageView is one bubble of a conversation, on the order page and (as JSON) in the simulator.
+type messageView struct {
+	ID       string        `json:"id"`
+	Inbound  bool          `json:"-"`
+	Dir      string        `json:"dir"` // in | out
+	Text     string        `json:"text"`
+	Header   string        `json:"header,omitempty"`
+	Footer   string        `json:"footer,omitempty"`
+	Choices  string        `json:"-"` // the buttons or rows offered, in one line, for the order page
+	Buttons  []choiceView  `json:"buttons,omitempty"`
+	Sections []sectionView `json:"sections,omitempty"`
+	Time     string        `json:"time"`
+	Full     string        `json:"-"`
+	Status   string        `json:"status,omitempty"`
+	Error    string        `json:"error,omitempty"`
+	at       time.Time
+}
+
+type choiceView struct {
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+}
+
+type sectionView struct {
+	Title string       `json:"title,omitempty"`
+	Rows  []choiceView `json:"rows"`
+}
+
+// conversation merges what a customer sent and what we sent them, oldest first, keeping the last limit messages.
+func (d *Handler) conversation(ctx context.Context, bizID, customerID int64, loc *time.Location, limit int) ([]messageView, error) {
+	in, err := d.Store.CustomerInbound(ctx, bizID, customerID, limit)
+	if err != nil {
+		return nil, err
+	}
+	out, err := d.Store.OutboundForCustomer(ctx, bizID, customerID, limit)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	msgs := make([]messageView, 0, len(in)+len(out))
+	for _, m := range in {
+		msgs = append(msgs, inboundView(m, loc, now))
+	}
+	for _, m := range out {
+		v := outboundView(m)
+		v.Time, v.Full, v.at = clock(m.CreatedAt, loc, now), fullTime(m.CreatedAt, loc), m.CreatedAt
+		msgs = append(msgs, v)
+	}
+	sort.SliceStable(msgs, func(i, j int) bool { return msgs[i].at.Before(msgs[j].at) })
+	if len(msgs) > limit {
+		msgs = msgs[len(msgs)-limit:]
+	}
+	return msgs, nil
+}
+
+// inboundView is a customer's message as a bubble.
+func inboundView(m models.InboundMessage, loc *time.Location, now time.Time) messageView {
+	text := m.Body
+	if text == "" {
+		text = inboundSummary(m)
+	}
+	return messageView{ID: "in-" + strconv.FormatInt(m.ID, 10), Inbound: true, Dir: "in", Text: text,
+		Time: clock(m.SentAt, loc, now), Full: fullTime(m.SentAt, loc), at: m.SentAt}
+}
+
+// graphMessage is the part of a Graph API send request the dashboard shows.
+type graphMessage struct {
+	Type string `json:"type"`
+	Text struct {
+		Body string `json:"body"`
+	} `json:"text"`
+	Interactive struct {
+		Type   string `json:"type"`
+		Header struct {
+			Text string `json:"text"`
+		} `json:"header"`
+		Body struct {
+			Text string `json:"text"`
+		} `json:"body"`
+		Footer struct {
+			Text string `json:"text"`
+		} `json:"footer"`
+		Action struct {
+			Button  string `json:"button"`
+			Buttons []struct {
+				Reply choiceView `json:"reply"`
+			} `json:"buttons"`
+			Sections []struct {
+				Title        string       `json:"title"`
+				Rows         []choiceView `json:"rows"`
+				ProductItems []struct {
+					RetailerID string `json:"product_retailer_id"`
+				} `json:"product_items"`
+			} `json:"sections"`
+		} `json:"action"`
+	} `json:"interactive"`
+	Template struct {
+		Name string `json:"name"`
+	} `json:"template"`
+}
+
+// outboundView reads a queued Graph API request back into a bubble: text, header, footer, and the reply buttons or
+// list rows it offers.
+func outboundView(m models.OutboundMessage) messageView {
+	v := messageView{ID: "out-" + strconv.FormatInt(m.ID, 10), Dir: "out", Text: m.Summary, Status: string(m.Status)}
+	if m.Status == models.OutFailed || m.Status == models.OutHeld {
+		v.Error = m.LastError
+	}
+	var g graphMessage
+	if json.Unmarshal([]byte(m.Payload), &g) != nil {
+		return v
+	}
+	var choices []string
+	switch g.Type {
+	case "text":
+		v.Text = g.Text.Body
+	case "template":
+		if v.Text == "" {
+			v.Text = "Template: " + g.Template.Name
+		}
+	case "interactive":
+		in := g.Interactive
+		v.Text, v.Header, v.Footer = in.Body.Text, in.Header.Text, in.Footer.Text
+		for _, b := range in.Action.Buttons {
+			v.Buttons = append(v.Buttons, b.Reply)
+			choices = append(choices, b.Reply.Title)
+		}
+		for _, s := range in.Action.Sections {
+			sv := sectionView{Title: s.Title, Rows: s.Rows}
+			for _, p := range s.ProductItems {
+				sv.Rows = append(sv.Rows, choiceView{ID: p.RetailerID, Title: p.RetailerID})
+			}
+			for _, r := range sv.Rows {
+				choices = append(choices, r.Title)
+			}
+			v.Sections = append(v.Sections, sv)
+		}
+	}
+	if v.Text == "" {
+		v.Text = m.Summary
+	}
+	if len(choices) > 6 {
+		choices = append(choices[:6], "…")
+	}
+	v.Choices = strings.Join(choices, " · ")
+	return v
+}
+
+// inboundSummary describes a message the ingest left without a text: a catalog cart lists its lines.
+func inboundSummary(m models.InboundMessage) string {
+	if m.Type == "order" {
+		var p struct {
+			Order struct {
+				Items []struct {
+					SKU      string `json:"product_retailer_id"`
+					Quantity int    `json:"quantity"`
+				} `json:"product_items"`
+			} `json:"order"`
+		}
+		if json.Unmarshal([]byte(m.Payload), &p) == nil && len(p.Order.Items) > 0 {
+			lines := make([]string, len(p.Order.Items))
+			for i, it := range p.Order.Items {
+				lines[i] = strconv.Itoa(it.Quantity) + "× " + it.SKU
+			}
+			return "Cart from the catalog: " + strings.Join(lines, ", ")
+		}
+	}
+	return "[" + strings.ReplaceAll(m.Type, "_", " ") + "]"
+}

@@ -1,0 +1,151 @@
+package dashboard
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// liveThread is one "thread" event of the inbox stream: the list row as it is now.
+type liveThread struct {
+	CustomerID int64  `json:"customer_id"`
+	Unread     int64  `json:"unread"`
+	Needs      string `json:"needs,omitempty"`
+	Row        string `json:"row"`
+}
+
+// liveMessage is one "message" event: a bubble of the open thread, new or with a new delivery status.
+type liveMessage struct {
+	ID     string `json:"id"`
+	Status string `json:"status,omitempty"`
+	HTML   string `json:"html"`
+}
+
+// inboxEvents streams the inbox as server-sent events: "thread" when a thread changes (a message came, the bot
+// answered, someone took over or read it) and, for the thread open on the page (?customer=), "message" for each
+// new message either way and each delivery status change. Like the order feed it polls the database, so changes
+// made through any instance arrive, and each stream ends after EventStream; the browser reconnects with ?after and
+// ?since of its page, so only what is newer than the page comes again.
+func (d *Handler) inboxEvents(c *fiber.Ctx) error {
+	p, _ := principal(c)
+	biz, err := d.business(c)
+	if err != nil {
+		return d.fail(c, err)
+	}
+	customer := int64(c.QueryInt("customer"))
+	afterIn, _ := strconv.ParseInt(c.Query("after"), 10, 64)
+	sinceMS, _ := strconv.ParseInt(c.Query("since"), 10, 64)
+	since := time.UnixMilli(sinceMS)
+	if sinceMS <= 0 || time.Since(since) > time.Hour {
+		since = time.Now()
+	}
+	c.Set(fiber.HeaderContentType, "text/event-stream")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set("X-Accel-Buffering", "no")
+	bizID, loc, poll, life := p.BusinessID, zone(biz.Timezone), d.EventPoll, d.EventStream
+	wake, unsubscribe := d.hub.subscribe(bizID)
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer unsubscribe()
+		ctx, cancel := context.WithTimeout(context.Background(), life)
+		defer cancel()
+		seenThread := map[int64]time.Time{}
+		seenOut := map[int64]string{}
+		fmt.Fprint(w, "retry: 1500\n\n")
+		if w.Flush() != nil {
+			return
+		}
+		t := time.NewTicker(poll)
+		defer t.Stop()
+		for {
+			from := since.Add(-lateCommitWindow) // a slow commit can land behind a change already seen
+			d.streamThreads(ctx, w, bizID, customer, from, loc, seenThread)
+			if customer != 0 {
+				afterIn = d.streamMessages(ctx, w, bizID, customer, afterIn, from, loc, seenOut)
+			}
+			fmt.Fprint(w, ": ping\n\n")
+			if w.Flush() != nil {
+				return
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			case <-wake:
+			}
+		}
+	})
+	return nil
+}
+
+func (d *Handler) streamThreads(ctx context.Context, w *bufio.Writer, bizID, current int64, from time.Time, loc *time.Location, seen map[int64]time.Time) {
+	threads, err := d.Store.ThreadsChangedSince(ctx, bizID, from, 50)
+	if err != nil && ctx.Err() == nil {
+		d.Log.Warn("live inbox: poll threads failed", "business", bizID, "err", err)
+	}
+	for _, th := range threads {
+		if last, ok := seen[th.Customer.ID]; ok && !th.UpdatedAt.After(last) {
+			continue
+		}
+		seen[th.Customer.ID] = th.UpdatedAt
+		v := newThreadView(th, loc, time.Now(), current)
+		if v.Current {
+			v.Unread = 0 // the merchant is looking at it
+		}
+		var buf bytes.Buffer
+		if err := d.pages["inbox"].ExecuteTemplate(&buf, "thread_row", v); err != nil {
+			d.Log.Error("live inbox: render thread", "err", err)
+			continue
+		}
+		data, _ := json.Marshal(liveThread{CustomerID: v.CustomerID, Unread: v.Unread, Needs: v.Needs, Row: buf.String()})
+		fmt.Fprintf(w, "event: thread\ndata: %s\n\n", data)
+	}
+}
+
+// streamMessages sends the open thread's new customer messages and new or changed outbound ones; it returns the
+// newest customer message id sent.
+func (d *Handler) streamMessages(ctx context.Context, w *bufio.Writer, bizID, customer, afterIn int64, from time.Time,
+	loc *time.Location, seen map[int64]string) int64 {
+	now := time.Now()
+	send := func(v messageView) {
+		var buf bytes.Buffer
+		if err := d.pages["inbox"].ExecuteTemplate(&buf, "msg", v); err != nil {
+			d.Log.Error("live inbox: render message", "err", err)
+			return
+		}
+		data, _ := json.Marshal(liveMessage{ID: v.ID, Status: v.Status, HTML: buf.String()})
+		fmt.Fprintf(w, "event: message\ndata: %s\n\n", data)
+	}
+	in, err := d.Store.InboundSince(ctx, bizID, customer, afterIn, 50)
+	if err != nil && ctx.Err() == nil {
+		d.Log.Warn("live inbox: poll messages failed", "business", bizID, "err", err)
+	}
+	for _, m := range in {
+		afterIn = max(afterIn, m.ID)
+		send(inboundView(m, loc, now))
+	}
+	if len(in) > 0 { // the merchant has the thread open: what arrives is read
+		if err := d.Store.MarkThreadRead(ctx, bizID, customer, now); err != nil && ctx.Err() == nil {
+			d.Log.Warn("live inbox: mark read failed", "business", bizID, "err", err)
+		}
+	}
+	out, err := d.Store.OutboundChangedSince(ctx, bizID, customer, from, 100)
+	if err != nil && ctx.Err() == nil {
+		d.Log.Warn("live inbox: poll replies failed", "business", bizID, "err", err)
+	}
+	for _, m := range out {
+		if seen[m.ID] == string(m.Status) {
+			continue
+		}
+		seen[m.ID] = string(m.Status)
+		v := outboundView(m)
+		v.Time, v.Full = clock(m.CreatedAt, loc, now), fullTime(m.CreatedAt, loc)
+		send(v)
+	}
+	return afterIn
+}

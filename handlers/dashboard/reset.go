@@ -1,0 +1,100 @@
+package dashboard
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/waorder/waorder/auth"
+	"github.com/waorder/waorder/handlers/httpx"
+)
+
+// resetRoutes registers password reset by one-time link (public) and the owner's issuing of links and removal of
+// members.
+func (d *Handler) resetRoutes(r fiber.Router, in func(fiber.Handler) []fiber.Handler) {
+	r.Get("/reset/:token", d.resetPage)
+	r.Post("/reset/:token", d.reset)
+	r.Post("/team/:id/reset", in(d.issueReset)...)
+	r.Post("/team/:id/remove", in(d.removeMember)...)
+}
+
+type resetView struct {
+	Email, Action string
+	Errors        map[string]string
+	Error, Token  string
+	Gone          bool
+}
+
+func (d *Handler) resetPage(c *fiber.Ctx) error {
+	return d.renderReset(c, fiber.StatusOK, resetView{})
+}
+
+func (d *Handler) renderReset(c *fiber.Ctx, status int, v resetView) error {
+	path := "/reset/" + c.Params("token")
+	u, _, err := d.Auth.OpenReset(c.UserContext(), c.Params("token"))
+	switch {
+	case errors.Is(err, auth.ErrLinkUsed):
+		v.Gone = true
+		return d.render(c, fiber.StatusGone, "reset", "", v)
+	case err != nil:
+		return d.fail(c, err)
+	}
+	t, err := formToken(c, path)
+	if err != nil {
+		return err
+	}
+	v.Email, v.Action, v.Token = u.Email, path, t
+	return d.render(c, status, "reset", "", v)
+}
+
+// reset sets the new password, ends every session of the user, and sends them to log in.
+func (d *Handler) reset(c *fiber.Ctx) error {
+	var v resetView
+	if !formTokenOK(c) {
+		v.Error = "The form expired. Please send it again."
+		return d.renderReset(c, fiber.StatusForbidden, v)
+	}
+	_, err := d.Auth.ResetWithLink(c.UserContext(), c.Params("token"), c.FormValue("password"))
+	var fe auth.FieldError
+	switch {
+	case errors.As(err, &fe):
+		v.Errors = map[string]string{fe.Field: fe.Message}
+		v.Error = "The password was not changed: see below."
+		return d.renderReset(c, fiber.StatusUnprocessableEntity, v)
+	case errors.Is(err, auth.ErrLinkUsed):
+		return d.renderReset(c, fiber.StatusGone, v)
+	case err != nil:
+		return d.fail(c, err)
+	}
+	return redirect(c, "/login", "Password changed: log in with the new one.")
+}
+
+// issueReset makes a one-time reset link for a member (shown, and emailed to them when SMTP is configured).
+func (d *Handler) issueReset(c *fiber.Ctx) error {
+	id, ok := httpx.PathID(c)
+	if !ok {
+		return d.notFound(c)
+	}
+	p, _ := principal(c)
+	u, token, err := d.Auth.IssueReset(c.UserContext(), p, id)
+	if err != nil {
+		return d.teamFailure(c, err)
+	}
+	v := teamView{Link: d.link(c, "/reset/"+token), LinkLabel: "Password reset link for " + u.Email + ":"}
+	v.Mailed = d.mail(c, u.Email, "Set a new password", "Open this link within an hour to set a new password:\n\n"+v.Link+
+		"\n\nIf you did not ask for it, ignore this email: your password stays as it is.\n")
+	return d.renderTeam(c, fiber.StatusOK, v)
+}
+
+func (d *Handler) removeMember(c *fiber.Ctx) error {
+	id, ok := httpx.PathID(c)
+	if !ok {
+		return d.notFound(c)
+	}
+	p, _ := principal(c)
+	u, err := d.Auth.RemoveMember(c.UserContext(), p, id)
+	if err != nil {
+		return d.teamFailure(c, err)
+	}
+	return redirect(c, "/team", strings.TrimSpace(u.Email+" was removed and logged out."))
+}

@@ -1,0 +1,175 @@
+package dashboard
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/whatsapp"
+)
+
+// This file turns domain values into what templates show: labels, money, local times, order rows.
+
+var statusLabels = map[string]string{
+	"pending": "Pending", "confirmed": "Confirmed", "preparing": "Preparing", "ready": "Ready",
+	"out_for_delivery": "Out for delivery", "delivered": "Delivered", "cancelled": "Cancelled",
+	"connected": "Connected", "token_expired": "Token expired", "disconnected": "Disconnected",
+}
+
+// statusLabel is the human name of an order or phone-number status.
+func statusLabel(s any) string {
+	v := fmt.Sprint(s)
+	if l, ok := statusLabels[v]; ok {
+		return l
+	}
+	return strings.ReplaceAll(v, "_", " ")
+}
+
+// fulfillmentLabels name how an order is handed over.
+var fulfillmentLabels = map[models.Fulfillment]string{
+	models.FulfillDelivery: "Delivery", models.FulfillPickup: "Pickup", models.FulfillBoth: "Delivery or pickup",
+}
+
+// actionLabels name the button that moves an order to a status.
+var actionLabels = map[models.OrderStatus]string{
+	models.StatusConfirmed: "Confirm", models.StatusPreparing: "Start preparing", models.StatusReady: "Mark ready",
+	models.StatusOutForDelivery: "Out for delivery", models.StatusDelivered: "Mark delivered",
+	models.StatusCancelled: "Cancel order",
+}
+
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// action is a button that moves an order to Value.
+type action struct {
+	Value, Label string
+	Cancel       bool
+}
+
+// nextActions lists the buttons for an order: the lifecycle's next steps, except that a pickup order that is ready
+// is handed over (delivered) rather than sent out.
+func nextActions(o models.Order) []action {
+	next := o.Status.Next()
+	if o.Status == models.StatusReady && o.Fulfillment == models.FulfillPickup {
+		next = []models.OrderStatus{models.StatusDelivered, models.StatusCancelled}
+	}
+	out := make([]action, 0, len(next))
+	for _, s := range next {
+		label := actionLabels[s]
+		if s == models.StatusDelivered && o.Fulfillment == models.FulfillPickup {
+			label = "Mark picked up"
+		}
+		out = append(out, action{string(s), label, s == models.StatusCancelled})
+	}
+	return out
+}
+
+func money(minor int64, currency string) string { return whatsapp.FormatMoney(minor, currency) }
+
+// majorUnits is an amount as a form shows it for editing: "12.50", without the currency code.
+func majorUnits(minor int64, currency string) string {
+	return strings.TrimPrefix(whatsapp.FormatMoney(minor, currency), strings.ToUpper(strings.TrimSpace(currency))+" ")
+}
+
+// zones caches loaded time zones; a business's zone name is validated when saved, so a miss falls back to UTC.
+var zones sync.Map
+
+func zone(name string) *time.Location {
+	if name == "" {
+		return time.UTC
+	}
+	if l, ok := zones.Load(name); ok {
+		return l.(*time.Location)
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		l = time.UTC
+	}
+	zones.Store(name, l)
+	return l
+}
+
+// clock formats t for a list: the time alone today, the day and time this year, the full date before.
+func clock(t time.Time, loc *time.Location, now time.Time) string {
+	t, now = t.In(loc), now.In(loc)
+	switch {
+	case t.YearDay() == now.YearDay() && t.Year() == now.Year():
+		return t.Format("15:04")
+	case t.Year() == now.Year():
+		return t.Format("Jan 2, 15:04")
+	}
+	return t.Format("Jan 2 2006, 15:04")
+}
+
+func fullTime(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format("Mon Jan 2 2006, 15:04 MST")
+}
+
+// orderRow is one line of the orders list (and the HTML the live feed pushes).
+type orderRow struct {
+	ID, Number                             int64
+	Customer, Phone, Items, Total, Created string
+	CreatedFull                            string
+	Status                                 string
+}
+
+func newOrderRow(o models.Order, loc *time.Location, now time.Time) orderRow {
+	r := orderRow{ID: o.ID, Number: o.Number, Total: money(o.TotalMinor, o.Currency), Status: string(o.Status),
+		Created: clock(o.CreatedAt, loc, now), CreatedFull: fullTime(o.CreatedAt, loc), Items: itemsSummary(o.Items)}
+	r.Customer, r.Phone = customerName(o.Customer)
+	return r
+}
+
+// customerName is what to call a customer (their profile name), and how to tell them apart when the name is not
+// it: "@username", else "+phone", else the business-scoped user id.
+func customerName(c *models.Customer) (name, handle string) {
+	if c == nil {
+		return "Unknown customer", ""
+	}
+	if c.Phone == "" && c.UserID == "" && c.Username == "" { // a row known by its contact key alone
+		c = &models.Customer{Name: c.Name, Phone: c.WaID}
+	}
+	if c.Name == "" {
+		return c.Handle(), ""
+	}
+	return c.Name, c.Handle()
+}
+
+// customerPhone is the customer's phone number as digits, or "" when they share none (a username user known by
+// their business-scoped id): a BSUID is never a phone to call or link to.
+func customerPhone(c models.Customer) string {
+	if c.Phone == "" && c.UserID == "" && c.Username == "" { // a row known by its contact key alone
+		return strings.TrimPrefix(c.WaID, "+")
+	}
+	return strings.TrimPrefix(c.Phone, "+")
+}
+
+// itemsSummary is "2× Margherita, 1× Cola" cut to a readable length.
+func itemsSummary(items []models.OrderItem) string {
+	var b strings.Builder
+	for i, it := range items {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if b.Len() > 60 {
+			b.WriteString("+" + strconv.Itoa(len(items)-i) + " more")
+			break
+		}
+		b.WriteString(strconv.Itoa(it.Quantity) + "× " + it.Name)
+	}
+	return b.String()
+}
+
+// mapURL links a shared location to OpenStreetMap (a plain link: no map script on our pages).
+func mapURL(lat, lon *float64) (link, coords string) {
+	if lat == nil || lon == nil {
+		return "", ""
+	}
+	coords = strconv.FormatFloat(*lat, 'f', 5, 64) + ", " + strconv.FormatFloat(*lon, 'f', 5, 64)
+	return fmt.Sprintf("https://www.openstreetmap.org/?mlat=%.6f&mlon=%.6f#map=17/%.6f/%.6f", *lat, *lon, *lat, *lon), coords
+}

@@ -1,0 +1,41 @@
+package ops
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/waorder/waorder/handlers/httpx"
+)
+
+// NewOperatorApp builds the operator listener's app (METRICS_ADDR): what only operators may read, never exposed
+// on the public port. Today: /metrics (Prometheus) and /memory (the process's memory). This is the one place to add
+// further operator routes (profiling, more readings); keep the listener on a private address, as README says.
+func NewOperatorApp(log *slog.Logger, h *Health) *fiber.App {
+	app := fiber.New(fiber.Config{
+		AppName:               "waorder-operator",
+		ReadTimeout:           15 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           60 * time.Second,
+		DisableStartupMessage: true,
+		ErrorHandler: func(c *fiber.Ctx, err error) error {
+			code := fiber.StatusInternalServerError
+			var fe *fiber.Error
+			if errors.As(err, &fe) {
+				code = fe.Code
+			}
+			if code >= 500 {
+				log.Error("operator request failed", "path", c.Path(), "err", err)
+			}
+			return c.Status(code).JSON(httpx.NewErrorBody(httpx.CodeName(code), http.StatusText(code)))
+		},
+	})
+	app.Use(recover.New())
+	app.Get("/health", h.Check)
+	app.Get("/memory", h.Memory)
+	app.Get("/metrics", h.Prometheus())
+	return app
+}
