@@ -68,8 +68,8 @@ func TestRun_ServeWithNoSettingsStartsInSandboxAndStopsOnSignal(t *testing.T) {
 	if resp.StatusCode != 200 || health.Status != "ok" || health.Database.Status != "up" || health.Cache.Status != "memory" {
 		t.Fatalf("health %d %+v", resp.StatusCode, health)
 	}
-	// /memory and /metrics are only on the operator listener, not on the public port.
-	for _, path := range []string{"/memory", "/metrics"} {
+	// /memory, /metrics and the profiles are only on the operator listener, not on the public port.
+	for _, path := range []string{"/memory", "/metrics", "/debug/pprof/heap"} {
 		resp, err = http.Get(base + path)
 		if err != nil {
 			t.Fatal(err)
@@ -88,6 +88,15 @@ func TestRun_ServeWithNoSettingsStartsInSandboxAndStopsOnSignal(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.Contains(string(metricsBody), "go_goroutines") {
 		t.Fatalf("operator /metrics: %d", resp.StatusCode)
+	}
+	resp, err = http.Get(ops + "/debug/pprof/heap?debug=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	heap, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(string(heap), "heap profile:") {
+		t.Fatalf("operator /debug/pprof/heap: %d %.80q", resp.StatusCode, heap)
 	}
 	resp, err = http.Get(ops + "/memory")
 	if err != nil {
