@@ -42,11 +42,7 @@ type sectionView struct {
 
 // conversation merges what a customer sent and what we sent them, oldest first, keeping the last limit messages.
 func (d *Handler) conversation(ctx context.Context, bizID, customerID int64, loc *time.Location, limit int) ([]messageView, error) {
-	in, err := d.Store.CustomerInbound(ctx, bizID, customerID, limit)
-	if err != nil {
-		return nil, err
-	}
-	out, err := d.Store.OutboundForCustomer(ctx, bizID, customerID, limit)
+	in, out, err := d.Merchant.Messages(ctx, bizID, customerID, limit)
 	if err != nil {
 		return nil, err
 	}

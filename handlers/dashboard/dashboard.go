@@ -27,7 +27,6 @@ import (
 	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/onboarding"
-	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/web"
 )
 
@@ -36,8 +35,7 @@ import (
 type Handler struct {
 	Merchant *merchant.Service
 	Auth     *auth.Service
-	Store    *repository.Store // read-only views: conversations and the live order feed
-	Ingest   *ingest.Service   // the simulator hands its signed webhooks to the webhook path
+	Ingest   *ingest.Service // the simulator hands its signed webhooks to the webhook path
 	// Onboarding connects numbers, keeps templates and the business profile, and says what is wrong (banners);
 	// nil hides those forms.
 	Onboarding  *onboarding.Service

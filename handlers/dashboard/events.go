@@ -38,7 +38,7 @@ func (d *Handler) events(c *fiber.Ctx) error {
 	}
 	after, err := strconv.ParseInt(c.Get("Last-Event-ID", c.Query("after")), 10, 64)
 	if err != nil || after < 0 {
-		if after, err = d.Store.LatestOrderID(c.UserContext(), p.BusinessID); err != nil {
+		if after, err = d.Merchant.LatestOrderID(c.UserContext(), p.BusinessID); err != nil {
 			return d.fail(c, err)
 		}
 	}
@@ -69,7 +69,7 @@ func (d *Handler) events(c *fiber.Ctx) error {
 		t := time.NewTicker(poll)
 		defer t.Stop()
 		for {
-			orders, err := d.Store.OrdersSince(ctx, bizID, after, time.Now().Add(-lateCommitWindow), 50)
+			orders, err := d.Merchant.OrdersSince(ctx, bizID, after, time.Now().Add(-lateCommitWindow), 50)
 			if err != nil && ctx.Err() == nil {
 				d.Log.Warn("live order feed: poll failed", "business", bizID, "err", err)
 			}

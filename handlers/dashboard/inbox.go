@@ -124,12 +124,8 @@ func (d *Handler) renderThread(c *fiber.Ctx, status int, errMsg, text string) er
 	if o.Messages, err = d.conversation(ctx, p.BusinessID, id, loc, 100); err != nil {
 		return d.fail(c, err)
 	}
-	in, err := d.Store.CustomerInbound(ctx, p.BusinessID, id, 1)
-	if err != nil {
+	if o.AfterIn, err = d.Merchant.LatestInboundID(ctx, p.BusinessID, id); err != nil {
 		return d.fail(c, err)
-	}
-	if len(in) > 0 {
-		o.AfterIn = in[0].ID
 	}
 	tpls, err := d.Merchant.ApprovedTemplates(ctx, p.BusinessID)
 	if err != nil {

@@ -84,7 +84,7 @@ func (d *Handler) inboxEvents(c *fiber.Ctx) error {
 }
 
 func (d *Handler) streamThreads(ctx context.Context, w *bufio.Writer, bizID, current int64, from time.Time, loc *time.Location, seen map[int64]time.Time) {
-	threads, err := d.Store.ThreadsChangedSince(ctx, bizID, from, 50)
+	threads, err := d.Merchant.ThreadsChangedSince(ctx, bizID, from, 50)
 	if err != nil && ctx.Err() == nil {
 		d.Log.Warn("live inbox: poll threads failed", "business", bizID, "err", err)
 	}
@@ -121,7 +121,7 @@ func (d *Handler) streamMessages(ctx context.Context, w *bufio.Writer, bizID, cu
 		data, _ := json.Marshal(liveMessage{ID: v.ID, Status: v.Status, HTML: buf.String()})
 		fmt.Fprintf(w, "event: message\ndata: %s\n\n", data)
 	}
-	in, err := d.Store.InboundSince(ctx, bizID, customer, afterIn, 50)
+	in, err := d.Merchant.InboundSince(ctx, bizID, customer, afterIn, 50)
 	if err != nil && ctx.Err() == nil {
 		d.Log.Warn("live inbox: poll messages failed", "business", bizID, "err", err)
 	}
@@ -130,11 +130,11 @@ func (d *Handler) streamMessages(ctx context.Context, w *bufio.Writer, bizID, cu
 		send(inboundView(m, loc, now))
 	}
 	if len(in) > 0 { // the merchant has the thread open: what arrives is read
-		if err := d.Store.MarkThreadRead(ctx, bizID, customer, now); err != nil && ctx.Err() == nil {
+		if err := d.Merchant.MarkThreadRead(ctx, bizID, customer, now); err != nil && ctx.Err() == nil {
 			d.Log.Warn("live inbox: mark read failed", "business", bizID, "err", err)
 		}
 	}
-	out, err := d.Store.OutboundChangedSince(ctx, bizID, customer, from, 100)
+	out, err := d.Merchant.OutboundChangedSince(ctx, bizID, customer, from, 100)
 	if err != nil && ctx.Err() == nil {
 		d.Log.Warn("live inbox: poll replies failed", "business", bizID, "err", err)
 	}

@@ -92,7 +92,7 @@ func (d *Handler) simulatorMessages(c *fiber.Ctx) error {
 		return httpx.JSONError(c, fiber.StatusInternalServerError, "internal", "could not load the conversation")
 	}
 	msgs := []messageView{}
-	cust, err := d.Store.CustomerByWaID(c.UserContext(), p.BusinessID, waID)
+	cust, err := d.Merchant.CustomerByWaID(c.UserContext(), p.BusinessID, waID)
 	if err == nil {
 		biz, berr := d.business(c)
 		if berr != nil {

@@ -64,7 +64,7 @@ func (d *Handler) renderTemplates(c *fiber.Ctx, status int, errs map[string]stri
 	if err != nil {
 		return d.fail(c, err)
 	}
-	ts, err := d.Onboarding.Store.Templates(c.UserContext(), p.BusinessID)
+	ts, err := d.Onboarding.Templates(c.UserContext(), p.BusinessID)
 	if err != nil {
 		return d.fail(c, err)
 	}
@@ -191,7 +191,7 @@ func (d *Handler) profilePage(c *fiber.Ctx) error {
 
 func (d *Handler) renderProfile(c *fiber.Ctx, status int, id int64, prof whatsapp.BusinessProfile, errs map[string]string, msg string) error {
 	p, _ := principal(c)
-	phone, err := d.Onboarding.Store.PhoneNumber(c.UserContext(), p.BusinessID, id)
+	phone, err := d.Onboarding.PhoneNumber(c.UserContext(), p.BusinessID, id)
 	if err != nil {
 		return d.fail(c, err)
 	}
@@ -253,7 +253,7 @@ func (d *Handler) sandboxEvent(c *fiber.Ctx) error {
 		return d.notFound(c)
 	}
 	p, _ := principal(c)
-	phone, err := d.Onboarding.Store.PhoneNumber(c.UserContext(), p.BusinessID, id)
+	phone, err := d.Onboarding.PhoneNumber(c.UserContext(), p.BusinessID, id)
 	if err != nil {
 		return d.fail(c, err)
 	}
