@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/waorder/waorder/models"
 )
 
 // liveThread is one "thread" event of the inbox stream: the list row as it is now.
@@ -27,60 +28,31 @@ type liveMessage struct {
 	HTML   string `json:"html"`
 }
 
-// inboxEvents streams the inbox as server-sent events: "thread" when a thread changes (a message came, the bot
-// answered, someone took over or read it) and, for the thread open on the page (?customer=), "message" for each
-// new message either way and each delivery status change. Like the order feed it polls the database, so changes
-// made through any instance arrive, and each stream ends after EventStream; the browser reconnects with ?after and
-// ?since of its page, so only what is newer than the page comes again.
+// inboxEvents streams the inbox as server-sent events (see stream): "thread" when a thread changes (a message
+// came, the bot answered, someone took over or read it) and, for the thread open on the page (?customer=),
+// "message" for each new message either way and each delivery status change. The browser reconnects with ?after
+// and ?since of its page, so only what is newer than the page comes again.
 func (d *Handler) inboxEvents(c *fiber.Ctx) error {
-	p, _ := principal(c)
-	biz, err := d.business(c)
-	if err != nil {
-		return d.fail(c, err)
-	}
-	customer := int64(c.QueryInt("customer"))
-	afterIn, _ := strconv.ParseInt(c.Query("after"), 10, 64)
-	sinceMS, _ := strconv.ParseInt(c.Query("since"), 10, 64)
-	since := time.UnixMilli(sinceMS)
-	if sinceMS <= 0 || time.Since(since) > time.Hour {
-		since = time.Now()
-	}
-	c.Set(fiber.HeaderContentType, "text/event-stream")
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set("X-Accel-Buffering", "no")
-	bizID, loc, poll, life := p.BusinessID, zone(biz.Timezone), d.EventPoll, d.EventStream
-	wake, unsubscribe := d.hub.subscribe(bizID)
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer unsubscribe()
-		ctx, cancel := context.WithTimeout(context.Background(), life)
-		defer cancel()
+	return d.stream(c, func(bizID int64, biz models.Business) (feed, error) {
+		customer := int64(c.QueryInt("customer"))
+		afterIn, _ := strconv.ParseInt(c.Query("after"), 10, 64)
+		sinceMS, _ := strconv.ParseInt(c.Query("since"), 10, 64)
+		since := time.UnixMilli(sinceMS)
+		if sinceMS <= 0 || time.Since(since) > time.Hour {
+			since = time.Now()
+		}
+		loc := zone(biz.Timezone)
 		seenThread := map[int64]time.Time{}
 		seenOut := map[int64]string{}
-		fmt.Fprint(w, "retry: 1500\n\n")
-		if w.Flush() != nil {
-			return
-		}
-		t := time.NewTicker(poll)
-		defer t.Stop()
-		for {
+		poll := func(ctx context.Context, w *bufio.Writer) {
 			from := since.Add(-lateCommitWindow) // a slow commit can land behind a change already seen
 			d.streamThreads(ctx, w, bizID, customer, from, loc, seenThread)
 			if customer != 0 {
 				afterIn = d.streamMessages(ctx, w, bizID, customer, afterIn, from, loc, seenOut)
 			}
-			fmt.Fprint(w, ": ping\n\n")
-			if w.Flush() != nil {
-				return
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			case <-wake:
-			}
 		}
+		return feed{head: "retry: 1500\n\n", poll: poll}, nil
 	})
-	return nil
 }
 
 func (d *Handler) streamThreads(ctx context.Context, w *bufio.Writer, bizID, current int64, from time.Time, loc *time.Location, seen map[int64]time.Time) {

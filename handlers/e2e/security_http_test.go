@@ -107,8 +107,8 @@ func TestDashboard_PagesCarryTheSecurityHeadersAndErrorsAreHTML(t *testing.T) {
 	}
 }
 
-// TestEvents_LiveFeedsAreCappedPerSession: a session can't hold more than its share of live-feed streams; another
-// session still gets one.
+// TestEvents_LiveFeedsAreCappedPerSession: a session can't hold more than its share of live-feed streams, the order
+// feed and the inbox's counted together; another session still gets one.
 func TestEvents_LiveFeedsAreCappedPerSession(t *testing.T) {
 	t.Parallel()
 	e := newDashEnv(t, testutil.SQLite(t))
@@ -120,8 +120,8 @@ func TestEvents_LiveFeedsAreCappedPerSession(t *testing.T) {
 		}
 	})
 	refused := false
-	for range 5 {
-		resp, err := c.Get(e.URL + "/events")
+	for i := range 5 {
+		resp, err := c.Get(e.URL + []string{"/events", "/conversations/events"}[i%2])
 		if err != nil {
 			t.Fatal(err)
 		}
