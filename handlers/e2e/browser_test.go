@@ -118,6 +118,14 @@ func loginAs(t *testing.T, ctx context.Context, base, email, password string) {
 	}
 }
 
+// ownerTab opens a browser tab of width×height with the business's owner logged in, on the orders page.
+func (e *dashEnv) ownerTab(t *testing.T, width, height int64) context.Context {
+	t.Helper()
+	ctx := tab(t, width, height)
+	loginAs(t, ctx, e.URL, e.email, e.password)
+	return ctx
+}
+
 // screenshot saves a full-page PNG to $WAORDER_SCREENSHOTS (or the test's temporary folder) and returns its path.
 func screenshot(t *testing.T, ctx context.Context, name string) string {
 	t.Helper()

@@ -38,96 +38,86 @@ func TestBrowser_LoginShowsErrorsThenOrders(t *testing.T) {
 // An order stored by one instance appears, without a reload, on the orders page another instance serves: the
 // live feed reads the shared database, not process memory.
 func TestBrowser_OrderArrivesLive(t *testing.T) {
-	for _, be := range testutil.Backends() {
-		t.Run(be.Name, func(t *testing.T) {
-			t.Parallel()
-			e := newDashEnv(t, be.Open(t))
-			other := startApp(t, e) // a second instance behind the same "load balancer"
-			ctx := tab(t, 1280, 800)
-			loginAs(t, ctx, other, e.email, e.password)
-			do(t, ctx, "empty list", chromedp.WaitVisible(chromedp.CSS("#orders-empty")))
-			eval[bool](t, ctx, `window.__sameDocument = true`)
-			dashEventually(t, 10*time.Second, "the live feed to connect", func() bool {
-				return eval[bool](t, ctx, `document.getElementById("live").classList.contains("on")`)
-			})
-
-			e.product(t, "pizza-margherita", "Margherita", 950)
-			// A cart from the WhatsApp catalog, then a tap on the bot's Confirm button: the order is placed.
-			e.webhook(t, e.nativeOrderWebhook("351910000001", "Ana Sousa", map[string]int{"pizza-margherita": 2}))
-			e.webhook(t, e.buttonWebhook("351910000001", "Ana Sousa", "confirm", "Confirm"))
-
-			do(t, ctx, "the new row", chromedp.WaitVisible(chromedp.CSS("#orders tbody tr.fresh")))
-			if got := text(t, ctx, "#orders tbody tr.fresh"); !strings.Contains(got, "Ana Sousa") || !strings.Contains(got, "#1") ||
-				!strings.Contains(got, "EUR 19.00") {
-				t.Fatalf("new row = %q", got)
-			}
-			if !eval[bool](t, ctx, `window.__sameDocument === true`) {
-				t.Fatal("the page reloaded")
-			}
-			if got := text(t, ctx, "#orders-total"); got != "1" {
-				t.Fatalf("total = %q", got)
-			}
-			if beeps := eval[string](t, ctx, `document.body.dataset.beeps || "0"`); beeps != "1" {
-				t.Fatalf("beeps = %s", beeps)
-			}
-			if got := text(t, ctx, "#toast"); !strings.Contains(got, "New order #1") {
-				t.Fatalf("toast = %q", got)
-			}
+	onEachBackend(t, func(t *testing.T, e *dashEnv) {
+		other := startApp(t, e) // a second instance behind the same "load balancer"
+		ctx := tab(t, 1280, 800)
+		loginAs(t, ctx, other, e.email, e.password)
+		do(t, ctx, "empty list", chromedp.WaitVisible(chromedp.CSS("#orders-empty")))
+		eval[bool](t, ctx, `window.__sameDocument = true`)
+		dashEventually(t, 10*time.Second, "the live feed to connect", func() bool {
+			return eval[bool](t, ctx, `document.getElementById("live").classList.contains("on")`)
 		})
-	}
+
+		e.product(t, "pizza-margherita", "Margherita", 950)
+		// A cart from the WhatsApp catalog, then a tap on the bot's Confirm button: the order is placed.
+		e.webhook(t, e.nativeOrderWebhook("351910000001", "Ana Sousa", map[string]int{"pizza-margherita": 2}))
+		e.webhook(t, e.buttonWebhook("351910000001", "Ana Sousa", "confirm", "Confirm"))
+
+		do(t, ctx, "the new row", chromedp.WaitVisible(chromedp.CSS("#orders tbody tr.fresh")))
+		if got := text(t, ctx, "#orders tbody tr.fresh"); !strings.Contains(got, "Ana Sousa") || !strings.Contains(got, "#1") ||
+			!strings.Contains(got, "EUR 19.00") {
+			t.Fatalf("new row = %q", got)
+		}
+		if !eval[bool](t, ctx, `window.__sameDocument === true`) {
+			t.Fatal("the page reloaded")
+		}
+		if got := text(t, ctx, "#orders-total"); got != "1" {
+			t.Fatalf("total = %q", got)
+		}
+		if beeps := eval[string](t, ctx, `document.body.dataset.beeps || "0"`); beeps != "1" {
+			t.Fatalf("beeps = %s", beeps)
+		}
+		if got := text(t, ctx, "#toast"); !strings.Contains(got, "New order #1") {
+			t.Fatalf("toast = %q", got)
+		}
+	})
 }
 
 // 60 orders: three pages of 20 with a total, then 50 per page.
 func TestBrowser_PagesThroughSixtyOrders(t *testing.T) {
-	for _, be := range testutil.Backends() {
-		t.Run(be.Name, func(t *testing.T) {
-			t.Parallel()
-			e := newDashEnv(t, be.Open(t))
-			c := e.customer(t, "351910000002", "Bruno Lima")
-			for range 60 {
-				e.order(t, c)
+	onEachBackend(t, func(t *testing.T, e *dashEnv) {
+		c := e.customer(t, "351910000002", "Bruno Lima")
+		for range 60 {
+			e.order(t, c)
+		}
+		ctx := e.ownerTab(t, 1280, 800)
+		check := func(page, wantRows int, wantRange, wantFirst string) {
+			t.Helper()
+			if n := rows(t, ctx); n != wantRows {
+				t.Fatalf("page %d: %d rows, want %d", page, n, wantRows)
 			}
-			ctx := tab(t, 1280, 800)
-			loginAs(t, ctx, e.URL, e.email, e.password)
-			check := func(page, wantRows int, wantRange, wantFirst string) {
-				t.Helper()
-				if n := rows(t, ctx); n != wantRows {
-					t.Fatalf("page %d: %d rows, want %d", page, n, wantRows)
-				}
-				if got := text(t, ctx, ".pager > span"); got != wantRange {
-					t.Fatalf("page %d: range %q, want %q", page, got, wantRange)
-				}
-				if got := firstRowNumber(t, ctx); got != wantFirst {
-					t.Fatalf("page %d: first order %s, want %s", page, got, wantFirst)
-				}
+			if got := text(t, ctx, ".pager > span"); got != wantRange {
+				t.Fatalf("page %d: range %q, want %q", page, got, wantRange)
 			}
-			if got := text(t, ctx, "#orders-total"); got != "60" {
-				t.Fatalf("total = %q", got)
+			if got := firstRowNumber(t, ctx); got != wantFirst {
+				t.Fatalf("page %d: first order %s, want %s", page, got, wantFirst)
 			}
-			check(1, 20, "1–20 of 60", "#60")
-			do(t, ctx, "page 2", chromedp.Click(chromedp.CSS(`.pager a[rel="next"]`)), chromedp.WaitVisible(chromedp.CSS(`.pager .cur`)))
-			dashEventually(t, 5*time.Second, "page 2", func() bool { return text(t, ctx, ".pager .cur") == "2" })
-			check(2, 20, "21–40 of 60", "#40")
-			do(t, ctx, "page 3", chromedp.Click(chromedp.CSS(`.pager a[rel="next"]`)))
-			dashEventually(t, 5*time.Second, "page 3", func() bool { return text(t, ctx, ".pager .cur") == "3" })
-			check(3, 20, "41–60 of 60", "#20")
-			if eval[bool](t, ctx, `!!document.querySelector('.pager a[rel="next"]')`) {
-				t.Fatal("a next link on the last page")
-			}
-			// SetValue fires "change", and the select submits its form by itself.
-			do(t, ctx, "50 per page", chromedp.SetValue(chromedp.CSS(`select[name="page_size"]`), "50"))
-			dashEventually(t, 5*time.Second, "50 per page", func() bool { return rows(t, ctx) == 50 })
-			check(1, 50, "1–50 of 60", "#60")
-		})
-	}
+		}
+		if got := text(t, ctx, "#orders-total"); got != "60" {
+			t.Fatalf("total = %q", got)
+		}
+		check(1, 20, "1–20 of 60", "#60")
+		do(t, ctx, "page 2", chromedp.Click(chromedp.CSS(`.pager a[rel="next"]`)), chromedp.WaitVisible(chromedp.CSS(`.pager .cur`)))
+		dashEventually(t, 5*time.Second, "page 2", func() bool { return text(t, ctx, ".pager .cur") == "2" })
+		check(2, 20, "21–40 of 60", "#40")
+		do(t, ctx, "page 3", chromedp.Click(chromedp.CSS(`.pager a[rel="next"]`)))
+		dashEventually(t, 5*time.Second, "page 3", func() bool { return text(t, ctx, ".pager .cur") == "3" })
+		check(3, 20, "41–60 of 60", "#20")
+		if eval[bool](t, ctx, `!!document.querySelector('.pager a[rel="next"]')`) {
+			t.Fatal("a next link on the last page")
+		}
+		// SetValue fires "change", and the select submits its form by itself.
+		do(t, ctx, "50 per page", chromedp.SetValue(chromedp.CSS(`select[name="page_size"]`), "50"))
+		dashEventually(t, 5*time.Second, "50 per page", func() bool { return rows(t, ctx) == 50 })
+		check(1, 50, "1–50 of 60", "#60")
+	})
 }
 
 // Adding a product: a bad price is explained on the page and what was typed is kept; a good one lists it.
 func TestBrowser_AddProduct(t *testing.T) {
 	t.Parallel()
 	e := newDashEnv(t, testutil.SQLite(t))
-	ctx := tab(t, 1280, 800)
-	loginAs(t, ctx, e.URL, e.email, e.password)
+	ctx := e.ownerTab(t, 1280, 800)
 	do(t, ctx, "bad price",
 		chromedp.Navigate(e.URL+"/catalog"),
 		chromedp.WaitVisible(chromedp.CSS("#add #name")),
@@ -161,8 +151,7 @@ func TestBrowser_ChangeStatusNotifiesCustomer(t *testing.T) {
 	e.webhook(t, e.textWebhook("351910000003", "Carla Dias", "hello")) // opens the 24-hour window
 	c := e.customer(t, "351910000003", "Carla Dias")
 	o := e.order(t, c)
-	ctx := tab(t, 390, 844)
-	loginAs(t, ctx, e.URL, e.email, e.password)
+	ctx := e.ownerTab(t, 390, 844)
 	do(t, ctx, "open the order", chromedp.Navigate(fmt.Sprintf("%s/orders/%d", e.URL, o.ID)),
 		chromedp.WaitVisible(chromedp.CSS(`#status-actions button[data-status="confirmed"]`)))
 	e.graph.Reset()
@@ -193,8 +182,7 @@ func TestBrowser_SimulatorChatsWithTheBot(t *testing.T) {
 	t.Parallel()
 	e := newDashEnv(t, testutil.SQLite(t))
 	e.product(t, "pizza-margherita", "Margherita", 950)
-	ctx := tab(t, 390, 844)
-	loginAs(t, ctx, e.URL, e.email, e.password)
+	ctx := e.ownerTab(t, 390, 844)
 	do(t, ctx, "say hi",
 		chromedp.Navigate(e.URL+"/simulator?wa_id=351910000040&name=Sim"),
 		chromedp.WaitVisible(chromedp.CSS("#sim-text")),

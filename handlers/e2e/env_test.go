@@ -30,6 +30,16 @@ import (
 	"github.com/waorder/waorder/whatsapp/fakegraph"
 )
 
+// onEachBackend runs test once per storage backend, in parallel, each with a dashboard environment of its own.
+func onEachBackend(t *testing.T, test func(t *testing.T, e *dashEnv)) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
+			test(t, newDashEnv(t, be.Open(t)))
+		})
+	}
+}
+
 // dashEnv is the whole app as serve wires it (webhook, ingest, processor, merchant service, auth, dashboard) on a
 // real listener, over a real database and the shared Redis, with one business, one number and one owner.
 type dashEnv struct {

@@ -45,8 +45,7 @@ func TestBrowser_InboxReplyByHandTakeOverAndHandBack(t *testing.T) {
 	e.product(t, "pizza-margherita", "Margherita", 950)
 	const wa = "351910000060"
 	e.webhook(t, e.textWebhook(wa, "Dora Reis", "hello"))
-	ctx := tab(t, 1280, 800)
-	loginAs(t, ctx, e.URL, e.email, e.password)
+	ctx := e.ownerTab(t, 1280, 800)
 	do(t, ctx, "open the inbox", chromedp.Navigate(e.URL+"/conversations"), chromedp.WaitVisible(chromedp.CSS(".thread .unread")))
 	if got := text(t, ctx, ".thread"); !strings.Contains(got, "Dora Reis") || !strings.Contains(got, "hello") {
 		t.Fatalf("thread row %q", got)
@@ -81,8 +80,7 @@ func TestBrowser_InboxReplyByHandTakeOverAndHandBack(t *testing.T) {
 	e.webhook(t, e.textWebhook(wa, "Dora Reis", "menu"))
 	dashEventually(t, 15*time.Second, "the bot's menu after the hand-back", func() bool { return anyContains(e.sentTexts(wa), "Margherita") })
 
-	ctx = tab(t, 390, 844) // a fresh tab: each has its own deadline, and a phone shows the page as a list
-	loginAs(t, ctx, e.URL, e.email, e.password)
+	ctx = e.ownerTab(t, 390, 844) // a fresh tab: each has its own deadline, and a phone shows the page as a list
 	do(t, ctx, "the customers page", chromedp.Navigate(e.URL+"/customers"), chromedp.WaitVisible(chromedp.CSS("#customers")))
 	if got := text(t, ctx, "#customers tbody"); !strings.Contains(got, "Dora Reis") || !strings.Contains(got, "Open thread") {
 		t.Fatalf("customers %q", got)
@@ -99,8 +97,7 @@ func TestBrowser_InboxFlagsAPersonAndClosesTextOutsideTheWindow(t *testing.T) {
 	c := e.customer(t, "351910000062", "Old Friend")
 	old := time.Now().Add(-30 * time.Hour)
 	e.store.DB(t.Context()).Exec("UPDATE customers SET last_inbound_at = ? WHERE id = ?", old.UTC(), c.ID)
-	ctx := tab(t, 390, 844)
-	loginAs(t, ctx, e.URL, e.email, e.password)
+	ctx := e.ownerTab(t, 390, 844)
 	do(t, ctx, "open the inbox", chromedp.Navigate(e.URL+"/conversations"), chromedp.WaitVisible(chromedp.CSS(".thread.needs")))
 	if got := text(t, ctx, ".thread.needs"); !strings.Contains(got, "Rui Costa") || !strings.Contains(got, "Needs a person") {
 		t.Fatalf("flagged thread %q", got)
@@ -121,8 +118,7 @@ func TestBrowser_ReadyTimeCancelReasonPrintAndExport(t *testing.T) {
 	e.webhook(t, e.textWebhook(wa, "Nuno Alves", "hello"))
 	c := e.customer(t, wa, "Nuno Alves")
 	first, second := e.order(t, c), e.order(t, c)
-	ctx := tab(t, 1280, 800)
-	loginAs(t, ctx, e.URL, e.email, e.password)
+	ctx := e.ownerTab(t, 1280, 800)
 	e.graph.Reset()
 	do(t, ctx, "accept with a ready time", chromedp.Navigate(fmt.Sprintf("%s/orders/%d", e.URL, first.ID)),
 		chromedp.WaitVisible(chromedp.CSS("#ready-in")),
@@ -140,8 +136,7 @@ func TestBrowser_ReadyTimeCancelReasonPrintAndExport(t *testing.T) {
 		return anyContains(sent, "should be ready around") && anyContains(sent, "cancelled: We ran out of dough")
 	})
 
-	ctx = tab(t, 1280, 800) // a fresh tab: each has its own deadline
-	loginAs(t, ctx, e.URL, e.email, e.password)
+	ctx = e.ownerTab(t, 1280, 800) // a fresh tab: each has its own deadline
 	do(t, ctx, "print the ticket", chromedp.Navigate(fmt.Sprintf("%s/orders/%d/print", e.URL, first.ID)), chromedp.WaitVisible(chromedp.CSS("#ticket")))
 	if got := text(t, ctx, "#ticket"); !strings.Contains(got, fmt.Sprintf("Order #%d", first.Number)) || !strings.Contains(got, "Margherita") ||
 		!strings.Contains(got, "EUR 22.00") || !strings.Contains(got, "Nuno Alves") {

@@ -58,8 +58,7 @@ func TestBrowser_SignUpExplainsBadFieldsThenCreatesTheBusiness(t *testing.T) {
 func TestBrowser_InviteLinkJoinsTheTeamAsStaff(t *testing.T) {
 	t.Parallel()
 	e := newDashEnv(t, testutil.SQLite(t))
-	ctx := tab(t, 1280, 800)
-	loginAs(t, ctx, e.URL, e.email, e.password)
+	ctx := e.ownerTab(t, 1280, 800)
 	do(t, ctx, "invite",
 		chromedp.Navigate(e.URL+"/team"),
 		chromedp.WaitVisible(chromedp.CSS("#invite-form")),
@@ -99,66 +98,60 @@ func TestBrowser_InviteLinkJoinsTheTeamAsStaff(t *testing.T) {
 // Connecting a number where Meta refuses one step: the steps show where it stopped with Meta's message, nothing is
 // stored, and Retry resumes there and connects the number, showing the generated PIN once.
 func TestBrowser_ConnectStopsAtAFailingStepAndRetryResumes(t *testing.T) {
-	for _, be := range testutil.Backends() {
-		t.Run(be.Name, func(t *testing.T) {
-			t.Parallel()
-			e := newDashEnv(t, be.Open(t))
-			ctx := tab(t, 1280, 900)
-			loginAs(t, ctx, e.URL, e.email, e.password)
-			e.graph.FailNext(fakegraph.KindSubscribe, fakegraph.Err(http.StatusBadRequest, 200,
-				"Permissions error: the app is not allowed to subscribe to this account"))
-			do(t, ctx, "paste ids and token",
-				chromedp.Navigate(e.URL+"/settings"),
-				chromedp.WaitVisible(chromedp.CSS("#connect")),
-				chromedp.Click(chromedp.CSS("#connect details summary")),
-				chromedp.SendKeys(chromedp.CSS("#c_phone"), "1098765432101"),
-				chromedp.SendKeys(chromedp.CSS("#c_waba"), "2098765432101"),
-				chromedp.SendKeys(chromedp.CSS("#c_token"), "EAAG"+strings.Repeat("y", 40)),
-				chromedp.Click(chromedp.CSS(`form[action="/settings/connect"] button[type=submit]`)),
-				chromedp.WaitVisible(chromedp.CSS("#attempt-error")))
-			if got := text(t, ctx, "#attempt-error"); !strings.Contains(got, "not allowed to subscribe") {
-				t.Fatalf("error shown: %q", got)
-			}
-			if got := text(t, ctx, `#attempt .step-failed`); !strings.Contains(got, "Subscribe") {
-				t.Fatalf("failed step shown: %q", got)
-			}
-			if got := text(t, ctx, "#attempt .steps"); strings.Count(got, "✓") != 2 {
-				t.Fatalf("steps: %q", got)
-			}
-			nums, _ := e.store.PhoneNumbers(context.Background(), e.biz.ID)
-			if len(nums) != 1 {
-				t.Fatalf("a number was stored before every step passed: %d", len(nums))
-			}
-			do(t, ctx, "retry",
-				chromedp.Click(chromedp.CSS("#retry-form button[type=submit]")),
-				chromedp.WaitVisible(chromedp.CSS("#new-pin")))
-			pin := text(t, ctx, "#new-pin strong")
-			if len(pin) != 6 || e.graph.RegisteredPIN("1098765432101") != pin {
-				t.Fatalf("PIN shown %q, registered %q", pin, e.graph.RegisteredPIN("1098765432101"))
-			}
-			if !e.graph.Subscribed("2098765432101") {
-				t.Fatal("not subscribed after the retry")
-			}
-			if eval[bool](t, ctx, `!!document.querySelector("#attempt")`) {
-				t.Fatal("the attempt is still shown")
-			}
-			do(t, ctx, "reload", chromedp.Navigate(e.URL+"/settings"), chromedp.WaitVisible(chromedp.CSS("#numbers")))
-			if eval[bool](t, ctx, `!!document.querySelector("#new-pin")`) {
-				t.Fatal("the PIN is shown a second time")
-			}
-			if got := text(t, ctx, "#numbers"); !strings.Contains(got, "1098765432101") || !strings.Contains(got, "TIER_1K") {
-				t.Fatalf("numbers: %q", got)
-			}
-		})
-	}
+	onEachBackend(t, func(t *testing.T, e *dashEnv) {
+		ctx := e.ownerTab(t, 1280, 900)
+		e.graph.FailNext(fakegraph.KindSubscribe, fakegraph.Err(http.StatusBadRequest, 200,
+			"Permissions error: the app is not allowed to subscribe to this account"))
+		do(t, ctx, "paste ids and token",
+			chromedp.Navigate(e.URL+"/settings"),
+			chromedp.WaitVisible(chromedp.CSS("#connect")),
+			chromedp.Click(chromedp.CSS("#connect details summary")),
+			chromedp.SendKeys(chromedp.CSS("#c_phone"), "1098765432101"),
+			chromedp.SendKeys(chromedp.CSS("#c_waba"), "2098765432101"),
+			chromedp.SendKeys(chromedp.CSS("#c_token"), "EAAG"+strings.Repeat("y", 40)),
+			chromedp.Click(chromedp.CSS(`form[action="/settings/connect"] button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.CSS("#attempt-error")))
+		if got := text(t, ctx, "#attempt-error"); !strings.Contains(got, "not allowed to subscribe") {
+			t.Fatalf("error shown: %q", got)
+		}
+		if got := text(t, ctx, `#attempt .step-failed`); !strings.Contains(got, "Subscribe") {
+			t.Fatalf("failed step shown: %q", got)
+		}
+		if got := text(t, ctx, "#attempt .steps"); strings.Count(got, "✓") != 2 {
+			t.Fatalf("steps: %q", got)
+		}
+		nums, _ := e.store.PhoneNumbers(context.Background(), e.biz.ID)
+		if len(nums) != 1 {
+			t.Fatalf("a number was stored before every step passed: %d", len(nums))
+		}
+		do(t, ctx, "retry",
+			chromedp.Click(chromedp.CSS("#retry-form button[type=submit]")),
+			chromedp.WaitVisible(chromedp.CSS("#new-pin")))
+		pin := text(t, ctx, "#new-pin strong")
+		if len(pin) != 6 || e.graph.RegisteredPIN("1098765432101") != pin {
+			t.Fatalf("PIN shown %q, registered %q", pin, e.graph.RegisteredPIN("1098765432101"))
+		}
+		if !e.graph.Subscribed("2098765432101") {
+			t.Fatal("not subscribed after the retry")
+		}
+		if eval[bool](t, ctx, `!!document.querySelector("#attempt")`) {
+			t.Fatal("the attempt is still shown")
+		}
+		do(t, ctx, "reload", chromedp.Navigate(e.URL+"/settings"), chromedp.WaitVisible(chromedp.CSS("#numbers")))
+		if eval[bool](t, ctx, `!!document.querySelector("#new-pin")`) {
+			t.Fatal("the PIN is shown a second time")
+		}
+		if got := text(t, ctx, "#numbers"); !strings.Contains(got, "1098765432101") || !strings.Contains(got, "TIER_1K") {
+			t.Fatalf("numbers: %q", got)
+		}
+	})
 }
 
 // Meta flags the number: a banner on every page says sending is paused and why; unflagged, it goes away.
 func TestBrowser_HealthBannerOnEveryPage(t *testing.T) {
 	t.Parallel()
 	e := newDashEnv(t, testutil.SQLite(t))
-	ctx := tab(t, 1280, 800)
-	loginAs(t, ctx, e.URL, e.email, e.password)
+	ctx := e.ownerTab(t, 1280, 800)
 	quality := func(event string) []byte {
 		return fmt.Appendf(nil, `{"object":"whatsapp_business_account","entry":[{"id":%q,"time":%d,"changes":[{"field":"phone_number_quality_update",`+
 			`"value":{"display_phone_number":"15550001111","event":%q,"current_limit":"TIER_1K"}}]}]}`, e.phone.WABAID, time.Now().Unix(), event)

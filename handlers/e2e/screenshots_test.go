@@ -97,8 +97,7 @@ func TestBrowser_Screenshots(t *testing.T) {
 		name          string
 		width, height int64
 	}{{"phone", 390, 844}, {"desktop", 1280, 800}} {
-		ctx := tab(t, vp.width, vp.height)
-		loginAs(t, ctx, e.URL, e.email, e.password)
+		ctx := e.ownerTab(t, vp.width, vp.height)
 		dashEventually(t, 10*time.Second, "the webhook's order", func() bool {
 			do(t, ctx, "reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#orders-total")))
 			return text(t, ctx, "#orders-total") == "8"
