@@ -4,7 +4,6 @@
 package handlers
 
 import (
-	"errors"
 	"log/slog"
 	"strings"
 	"time"
@@ -49,12 +48,7 @@ func NewApp(log *slog.Logger, opts Options, areas ...Area) *fiber.App {
 		IdleTimeout:           60 * time.Second,
 		DisableStartupMessage: true,
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
-			code := fiber.StatusInternalServerError
-			msg := "internal error"
-			var fe *fiber.Error
-			if errors.As(err, &fe) {
-				code, msg = fe.Code, fe.Message
-			}
+			code, msg := httpx.RouterError(err)
 			if code >= 500 {
 				log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 			}

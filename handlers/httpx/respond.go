@@ -4,6 +4,7 @@
 package httpx
 
 import (
+	"errors"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -34,6 +35,16 @@ func JSONError(c *fiber.Ctx, status int, code, message string) error {
 func PathID(c *fiber.Ctx) (int64, bool) {
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
 	return id, err == nil && id > 0
+}
+
+// RouterError is the status and message of an error the router or a middleware raised (a *fiber.Error); any other
+// error is 500 "internal error", its cause left for the log.
+func RouterError(err error) (int, string) {
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		return fe.Code, fe.Message
+	}
+	return fiber.StatusInternalServerError, "internal error"
 }
 
 // CodeName is the error code of a status the router or a middleware raised (404 for an unknown route, 413, …).

@@ -1,7 +1,6 @@
 package ops
 
 import (
-	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -24,11 +23,7 @@ func NewOperatorApp(log *slog.Logger, h *Health) *fiber.App {
 		IdleTimeout:           60 * time.Second,
 		DisableStartupMessage: true,
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
-			code := fiber.StatusInternalServerError
-			var fe *fiber.Error
-			if errors.As(err, &fe) {
-				code = fe.Code
-			}
+			code, _ := httpx.RouterError(err)
 			if code >= 500 {
 				log.Error("operator request failed", "path", c.Path(), "err", err)
 			}
