@@ -77,6 +77,16 @@ type Config struct {
 	PublicURL          string `mapstructure:"PUBLIC_URL"` // the dashboard's address, for links in emails and admin output
 	SMTPURL            string `mapstructure:"SMTP_URL"`   // smtp://user:password@host:587; empty: links are only shown
 	SMTPFrom           string `mapstructure:"SMTP_FROM"`
+
+	// Media: where pictures, voice notes and documents are kept (see media.go).
+	MediaDir         string `mapstructure:"MEDIA_DIR"`
+	MediaMaxBytes    int64  `mapstructure:"MEDIA_MAX_BYTES"`
+	MediaS3Endpoint  string `mapstructure:"MEDIA_S3_ENDPOINT"`
+	MediaS3Bucket    string `mapstructure:"MEDIA_S3_BUCKET"`
+	MediaS3AccessKey string `mapstructure:"MEDIA_S3_ACCESS_KEY"`
+	MediaS3SecretKey string `mapstructure:"MEDIA_S3_SECRET_KEY"`
+	MediaS3Region    string `mapstructure:"MEDIA_S3_REGION"`
+	MediaS3UseSSL    bool   `mapstructure:"MEDIA_S3_USE_SSL"`
 }
 
 var keys = map[string]any{
@@ -123,6 +133,14 @@ var keys = map[string]any{
 	"PUBLIC_URL":                   "",
 	"SMTP_URL":                     "",
 	"SMTP_FROM":                    "",
+	"MEDIA_DIR":                    "",
+	"MEDIA_MAX_BYTES":              16 << 20,
+	"MEDIA_S3_ENDPOINT":            "",
+	"MEDIA_S3_BUCKET":              "",
+	"MEDIA_S3_ACCESS_KEY":          "",
+	"MEDIA_S3_SECRET_KEY":          "",
+	"MEDIA_S3_REGION":              "",
+	"MEDIA_S3_USE_SSL":             true,
 }
 
 // Load reads the environment (through getenv, so tests need not touch the process environment) and, when present,
@@ -317,6 +335,7 @@ func (c Config) Validate() error {
 		bad("SHUTDOWN_GRACE", "must be at least 1s")
 	}
 	errs = append(errs, c.validateOnboarding()...)
+	errs = append(errs, c.validateMedia()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid configuration: %w", errors.Join(errs...))
 	}
