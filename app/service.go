@@ -44,6 +44,8 @@ import (
 	"github.com/waorder/waorder/handlers/ops"
 	"github.com/waorder/waorder/handlers/webhook"
 	"github.com/waorder/waorder/ingest"
+	"github.com/waorder/waorder/mediafetch"
+	"github.com/waorder/waorder/mediastore"
 	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/metrics"
 	"github.com/waorder/waorder/models"
@@ -69,6 +71,8 @@ type Service struct {
 	sandbox  *sandbox.Sandbox // nil outside sandbox mode
 	outbox   *outbox.Outbox
 	proc     *ingest.Processor
+	media    *mediafetch.Fetcher
+	files    mediastore.Store // pictures, voice notes, documents: customers' and products'
 	accounts *auth.Service
 	// onboarding applies Meta's account webhooks (templates, quality, restrictions) and checks tokens daily.
 	onboarding *onboarding.Service
@@ -166,6 +170,11 @@ func (s *Service) build() error {
 	if err := bootstrap(ctx, cfg, s.store, box, log); err != nil {
 		return err
 	}
+	files, closeFiles, err := openMediaStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	s.files, s.closers = files, append(s.closers, closeFiles)
 
 	// Inbound: webhooks are stored, and the ids of new messages handed to the processor through arrivals.
 	arrivals := ingest.NewArrivals()
@@ -219,10 +228,13 @@ func (s *Service) build() error {
 		log.Warn("FAULT_TEST_PANIC_TEXT is set: the bot panics on that text (fault suite only)")
 		handler = panicOnText(cfg.FaultTestPanicText, bot)
 	}
+	// Customers' files are queued before the bot sees their message and fetched in the background.
+	s.media = mediafetch.New(s.store, graph, box, s.files, cfg.MediaMaxBytes, log)
+	handler = s.media.Before(handler)
 	s.proc = ingest.NewProcessor(s.store, arrivals, handler, log)
 	s.proc.Queued = s.outbox.Wake // a fallback reply was queued
 	if s.opts.poll > 0 {
-		s.proc.Poll, s.outbox.Poll = s.opts.poll, s.opts.poll
+		s.proc.Poll, s.outbox.Poll, s.media.Poll = s.opts.poll, s.opts.poll, s.opts.poll
 	}
 
 	// The dashboard comes last: its pages sit under "/", after the more specific routes.
@@ -311,6 +323,7 @@ func (s *Service) Run(ctx context.Context) error {
 		go func() { defer wg.Done(); f(workCtx) }()
 	}
 	run(s.proc.Run)
+	run(s.media.Run)
 	run(s.outbox.Run)
 	run(newRetention(s.cfg, s.store, s.log, s.metrics).Run)
 	run(func(ctx context.Context) { s.onboarding.Run(ctx, s.accountPoll()) })

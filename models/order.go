@@ -152,8 +152,11 @@ type Product struct {
 	Category    string
 	Available   bool
 	Sort        int
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// ImageKey is where the product's picture is kept in the media store ("" for none), ImageType its type.
+	ImageKey  string
+	ImageType string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Conversation is the ordering bot's state for one customer of one business. Data is the bot's JSON state (cart,

@@ -389,6 +389,33 @@ var migrations = []string{
 
 	// 13: live inboxes follow a business's order status changes by time.
 	`CREATE INDEX order_events_business_time ON order_events(business_id, created_at);`,
+
+	// 14: media: what customers sent (pictures, voice notes, documents), fetched from the Graph API after the
+	// message is stored, one row per message, with where the file is kept or why it is not; products' pictures.
+	`CREATE TABLE inbound_media (
+		id {{pk}},
+		business_id BIGINT NOT NULL REFERENCES businesses(id),
+		inbound_message_id BIGINT NOT NULL UNIQUE REFERENCES inbound_messages(id),
+		phone_number_id BIGINT NOT NULL REFERENCES phone_numbers(id),
+		kind TEXT NOT NULL,
+		media_id TEXT NOT NULL,
+		mime_type TEXT NOT NULL DEFAULT '',
+		filename TEXT NOT NULL DEFAULT '',
+		size_bytes BIGINT NOT NULL DEFAULT 0,
+		storage_key TEXT NOT NULL DEFAULT '',
+		status TEXT NOT NULL DEFAULT 'pending',
+		reason TEXT NOT NULL DEFAULT '',
+		attempts INTEGER NOT NULL DEFAULT 0,
+		next_attempt_at {{ts}} NOT NULL,
+		claim_until {{ts}},
+		created_at {{ts}} NOT NULL,
+		updated_at {{ts}} NOT NULL
+	);
+	CREATE INDEX inbound_media_business ON inbound_media(business_id, id);
+	CREATE INDEX inbound_media_pending ON inbound_media(next_attempt_at) WHERE status = 'pending';
+	ALTER TABLE products ADD COLUMN image_key TEXT NOT NULL DEFAULT '';
+	ALTER TABLE products ADD COLUMN image_type TEXT NOT NULL DEFAULT '';
+	CREATE INDEX products_image_key ON products(image_key) WHERE image_key <> '';`,
 }
 
 func (s *Store) render(sql string) string {

@@ -87,6 +87,36 @@ func (s *Store) UpdateProduct(ctx context.Context, p models.Product) error {
 	return nil
 }
 
+// SetProductImage records the product's picture (key "" removes it) and returns the key it replaces, so the caller
+// can delete that file.
+func (s *Store) SetProductImage(ctx context.Context, businessID, id int64, key, mimeType string) (old string, err error) {
+	err = s.Tx(ctx, func(tx *Store) error {
+		p, err := tx.Product(ctx, businessID, id)
+		if err != nil {
+			return err
+		}
+		old = p.ImageKey
+		return tx.db.WithContext(ctx).Model(&models.Product{}).Where("business_id = ? AND id = ?", businessID, id).
+			Updates(map[string]any{"image_key": key, "image_type": mimeType, "updated_at": now()}).Error
+	})
+	if err != nil {
+		return "", fmt.Errorf("set picture of product %d: %w", id, err)
+	}
+	return old, nil
+}
+
+// ProductByImageKey finds the business's product whose picture is kept under key.
+func (s *Store) ProductByImageKey(ctx context.Context, businessID int64, key string) (models.Product, error) {
+	var p models.Product
+	if key == "" {
+		return p, fmt.Errorf("product picture: %w", ErrNotFound)
+	}
+	if err := s.db.WithContext(ctx).Where("business_id = ? AND image_key = ?", businessID, key).First(&p).Error; err != nil {
+		return p, fmt.Errorf("product picture %s: %w", key, notFound(err))
+	}
+	return p, nil
+}
+
 // DeleteProduct removes a product; past orders keep their lines (name and price are copied into them).
 func (s *Store) DeleteProduct(ctx context.Context, businessID, id int64) error {
 	return s.Tx(ctx, func(tx *Store) error {

@@ -22,7 +22,8 @@ type media struct {
 }
 
 // AddMedia makes the fake serve data as the media id: GET /{id} answers its download URL (on this server, below
-// the same prefix), and that URL answers data with its type, given the token.
+// the same prefix), and that URL answers data with its type, given the token. FailNext(KindMedia, …) makes the
+// next lookups fail instead.
 func (s *Server) AddMedia(id, mimeType string, data []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -46,6 +47,10 @@ func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request, req Request,
 		req.Kind = KindMedia
 		at := s.record(req)
 		if resp := s.authError(req); !resp.isZero() {
+			s.finish(w, at, resp)
+			return true
+		}
+		if resp := s.scripted(KindMedia); !resp.isZero() {
 			s.finish(w, at, resp)
 			return true
 		}
