@@ -48,10 +48,16 @@ type Interactive struct {
 	Action InteractiveAction  `json:"action"`
 }
 
-// InteractiveHeader is a text header, the only kind built here.
+// InteractiveHeader is a text header, or (reply buttons only) an image header.
 type InteractiveHeader struct {
-	Type string `json:"type"` // "text"
-	Text string `json:"text"`
+	Type  string     `json:"type"` // "text" or "image"
+	Text  string     `json:"text,omitempty"`
+	Image *MediaLink `json:"image,omitempty"`
+}
+
+// MediaLink names media Meta fetches itself: a public https link (JPEG or PNG for images, at most 5 MB).
+type MediaLink struct {
+	Link string `json:"link"`
 }
 
 // InteractiveText is the {"text": ...} object of an interactive body or footer.
@@ -122,6 +128,16 @@ func WithHeader(text string) InteractiveOption {
 	return func(i *Interactive) {
 		if text != "" {
 			i.Header = &InteractiveHeader{Type: "text", Text: text}
+		}
+	}
+}
+
+// WithHeaderImage adds an image header: Meta downloads link (public, https, JPEG or PNG) when it delivers the
+// message. Only reply-button messages may have one. An empty link adds nothing.
+func WithHeaderImage(link string) InteractiveOption {
+	return func(i *Interactive) {
+		if link != "" {
+			i.Header = &InteractiveHeader{Type: "image", Image: &MediaLink{Link: link}}
 		}
 	}
 }

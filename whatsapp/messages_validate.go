@@ -82,10 +82,18 @@ func (v *msgCheck) interactive(in *Interactive) {
 	case in.Type != "button" && in.Type != "product" && in.Type != "product_list":
 		v.fail("interactive.type", fmt.Sprintf("%q is not a type this package builds", in.Type))
 	}
-	if in.Header != nil && in.Header.Type != "text" {
-		v.fail("interactive.header.type", `must be "text"`)
-	} else if in.Header != nil {
-		v.text("interactive.header.text", in.Header.Text, MaxHeaderText, true)
+	switch h := in.Header; {
+	case h == nil:
+	case h.Type == "image" && in.Type == "button":
+		if h.Image == nil || !strings.HasPrefix(h.Image.Link, "https://") && !strings.HasPrefix(h.Image.Link, "http://") {
+			v.fail("interactive.header.image.link", "must be an absolute http(s) URL")
+		}
+	case h.Type == "image":
+		v.fail("interactive.header.type", `"image" is allowed only on reply buttons`)
+	case h.Type != "text":
+		v.fail("interactive.header.type", `must be "text" or "image"`)
+	default:
+		v.text("interactive.header.text", h.Text, MaxHeaderText, true)
 	}
 	if in.Body == nil && bodyRequired {
 		v.fail("interactive.body", "is required")
