@@ -24,6 +24,8 @@ type Bot struct {
 	// may be nil.
 	Listener Listener
 	Now      func() time.Time
+	// PicturesURL is where Meta fetches product pictures: PUBLIC_URL + "/p/" (see Business.PicturesURL).
+	PicturesURL string
 }
 
 // Listener hears what the bot committed. It runs on the processor's goroutine, so it must return quickly.
@@ -81,7 +83,7 @@ func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error 
 	info := Business{Name: biz.Name, Greeting: biz.Greeting, Currency: biz.Currency, Fulfillment: biz.Fulfillment,
 		MinOrderMinor: biz.MinOrderMinor, OpeningHours: biz.OpeningHours, Timezone: biz.Timezone,
 		DeliveryFeeMinor: biz.DeliveryFeeMinor, FreeDeliveryOverMinor: biz.FreeDeliveryOverMinor,
-		RequireContactPhone: biz.RequireContactPhone, Language: biz.Language}
+		RequireContactPhone: biz.RequireContactPhone, Language: biz.Language, PicturesURL: b.PicturesURL}
 	res := Step(st, in, cat, info, now())
 	next, replies, draft := res.State, res.Replies, res.Order
 	next.LastWamid = m.Wamid

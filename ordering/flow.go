@@ -89,7 +89,11 @@ func (r *turn) pick(retailerID string) {
 	}
 	r.st.Step, r.st.Pending = StepQuantity, p.RetailerID
 	tag := questionTag(r.in.Wamid)
-	r.buttons(r.p.T("bot.how_many", "Item", p.Name, "Price", whatsapp.FormatMoney(p.PriceMinor, p.Currency)),
+	var picture []whatsapp.InteractiveOption
+	if p.ImageKey != "" && r.biz.PicturesURL != "" {
+		picture = append(picture, whatsapp.WithHeaderImage(r.biz.PicturesURL+p.ImageKey))
+	}
+	r.buttonsWith(picture, r.p.T("bot.how_many", "Item", p.Name, "Price", whatsapp.FormatMoney(p.PriceMinor, p.Currency)),
 		whatsapp.Button{ID: quantityID(p.RetailerID, 1, tag), Title: "1"}, whatsapp.Button{ID: quantityID(p.RetailerID, 2, tag), Title: "2"},
 		whatsapp.Button{ID: quantityID(p.RetailerID, 3, tag), Title: "3"})
 }

@@ -109,6 +109,9 @@ type Business struct {
 	RequireContactPhone bool
 	// Language is the business's: the bot's until a customer's greeting picks another for their conversation.
 	Language string
+	// PicturesURL is the public https address product pictures are served under (PUBLIC_URL + "/p/"); the item
+	// message shows a product's picture from there. Empty: no pictures in messages.
+	PicturesURL string
 }
 
 // OrderDraft is an order the conversation completed; the Bot numbers and stores it.

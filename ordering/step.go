@@ -264,8 +264,12 @@ func (r *turn) text(body string) {
 	}
 }
 
-func (r *turn) buttons(body string, bs ...whatsapp.Button) {
-	m, err := whatsapp.NewReplyButtons(r.in.To, whatsapp.TruncateRunes(body, whatsapp.MaxInteractiveBody), bs)
+func (r *turn) buttons(body string, bs ...whatsapp.Button) { r.buttonsWith(nil, body, bs...) }
+
+// buttonsWith sends reply buttons with optional parts (a picture header); when Meta's rules refuse the message, the
+// body goes as plain text.
+func (r *turn) buttonsWith(opts []whatsapp.InteractiveOption, body string, bs ...whatsapp.Button) {
+	m, err := whatsapp.NewReplyButtons(r.in.To, whatsapp.TruncateRunes(body, whatsapp.MaxInteractiveBody), bs, opts...)
 	if err != nil {
 		r.text(body)
 		return

@@ -82,3 +82,26 @@ func step(st State, in Input, cat []models.Product, biz Business, now time.Time)
 	o := Step(st, in, cat, biz, now)
 	return o.State, o.Replies, o.Order
 }
+
+func TestStep_ItemMessageShowsTheProductPictureWhenItHasOne(t *testing.T) {
+	cat := catalog(2)
+	cat[0].ImageKey, cat[0].ImageType = "b1/products/ab12.jpg", "image/jpeg"
+	biz := Business{Name: "Casa", Currency: "USD", Fulfillment: models.FulfillBoth, PicturesURL: "https://orders.example.com/p/"}
+	header := func(retailerID string, biz Business) *whatsapp.InteractiveHeader {
+		_, out, _ := step(State{Step: StepMenu}, Input{To: "1", ReplyID: "p:" + retailerID}, cat, biz, time.Now())
+		if len(out) != 1 || out[0].Interactive == nil || out[0].Interactive.Type != "button" {
+			t.Fatalf("item message: %+v", out)
+		}
+		return out[0].Interactive.Header
+	}
+	if h := header("sku0", biz); h == nil || h.Type != "image" || h.Image.Link != "https://orders.example.com/p/b1/products/ab12.jpg" {
+		t.Fatalf("header of a product with a picture: %+v", h)
+	}
+	if h := header("sku1", biz); h != nil {
+		t.Fatalf("header of a product without a picture: %+v", h)
+	}
+	biz.PicturesURL = ""
+	if h := header("sku0", biz); h != nil {
+		t.Fatalf("header with no public address to serve it from: %+v", h)
+	}
+}
