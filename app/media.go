@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/waorder/waorder/config"
@@ -31,4 +32,19 @@ func openMediaStore(ctx context.Context, cfg config.Config) (store mediastore.St
 		return nil, nil, fmt.Errorf("media store (MEDIA_DIR): %w", err)
 	}
 	return local, func() { local.Close() }, nil
+}
+
+// picturesURL is the address Meta fetches product pictures under for the item message's image header: PUBLIC_URL
+// + "/p/". In sandbox mode without PUBLIC_URL it is the service's own address (own), which the built-in fake and
+// the simulator reach; in production without PUBLIC_URL item messages go without pictures, as Meta can only fetch
+// a public https address.
+func picturesURL(cfg config.Config, own string) string {
+	base := strings.TrimRight(cfg.PublicURL, "/")
+	if base == "" && cfg.Sandbox {
+		base = own
+	}
+	if base == "" {
+		return ""
+	}
+	return base + "/p/"
 }

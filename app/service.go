@@ -263,6 +263,7 @@ func (s *Service) build() error {
 	}
 	s.ln = ln
 	s.closers = append(s.closers, func() { ln.Close() })
+	bot.PicturesURL = picturesURL(cfg, s.URL()) // the sandbox's own address is known only now
 	if err := s.listenOperator(health); err != nil {
 		return err
 	}
