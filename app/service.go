@@ -214,6 +214,7 @@ func (s *Service) build() error {
 	s.onboarding = onb
 	dash := &dashboard.Handler{
 		Merchant: merch, Auth: accounts, Ingest: s.ingest, Log: log,
+		Files: s.files, Pictures: merchant.NewPictures(s.store, c, s.files, cfg.MediaMaxBytes, log),
 		Onboarding: onb, SandboxMeta: sandboxMeta, Team: team,
 		Sandbox: cfg.Sandbox, AppSecret: cfg.AppSecret, MetaAppID: cfg.MetaAppID, MetaConfigID: cfg.MetaConfig,
 		GraphVersion: cfg.GraphVer, EventPoll: s.opts.poll, EventStream: s.opts.eventStream,

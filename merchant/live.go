@@ -71,3 +71,13 @@ func (s *Service) MarkThreadRead(ctx context.Context, bizID, customerID int64, a
 func (s *Service) OutboundChangedSince(ctx context.Context, bizID, customerID int64, since time.Time, limit int) ([]models.OutboundMessage, error) {
 	return s.store.OutboundChangedSince(ctx, bizID, customerID, since, limit)
 }
+
+// Files are the customer files (pictures, voice notes, documents) of these messages of the business, by message id.
+func (s *Service) Files(ctx context.Context, bizID int64, messageIDs []int64) (map[int64]models.InboundMedia, error) {
+	return s.store.InboundMediaOfMessages(ctx, bizID, messageIDs)
+}
+
+// File loads one customer file of the business; another business's id is repository.ErrNotFound.
+func (s *Service) File(ctx context.Context, bizID, id int64) (models.InboundMedia, error) {
+	return s.store.InboundMedia(ctx, bizID, id)
+}

@@ -21,9 +21,9 @@ type catalogView struct {
 }
 
 type productRow struct {
-	ID                                             int64
-	Name, RetailerID, Description, Category, Price string
-	Available                                      bool
+	ID                                                      int64
+	Name, RetailerID, Description, Category, Price, Picture string
+	Available                                               bool
 }
 
 // productForm is what the merchant typed, kept as text so a bad value is shown back as typed.
@@ -56,7 +56,7 @@ func (d *Handler) renderCatalog(c *fiber.Ctx, status int, form productForm) erro
 	seen := map[string]bool{}
 	for _, pr := range products {
 		v.Products = append(v.Products, productRow{ID: pr.ID, Name: pr.Name, RetailerID: pr.RetailerID, Description: pr.Description,
-			Category: pr.Category, Price: money(pr.PriceMinor, pr.Currency), Available: pr.Available})
+			Category: pr.Category, Price: money(pr.PriceMinor, pr.Currency), Available: pr.Available, Picture: pictureURL(pr)})
 		if pr.Category != "" && !seen[pr.Category] {
 			seen[pr.Category] = true
 			form.Categories = append(form.Categories, pr.Category)
@@ -156,12 +156,23 @@ func (d *Handler) createProduct(c *fiber.Ctx) error {
 	return d.renderCatalog(c, fiber.StatusUnprocessableEntity, f)
 }
 
-// productPage is the edit form of one product.
+// productPage is the edit form of one product, with its picture.
 func (d *Handler) productPage(c *fiber.Ctx) error {
 	id, ok := httpx.PathID(c)
 	if !ok {
 		return d.notFound(c)
 	}
+	return d.renderProduct(c, fiber.StatusOK, id, "")
+}
+
+// productView is the product page: the edit form, and the picture with its upload form.
+type productView struct {
+	Form                  productForm
+	Picture, PictureError string
+	PictureMaxKB          int64
+}
+
+func (d *Handler) renderProduct(c *fiber.Ctx, status int, id int64, pictureError string) error {
 	p, _ := principal(c)
 	pr, err := d.Merchant.Product(c.UserContext(), p.BusinessID, id)
 	if err != nil {
@@ -170,7 +181,8 @@ func (d *Handler) productPage(c *fiber.Ctx) error {
 	f := productForm{ID: pr.ID, Name: pr.Name, Category: pr.Category, RetailerID: pr.RetailerID, Description: pr.Description,
 		Price: majorUnits(pr.PriceMinor, pr.Currency), Sort: strconv.Itoa(pr.Sort), Available: pr.Available,
 		Currency: pr.Currency}
-	return d.render(c, fiber.StatusOK, "product", "catalog", struct{ Form productForm }{f})
+	return d.render(c, status, "product", "catalog", productView{Form: f, Picture: pictureURL(pr),
+		PictureError: pictureError, PictureMaxKB: d.pictureMaxKB()})
 }
 
 // updateProduct saves the edit form.
@@ -200,7 +212,8 @@ func (d *Handler) updateProduct(c *fiber.Ctx) error {
 			return d.fail(c, err)
 		}
 	}
-	return d.render(c, fiber.StatusUnprocessableEntity, "product", "catalog", struct{ Form productForm }{f})
+	return d.render(c, fiber.StatusUnprocessableEntity, "product", "catalog", productView{Form: f, Picture: pictureURL(existing),
+		PictureMaxKB: d.pictureMaxKB()})
 }
 
 // setAvailability marks a product available or unavailable: unavailable products leave the WhatsApp menu.

@@ -26,7 +26,11 @@ type messageView struct {
 	Full     string        `json:"-"`
 	Status   string        `json:"status,omitempty"`
 	Error    string        `json:"error,omitempty"`
-	at       time.Time
+	Media    *mediaView    `json:"media,omitempty"` // a customer's picture, voice note, video or document
+	// HeaderImage is a product picture at the top of one of our messages.
+	HeaderImage string     `json:"header_image,omitempty"`
+	Place       *placeView `json:"place,omitempty"` // a shared location
+	at          time.Time
 }
 
 type choiceView struct {
@@ -47,9 +51,9 @@ func (d *Handler) conversation(ctx context.Context, bizID, customerID int64, loc
 		return nil, err
 	}
 	now := time.Now()
-	msgs := make([]messageView, 0, len(in)+len(out))
-	for _, m := range in {
-		msgs = append(msgs, inboundView(m, loc, now))
+	msgs, err := d.inboundViews(ctx, bizID, in, loc, now)
+	if err != nil {
+		return nil, err
 	}
 	for _, m := range out {
 		v := outboundView(m)
@@ -61,6 +65,39 @@ func (d *Handler) conversation(ctx context.Context, bizID, customerID int64, loc
 		msgs = msgs[len(msgs)-limit:]
 	}
 	return msgs, nil
+}
+
+// inboundViews are a customer's messages as bubbles, with their files (pictures, voice notes, documents) and
+// shared locations.
+func (d *Handler) inboundViews(ctx context.Context, bizID int64, in []models.InboundMessage, loc *time.Location,
+	now time.Time) ([]messageView, error) {
+	var withFiles []int64
+	for _, m := range in {
+		if models.IsMediaKind(m.Type) {
+			withFiles = append(withFiles, m.ID)
+		}
+	}
+	files, err := d.Merchant.Files(ctx, bizID, withFiles)
+	if err != nil {
+		return nil, err
+	}
+	views := make([]messageView, 0, len(in))
+	for _, m := range in {
+		v := inboundView(m, loc, now)
+		if f, ok := files[m.ID]; ok {
+			v.Media = newMediaView(f)
+			if m.Body == "" || m.Body == f.Filename {
+				v.Text = "" // the file says it; "[image]" or the document's name would only repeat it
+			}
+		}
+		if m.Type == "location" {
+			if v.Place = newPlaceView(m); v.Place != nil {
+				v.Text = ""
+			}
+		}
+		views = append(views, v)
+	}
+	return views, nil
 }
 
 // inboundView is a customer's message as a bubble.
@@ -82,7 +119,10 @@ type graphMessage struct {
 	Interactive struct {
 		Type   string `json:"type"`
 		Header struct {
-			Text string `json:"text"`
+			Text  string `json:"text"`
+			Image struct {
+				Link string `json:"link"`
+			} `json:"image"`
 		} `json:"header"`
 		Body struct {
 			Text string `json:"text"`
@@ -131,6 +171,10 @@ func outboundView(m models.OutboundMessage) messageView {
 	case "interactive":
 		in := g.Interactive
 		v.Text, v.Header, v.Footer = in.Body.Text, in.Header.Text, in.Footer.Text
+		// A product picture's link is public (PUBLIC_URL/p/…); the page shows it from this origin, as its CSP wants.
+		if _, key, ok := strings.Cut(in.Header.Image.Link, "/p/"); ok {
+			v.HeaderImage = "/p/" + key
+		}
 		for _, b := range in.Action.Buttons {
 			v.Buttons = append(v.Buttons, b.Reply)
 			choices = append(choices, b.Reply.Title)

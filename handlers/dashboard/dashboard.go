@@ -24,6 +24,7 @@ import (
 	"github.com/waorder/waorder/handlers/guard"
 	"github.com/waorder/waorder/handlers/httpx"
 	"github.com/waorder/waorder/ingest"
+	"github.com/waorder/waorder/mediastore"
 	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/onboarding"
@@ -35,6 +36,8 @@ import (
 type Handler struct {
 	Merchant *merchant.Service
 	Auth     *auth.Service
+	Files    mediastore.Store // customers' files, served to their business on /media/:id
+	Pictures *merchant.Pictures
 	Ingest   *ingest.Service // the simulator hands its signed webhooks to the webhook path
 	// Onboarding connects numbers, keeps templates and the business profile, and says what is wrong (banners);
 	// nil hides those forms.
@@ -89,6 +92,7 @@ func (d *Handler) Routes(r fiber.Router) {
 		return nil
 	})
 
+	r.Get("/p/*", d.productPicture) // public: Meta fetches product pictures for the item message
 	r.Get("/login", d.loginPage)
 	r.Post("/login", d.login)
 	in := func(h fiber.Handler) []fiber.Handler {
@@ -109,6 +113,9 @@ func (d *Handler) Routes(r fiber.Router) {
 	r.Post("/catalog/:id", in(d.updateProduct)...)
 	r.Post("/catalog/:id/availability", in(d.setAvailability)...)
 	r.Post("/catalog/:id/delete", in(d.deleteProduct)...)
+	r.Post("/catalog/:id/picture", in(d.uploadPicture)...)
+	r.Post("/catalog/:id/picture/delete", in(d.removePicture)...)
+	r.Get("/media/:id", in(d.media)...)
 	r.Get("/settings", in(d.settings)...)
 	r.Post("/settings", in(d.saveSettings)...)
 	r.Post("/settings/connect", in(d.connectManual)...)

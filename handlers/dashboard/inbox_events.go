@@ -97,9 +97,13 @@ func (d *Handler) streamMessages(ctx context.Context, w *bufio.Writer, bizID, cu
 	if err != nil && ctx.Err() == nil {
 		d.Log.Warn("live inbox: poll messages failed", "business", bizID, "err", err)
 	}
-	for _, m := range in {
-		afterIn = max(afterIn, m.ID)
-		send(inboundView(m, loc, now))
+	views, err := d.inboundViews(ctx, bizID, in, loc, now)
+	if err != nil && ctx.Err() == nil {
+		d.Log.Warn("live inbox: load files failed", "business", bizID, "err", err)
+	}
+	for i, v := range views {
+		afterIn = max(afterIn, in[i].ID)
+		send(v)
 	}
 	if len(in) > 0 { // the merchant has the thread open: what arrives is read
 		if err := d.Merchant.MarkThreadRead(ctx, bizID, customer, now); err != nil && ctx.Err() == nil {

@@ -1,0 +1,50 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/waorder/waorder/testutil"
+)
+
+// A customer sends a picture, a voice note, a document and a location; the merchant opens the thread and sees the
+// picture rendered (decoded by the browser), a player, a download link and a map link.
+func TestBrowser_ThreadShowsTheCustomersPictureVoiceNoteDocumentAndLocation(t *testing.T) {
+	t.Parallel()
+	e := newDashEnv(t, testutil.SQLite(t))
+	cust, _ := e.customerSendsMedia(t, "351910000091", "Rita Alves")
+	for _, vp := range []struct {
+		name          string
+		width, height int64
+	}{{"desktop", 1280, 800}, {"phone", 390, 844}} {
+		ctx := tab(t, vp.width, vp.height)
+		loginAs(t, ctx, e.URL, e.email, e.password)
+		do(t, ctx, "open the thread", chromedp.Navigate(fmt.Sprintf("%s/conversations/%d", e.URL, cust.ID)),
+			chromedp.WaitVisible(chromedp.CSS("#conversation img.media-img")))
+		dashEventually(t, 10*time.Second, "the picture decoded", func() bool {
+			return eval[int](t, ctx, `(() => { const i = document.querySelector("#conversation img.media-img");
+				return i && i.complete ? i.naturalWidth : 0 })()`) == 240
+		})
+		if src := eval[string](t, ctx, `document.querySelector("#conversation audio").getAttribute("src")`); !strings.HasPrefix(src, "/media/") {
+			t.Fatalf("voice note player src %q", src)
+		}
+		if got := text(t, ctx, "#conversation a.media-doc"); !strings.Contains(got, "allergies.pdf") {
+			t.Fatalf("document link %q", got)
+		}
+		if href := eval[string](t, ctx, `document.querySelector("#conversation a.media-place").href`); !strings.Contains(href, "openstreetmap.org") ||
+			!strings.Contains(text(t, ctx, "#conversation a.media-place"), "Praça do Comércio") {
+			t.Fatalf("location link %q", href)
+		}
+		if got := text(t, ctx, "#conversation"); !strings.Contains(got, "This one?") {
+			t.Fatalf("the picture's caption is missing: %q", got)
+		}
+		do(t, ctx, "scroll to the picture", chromedp.ScrollIntoView(chromedp.CSS("#conversation img.media-img")))
+		screenshot(t, ctx, "thread-media-"+vp.name)
+		if over := eval[int](t, ctx, `document.documentElement.scrollWidth - window.innerWidth`); over > 0 {
+			t.Errorf("thread with media on %s: page is %dpx wider than the screen", vp.name, over)
+		}
+	}
+}
