@@ -76,18 +76,7 @@ func (e *dashEnv) customerSendsMedia(t *testing.T, waID, name string) (models.Cu
 		}
 	}()
 	dashEventually(t, 60*time.Second, "the three files kept", func() bool {
-		msgs, err := e.store.CustomerInbound(context.Background(), e.biz.ID, c.ID, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids := make([]int64, len(msgs))
-		for i, m := range msgs {
-			ids[i] = m.ID
-		}
-		files, err := e.store.InboundMediaOfMessages(context.Background(), e.biz.ID, ids)
-		if err != nil {
-			t.Fatal(err)
-		}
+		files := e.customerFiles(t, c)
 		stored := 0
 		states = states[:0]
 		for _, f := range files {
@@ -99,4 +88,26 @@ func (e *dashEnv) customerSendsMedia(t *testing.T, waID, name string) (models.Cu
 		return stored == 3
 	})
 	return c, pic
+}
+
+// customerFiles lists the files of the customer's messages.
+func (e *dashEnv) customerFiles(t *testing.T, c models.Customer) []models.InboundMedia {
+	t.Helper()
+	msgs, err := e.store.CustomerInbound(context.Background(), e.biz.ID, c.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]int64, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.ID
+	}
+	byMsg, err := e.store.InboundMediaOfMessages(context.Background(), e.biz.ID, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []models.InboundMedia
+	for _, f := range byMsg {
+		out = append(out, f)
+	}
+	return out
 }

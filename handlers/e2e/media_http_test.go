@@ -20,20 +20,8 @@ import (
 // fileIDs returns the ids of the customer's kept files, by kind.
 func (e *dashEnv) fileIDs(t *testing.T, c models.Customer) map[string]int64 {
 	t.Helper()
-	msgs, err := e.store.CustomerInbound(context.Background(), e.biz.ID, c.ID, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := make([]int64, len(msgs))
-	for i, m := range msgs {
-		ids[i] = m.ID
-	}
-	files, err := e.store.InboundMediaOfMessages(context.Background(), e.biz.ID, ids)
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]int64{}
-	for _, f := range files {
+	for _, f := range e.customerFiles(t, c) {
 		out[f.Kind] = f.ID
 	}
 	return out
