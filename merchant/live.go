@@ -56,6 +56,11 @@ func (s *Service) ThreadsChangedSince(ctx context.Context, bizID int64, since ti
 	return s.store.ThreadsChangedSince(ctx, bizID, since, limit)
 }
 
+// OrderMovesSince lists the business's order status changes at or after since, oldest first.
+func (s *Service) OrderMovesSince(ctx context.Context, bizID int64, since time.Time, limit int) ([]repository.OrderMove, error) {
+	return s.store.OrderMovesSince(ctx, bizID, since, limit)
+}
+
 // InboundSince lists the customer's messages with an id above afterID, oldest first.
 func (s *Service) InboundSince(ctx context.Context, bizID, customerID, afterID int64, limit int) ([]models.InboundMessage, error) {
 	return s.store.InboundSince(ctx, bizID, customerID, afterID, limit)

@@ -24,6 +24,7 @@ import (
 	"github.com/waorder/waorder/handlers/guard"
 	"github.com/waorder/waorder/handlers/httpx"
 	"github.com/waorder/waorder/ingest"
+	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/mediastore"
 	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/models"
@@ -61,7 +62,7 @@ type Handler struct {
 	// (defaults 4 and 500); past either, a new feed is answered 429.
 	StreamsPerSession, StreamsTotal int
 
-	pages map[string]*template.Template
+	pages map[string]map[string]*template.Template // by language, then page name
 	asset string
 	hub   orderHub
 	// streams counts the open live feeds against the caps above.
@@ -148,32 +149,20 @@ func (d *Handler) noStore(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// load parses every page with the shared layout and partials, and fingerprints the static assets so their URLs
-// change whenever their content does (which is what makes the year-long cache safe).
+// load parses every page with the shared layout and partials once per language (each set's "t" writes labels from
+// that language's catalog), and fingerprints the static assets so their URLs change whenever their content does
+// (which is what makes the year-long cache safe).
 func (d *Handler) load() error {
-	funcs := template.FuncMap{"statusLabel": statusLabel}
-	base, err := template.New("").Funcs(funcs).ParseFS(web.Templates, "templates/layout.html", "templates/partials.html")
-	if err != nil {
-		return fmt.Errorf("parse dashboard layout: %w", err)
-	}
-	names, err := fs.Glob(web.Templates, "templates/*.html")
-	if err != nil {
-		return err
-	}
-	d.pages = map[string]*template.Template{}
-	for _, n := range names {
-		name := strings.TrimSuffix(path.Base(n), ".html")
-		if name == "layout" || name == "partials" {
-			continue
-		}
-		t, err := template.Must(base.Clone()).ParseFS(web.Templates, n)
+	d.pages = map[string]map[string]*template.Template{}
+	for _, lang := range locale.Languages() {
+		pages, err := parsePages(locale.For(lang))
 		if err != nil {
-			return fmt.Errorf("parse page %s: %w", name, err)
+			return fmt.Errorf("dashboard in %s: %w", lang, err)
 		}
-		d.pages[name] = t
+		d.pages[lang] = pages
 	}
 	h := sha256.New()
-	err = fs.WalkDir(web.Static, ".", func(p string, e fs.DirEntry, err error) error {
+	err := fs.WalkDir(web.Static, ".", func(p string, e fs.DirEntry, err error) error {
 		if err != nil || e.IsDir() {
 			return err
 		}
@@ -184,6 +173,40 @@ func (d *Handler) load() error {
 	})
 	d.asset = hex.EncodeToString(h.Sum(nil))[:10]
 	return err
+}
+
+// parsePages parses the pages with labels in p's language.
+func parsePages(p locale.Printer) (map[string]*template.Template, error) {
+	funcs := template.FuncMap{"t": p.T, "statusLabel": func(s any) string { return statusLabel(p, s) }}
+	base, err := template.New("").Funcs(funcs).ParseFS(web.Templates, "templates/layout.html", "templates/partials.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse dashboard layout: %w", err)
+	}
+	names, err := fs.Glob(web.Templates, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, n := range names {
+		name := strings.TrimSuffix(path.Base(n), ".html")
+		if name == "layout" || name == "partials" {
+			continue
+		}
+		t, err := template.Must(base.Clone()).ParseFS(web.Templates, n)
+		if err != nil {
+			return nil, fmt.Errorf("parse page %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// page is the template set of a page in lang (the business's language; English before login).
+func (d *Handler) page(lang, name string) *template.Template {
+	if pages, ok := d.pages[locale.Supported(lang)]; ok {
+		return pages[name]
+	}
+	return d.pages[locale.Default][name]
 }
 
 func mustSub(f fs.FS, dir string) fs.FS {
@@ -210,15 +233,12 @@ type page struct {
 
 // render executes a page into a buffer first, so a template error becomes a clean 500 rather than half a page.
 func (d *Handler) render(c *fiber.Ctx, status int, name, nav string, data any) error {
-	t := d.pages[name]
-	if t == nil {
-		return fmt.Errorf("no page template %q", name)
-	}
 	p := page{Nav: nav, Sandbox: d.Sandbox, Asset: d.asset, CSRFField: CSRFField, Data: data}
+	lang := locale.Default
 	if pr, ok := principal(c); ok {
 		p.Email, p.CSRF = pr.Email, pr.CSRFToken
 		if b, err := d.business(c); err == nil {
-			p.BusinessName = b.Name
+			p.BusinessName, lang = b.Name, b.Language
 			p.Banners = d.banners(c, b)
 		}
 		p.Flash = takeFlash(c)
@@ -226,12 +246,22 @@ func (d *Handler) render(c *fiber.Ctx, status int, name, nav string, data any) e
 			p.Flash = f
 		}
 	}
+	t := d.page(lang, name)
+	if t == nil {
+		return fmt.Errorf("no page template %q", name)
+	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	return c.Status(status).Send(buf.Bytes())
+}
+
+// printer writes in the language of the logged-in merchant's business.
+func (d *Handler) printer(c *fiber.Ctx) locale.Printer {
+	b, _ := d.business(c)
+	return locale.For(b.Language)
 }
 
 // business loads the logged-in merchant's business once per request.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
 )
@@ -16,9 +17,11 @@ func TestDashboard_TemplatesParse(t *testing.T) {
 	if err := d.load(); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{"login", "orders", "order", "stats", "catalog", "product", "settings", "simulator", "error", "account"} {
-		if d.pages[p] == nil {
-			t.Errorf("no page %s", p)
+	for _, lang := range locale.Languages() {
+		for _, p := range []string{"login", "orders", "order", "stats", "catalog", "product", "settings", "simulator", "error", "account"} {
+			if d.pages[lang][p] == nil {
+				t.Errorf("no page %s in %s", p, lang)
+			}
 		}
 	}
 	if len(d.asset) != 10 {

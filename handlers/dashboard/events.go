@@ -33,7 +33,7 @@ func (d *Handler) events(c *fiber.Ctx) error {
 				return feed{}, err
 			}
 		}
-		loc := zone(biz.Timezone)
+		loc, tpl := zone(biz.Timezone), d.page(biz.Language, "orders")
 		seen := map[int64]bool{}
 		first := true
 		poll := func(ctx context.Context, w *bufio.Writer) {
@@ -52,7 +52,7 @@ func (d *Handler) events(c *fiber.Ctx) error {
 				after = max(after, o.ID)
 				row := newOrderRow(o, loc, time.Now())
 				var buf bytes.Buffer
-				if err := d.pages["orders"].ExecuteTemplate(&buf, "order_row", row); err != nil {
+				if err := tpl.ExecuteTemplate(&buf, "order_row", row); err != nil {
 					d.Log.Error("live order feed: render row", "err", err)
 					continue
 				}

@@ -6,10 +6,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/models"
 )
 
@@ -21,6 +23,48 @@ type liveThread struct {
 	Row        string `json:"row"`
 }
 
+// liveOrderMove is one "order" event: an order of the customer CustomerID moved to Status (Text says so, HTML is
+// the line the open thread shows).
+type liveOrderMove struct {
+	ID         string `json:"id"`
+	CustomerID int64  `json:"customer_id"`
+	OrderID    int64  `json:"order_id"`
+	Status     string `json:"status"`
+	Text       string `json:"text"`
+	HTML       string `json:"html"`
+}
+
+type orderMoveView struct {
+	ID     string
+	Number int64
+	Status string
+}
+
+// streamOrderMoves sends each order status change since from once (placing an order is one too): the inbox marks
+// the customer's thread, and the open thread shows the change where it happened.
+func (d *Handler) streamOrderMoves(ctx context.Context, w *bufio.Writer, tpl *template.Template, p locale.Printer, bizID int64,
+	from time.Time, seen map[int64]bool) {
+	moves, err := d.Merchant.OrderMovesSince(ctx, bizID, from, 50)
+	if err != nil && ctx.Err() == nil {
+		d.Log.Warn("live inbox: poll order changes failed", "business", bizID, "err", err)
+	}
+	for _, m := range moves {
+		if seen[m.EventID] {
+			continue
+		}
+		seen[m.EventID] = true
+		v := orderMoveView{ID: "order-move-" + strconv.FormatInt(m.EventID, 10), Number: m.Number, Status: string(m.Status)}
+		var buf bytes.Buffer
+		if err := tpl.ExecuteTemplate(&buf, "order_move", v); err != nil {
+			d.Log.Error("live inbox: render order change", "err", err)
+			continue
+		}
+		data, _ := json.Marshal(liveOrderMove{ID: v.ID, CustomerID: m.CustomerID, OrderID: m.OrderID, Status: v.Status,
+			Text: p.T("inbox.order_moved", "Number", m.Number, "Status", statusLabel(p, m.Status)), HTML: buf.String()})
+		fmt.Fprintf(w, "event: order\ndata: %s\n\n", data)
+	}
+}
+
 // liveMessage is one "message" event: a bubble of the open thread, new or with a new delivery status.
 type liveMessage struct {
 	ID     string `json:"id"`
@@ -28,7 +72,8 @@ type liveMessage struct {
 	HTML   string `json:"html"`
 }
 
-// inboxEvents streams the inbox as server-sent events (see stream): "thread" when a thread changes (a message
+// inboxEvents streams the inbox as server-sent events (see stream): "order" when an order of the business changes
+// status, "thread" when a thread changes (a message
 // came, the bot answered, someone took over or read it) and, for the thread open on the page (?customer=),
 // "message" for each new message either way and each delivery status change. The browser reconnects with ?after
 // and ?since of its page, so only what is newer than the page comes again.
@@ -41,21 +86,24 @@ func (d *Handler) inboxEvents(c *fiber.Ctx) error {
 		if sinceMS <= 0 || time.Since(since) > time.Hour {
 			since = time.Now()
 		}
-		loc := zone(biz.Timezone)
+		loc, tpl, pr := zone(biz.Timezone), d.page(biz.Language, "inbox"), locale.For(biz.Language)
 		seenThread := map[int64]time.Time{}
 		seenOut := map[int64]string{}
+		seenMoves := map[int64]bool{}
 		poll := func(ctx context.Context, w *bufio.Writer) {
 			from := since.Add(-lateCommitWindow) // a slow commit can land behind a change already seen
-			d.streamThreads(ctx, w, bizID, customer, from, loc, seenThread)
+			d.streamThreads(ctx, w, tpl, bizID, customer, from, loc, seenThread)
+			d.streamOrderMoves(ctx, w, tpl, pr, bizID, from, seenMoves)
 			if customer != 0 {
-				afterIn = d.streamMessages(ctx, w, bizID, customer, afterIn, from, loc, seenOut)
+				afterIn = d.streamMessages(ctx, w, tpl, bizID, customer, afterIn, from, loc, seenOut)
 			}
 		}
 		return feed{head: "retry: 1500\n\n", poll: poll}, nil
 	})
 }
 
-func (d *Handler) streamThreads(ctx context.Context, w *bufio.Writer, bizID, current int64, from time.Time, loc *time.Location, seen map[int64]time.Time) {
+func (d *Handler) streamThreads(ctx context.Context, w *bufio.Writer, tpl *template.Template, bizID, current int64, from time.Time,
+	loc *time.Location, seen map[int64]time.Time) {
 	threads, err := d.Merchant.ThreadsChangedSince(ctx, bizID, from, 50)
 	if err != nil && ctx.Err() == nil {
 		d.Log.Warn("live inbox: poll threads failed", "business", bizID, "err", err)
@@ -70,7 +118,7 @@ func (d *Handler) streamThreads(ctx context.Context, w *bufio.Writer, bizID, cur
 			v.Unread = 0 // the merchant is looking at it
 		}
 		var buf bytes.Buffer
-		if err := d.pages["inbox"].ExecuteTemplate(&buf, "thread_row", v); err != nil {
+		if err := tpl.ExecuteTemplate(&buf, "thread_row", v); err != nil {
 			d.Log.Error("live inbox: render thread", "err", err)
 			continue
 		}
@@ -81,12 +129,12 @@ func (d *Handler) streamThreads(ctx context.Context, w *bufio.Writer, bizID, cur
 
 // streamMessages sends the open thread's new customer messages and new or changed outbound ones; it returns the
 // newest customer message id sent.
-func (d *Handler) streamMessages(ctx context.Context, w *bufio.Writer, bizID, customer, afterIn int64, from time.Time,
+func (d *Handler) streamMessages(ctx context.Context, w *bufio.Writer, tpl *template.Template, bizID, customer, afterIn int64, from time.Time,
 	loc *time.Location, seen map[int64]string) int64 {
 	now := time.Now()
 	send := func(v messageView) {
 		var buf bytes.Buffer
-		if err := d.pages["inbox"].ExecuteTemplate(&buf, "msg", v); err != nil {
+		if err := tpl.ExecuteTemplate(&buf, "msg", v); err != nil {
 			d.Log.Error("live inbox: render message", "err", err)
 			return
 		}

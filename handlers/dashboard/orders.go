@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"errors"
-	"fmt"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -67,7 +66,7 @@ func (d *Handler) orders(c *fiber.Ctx) error {
 		v.After = res.Orders[0].ID
 	}
 	for _, s := range models.OrderStatuses {
-		v.Statuses = append(v.Statuses, option{string(s), statusLabel(s), s == f.Status})
+		v.Statuses = append(v.Statuses, option{string(s), statusLabel(d.printer(c), s), s == f.Status})
 	}
 	for _, n := range pageSizes {
 		v.Sizes = append(v.Sizes, option{Value: strconv.Itoa(n), Selected: n == f.PageSize})
@@ -277,7 +276,7 @@ func (d *Handler) changeStatus(c *fiber.Ctx) error {
 		return d.render(c, fiber.StatusUnprocessableEntity, "order", "orders", v)
 	case err == nil:
 		return redirect(c, "/orders/"+strconv.FormatInt(id, 10),
-			fmt.Sprintf("Order #%d is now %s. The customer is being notified on WhatsApp.", o.Number, statusLabel(o.Status)))
+			d.printer(c).T("orders.moved_flash", "Number", o.Number, "Status", statusLabel(d.printer(c), o.Status)))
 	case invalid || errors.Is(err, repository.ErrInvalidTransition):
 		v, verr := d.orderView(c, id)
 		if verr != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/waorder/waorder/handlers/guard"
+	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/whatsapp"
@@ -19,6 +20,7 @@ type settingsView struct {
 	Error        string
 	CanEdit      bool
 	Fulfillments []option
+	Languages    []option // the bot's and the dashboard's, each named in itself
 	Numbers      []numberView
 	Connect      struct{ PhoneNumberID, WABAID string }
 	Attempt      *attemptView
@@ -94,10 +96,17 @@ func (d *Handler) renderSettingsWith(c *fiber.Ctx, status int, f settingsForm, e
 		v.Error = "Nothing was saved: please check the fields marked below."
 	}
 	v.Connect.PhoneNumberID, v.Connect.WABAID = c.FormValue("phone_number_id"), c.FormValue("waba_id")
+	pr := d.printer(c)
 	for _, fl := range []models.Fulfillment{models.FulfillBoth, models.FulfillDelivery, models.FulfillPickup} {
-		label := map[models.Fulfillment]string{models.FulfillBoth: "Delivery and pickup", models.FulfillDelivery: "Delivery only",
-			models.FulfillPickup: "Pickup only"}[fl]
+		label := map[models.Fulfillment]string{models.FulfillBoth: pr.T("settings.fulfill_both"),
+			models.FulfillDelivery: pr.T("settings.fulfill_delivery"), models.FulfillPickup: pr.T("settings.fulfill_pickup")}[fl]
 		v.Fulfillments = append(v.Fulfillments, option{string(fl), label, string(fl) == f.Fulfillment})
+	}
+	for i := range v.Form.Days {
+		v.Form.Days[i].Label = pr.T("day." + v.Form.Days[i].Key)
+	}
+	for _, l := range locale.Languages() {
+		v.Languages = append(v.Languages, option{l, locale.For(l).T("common.lang_name"), l == f.Language})
 	}
 	for _, n := range numbers {
 		v.Numbers = append(v.Numbers, numberOf(n))

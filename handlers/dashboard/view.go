@@ -7,23 +7,19 @@ import (
 	"sync"
 	"time"
 
+	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/whatsapp"
 )
 
 // This file turns domain values into what templates show: labels, money, local times, order rows.
 
-var statusLabels = map[string]string{
-	"pending": "Pending", "confirmed": "Confirmed", "preparing": "Preparing", "ready": "Ready",
-	"out_for_delivery": "Out for delivery", "delivered": "Delivered", "cancelled": "Cancelled",
-	"connected": "Connected", "token_expired": "Token expired", "disconnected": "Disconnected",
-}
-
-// statusLabel is the human name of an order or phone-number status.
-func statusLabel(s any) string {
+// statusLabel is the human name of an order or phone-number status in p's language (catalog ids status.<status>);
+// a status the catalogs do not name is shown as it is stored.
+func statusLabel(p locale.Printer, s any) string {
 	v := fmt.Sprint(s)
-	if l, ok := statusLabels[v]; ok {
-		return l
+	if id := "status." + v; p.T(id) != id {
+		return p.T(id)
 	}
 	return strings.ReplaceAll(v, "_", " ")
 }

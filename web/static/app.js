@@ -11,7 +11,7 @@
   function showSound() {
     if (!soundBtn) return;
     soundBtn.setAttribute("aria-pressed", soundOn() ? "true" : "false");
-    soundBtn.querySelector(".lbl").textContent = soundOn() ? "Sound on" : "Sound off";
+    soundBtn.querySelector(".lbl").textContent = soundOn() ? soundBtn.dataset.soundOn : soundBtn.dataset.soundOff;
   }
   function unlockAudio() {
     var AC = window.AudioContext || window.webkitAudioContext;
@@ -103,8 +103,9 @@
   if (toast) toast.querySelector("button").addEventListener("click", function () { toast.hidden = true; });
   connect();
 
-  // --- Live inbox: /conversations/events streams "thread" (a list row as it is now) and, for the open thread,
-  // "message" (a new bubble, or one whose delivery status changed). ---
+  // --- Live inbox: /conversations/events streams "thread" (a list row as it is now), "order" (an order of a
+  // customer moved to a status) and, for the open thread, "message" (a new bubble, or one whose delivery status
+  // changed). ---
   function connectInbox() {
     var page = body.dataset.page;
     if (!window.EventSource || page !== "inbox") return;
@@ -132,8 +133,27 @@
       var li = tmp.firstElementChild;
       if (!li) return;
       if (old) old.remove();
-      list.insertBefore(li, list.firstChild);
+      // Threads waiting for a person stay on top; the others follow, newest first.
+      var before = list.firstElementChild;
+      if (!li.classList.contains("needs")) {
+        while (before && before.classList.contains("needs")) before = before.nextElementSibling;
+      }
+      list.insertBefore(li, before);
       if (t.unread > 0 && (!open || String(t.customer_id) !== open.dataset.customer)) beep();
+    });
+    es.addEventListener("order", function (ev) {
+      var o;
+      try { o = JSON.parse(ev.data); } catch (e) { return; }
+      var row = document.getElementById("thread-" + o.customer_id);
+      var tag = row && row.querySelector("[data-order]");
+      if (tag) tag.textContent = o.text;
+      var chat = document.getElementById("conversation");
+      if (!chat || !open || String(o.customer_id) !== open.dataset.customer || document.getElementById(o.id)) return;
+      var tmp = document.createElement("div");
+      tmp.innerHTML = o.html;
+      if (!tmp.firstElementChild) return;
+      chat.appendChild(tmp.firstElementChild);
+      chat.scrollTop = chat.scrollHeight;
     });
     es.addEventListener("message", function (ev) {
       var m;
