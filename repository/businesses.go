@@ -141,6 +141,23 @@ func (s *Store) Customer(ctx context.Context, businessID, id int64) (models.Cust
 	return c, nil
 }
 
+// CustomersByID loads the business's customers named by ids, by id; ids of other businesses' customers, and unknown
+// ones, are left out.
+func (s *Store) CustomersByID(ctx context.Context, businessID int64, ids []int64) (map[int64]models.Customer, error) {
+	out := make(map[int64]models.Customer, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var cs []models.Customer
+	if err := s.db.WithContext(ctx).Where("business_id = ? AND id IN ?", businessID, ids).Find(&cs).Error; err != nil {
+		return nil, fmt.Errorf("load %d customers of business %d: %w", len(ids), businessID, err)
+	}
+	for _, c := range cs {
+		out[c.ID] = c
+	}
+	return out, nil
+}
+
 // BusinessByWABA finds the business owning a WhatsApp Business Account, for webhook fields that carry no phone
 // number (account and template updates).
 func (s *Store) BusinessByWABA(ctx context.Context, wabaID string) (int64, error) {

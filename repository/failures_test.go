@@ -46,6 +46,12 @@ func TestFailures_FailedAndHeldRepliesAreListedForTheirBusinessAndRetriedOnce(t 
 			if l, _ := s.OutboundNeedingAttention(ctx, other.biz.ID, 50); len(l) != 0 {
 				t.Fatalf("another business sees %d of them", len(l))
 			}
+			if cs, err := s.CustomersByID(ctx, e.biz.ID, []int64{c.ID, c.ID + 1_000_000}); err != nil || len(cs) != 1 || cs[c.ID].WaID != "1555" {
+				t.Fatalf("the list's customers %+v, %v; want only 1555", cs, err)
+			}
+			if cs, _ := s.CustomersByID(ctx, other.biz.ID, []int64{c.ID}); len(cs) != 0 {
+				t.Fatalf("another business loads the customer: %+v", cs)
+			}
 			if err := s.RetryOutbound(ctx, other.biz.ID, failed.ID); !errors.Is(err, repository.ErrNotFound) {
 				t.Fatalf("another business retried it: %v", err)
 			}
