@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/waorder/waorder/handlers/guard"
 	"github.com/waorder/waorder/handlers/httpx"
+	"github.com/waorder/waorder/requestid"
 )
 
 // Area is a group of routes that registers itself on the app.
@@ -50,7 +51,7 @@ func NewApp(log *slog.Logger, opts Options, areas ...Area) *fiber.App {
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
 			code, msg := httpx.RouterError(err)
 			if code >= 500 {
-				log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+				log.ErrorContext(c.UserContext(), "request failed", "method", c.Method(), "path", c.Path(), "err", err)
 			}
 			if pager != nil && wantsPage(c) {
 				if perr := pager.ErrorPage(c, code, msg); perr == nil {
@@ -63,13 +64,29 @@ func NewApp(log *slog.Logger, opts Options, areas ...Area) *fiber.App {
 	opts.Proxies.Configure(&cfg)
 	app := fiber.New(cfg)
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
-		log.Error("panic in handler", "method", c.Method(), "path", c.Path(), "panic", e)
+		log.ErrorContext(c.UserContext(), "panic in handler", "method", c.Method(), "path", c.Path(), "panic", e)
 	}}))
-	app.Use(guard.Headers(), opts.Proxies.Middleware(), guard.IdentityBodyOnly())
+	app.Use(withRequestID, guard.Headers(), opts.Proxies.Middleware(), guard.IdentityBodyOnly())
 	for _, a := range areas {
 		a.Routes(app)
 	}
 	return app
+}
+
+// RequestIDHeader names a request's id, on the request (from a proxy) and on the response.
+const RequestIDHeader = "X-Request-ID"
+
+// withRequestID gives every request an id, the proxy's when it is a plain token (Heroku's router sets one) or a new
+// one, names it on the response, and puts it in the request's context: every line logged with that context, and
+// the rows and later work the request causes (requestid), carry it.
+func withRequestID(c *fiber.Ctx) error {
+	id := c.Get(RequestIDHeader)
+	if !requestid.Valid(id) {
+		id = requestid.New()
+	}
+	c.Set(RequestIDHeader, id)
+	c.SetUserContext(requestid.With(c.UserContext(), id))
+	return c.Next()
 }
 
 // wantsPage: a browser's request for a dashboard page, not a machine's call to the API, the webhook or the health

@@ -10,10 +10,14 @@
 package apptest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"os"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,8 +50,14 @@ func Log() *slog.Logger {
 // ends stops it (in-flight requests get 2 s) and closes it.
 func Start(t testing.TB, cfg config.Config, opts ...app.Option) *app.Service {
 	t.Helper()
+	return StartLogging(t, cfg, Log(), opts...)
+}
+
+// StartLogging is Start with the service logging to log, e.g. a Logs' Logger for a test that reads the lines.
+func StartLogging(t testing.TB, cfg config.Config, log *slog.Logger, opts ...app.Option) *app.Service {
+	t.Helper()
 	opts = append([]app.Option{app.WithAddr("127.0.0.1:0"), app.WithShutdownTimeout(2 * time.Second)}, opts...)
-	svc, err := app.New(cfg, Log(), opts...)
+	svc, err := app.New(cfg, log, opts...)
 	if err != nil {
 		t.Fatalf("start service: %v", err)
 	}
@@ -62,4 +72,37 @@ func Start(t testing.TB, cfg config.Config, opts ...app.Option) *app.Service {
 		svc.Close()
 	})
 	return svc
+}
+
+// Logs keeps what a running service logs, for a test to read: give the service Logger() (StartLogging).
+type Logs struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Logger writes JSON lines, every level, into l.
+func (l *Logs) Logger() *slog.Logger {
+	return slog.New(slog.NewJSONHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// Write keeps p; the service's goroutines call it concurrently.
+func (l *Logs) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// Lines are the lines logged so far, decoded.
+func (l *Logs) Lines() []map[string]any {
+	l.mu.Lock()
+	raw := l.buf.String()
+	l.mu.Unlock()
+	var out []map[string]any
+	for line := range strings.Lines(raw) {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil {
+			out = append(out, m)
+		}
+	}
+	return out
 }

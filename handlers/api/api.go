@@ -87,10 +87,10 @@ func (a *Handler) fail(c *fiber.Ctx, err error) error {
 	p := httpx.ProblemOf(err)
 	switch {
 	case p.Status == fiber.StatusServiceUnavailable:
-		a.Log.Warn("api: database unavailable", "path", c.Path(), "err", err)
+		a.Log.WarnContext(c.UserContext(), "api: database unavailable", "path", c.Path(), "err", err)
 		c.Set(fiber.HeaderRetryAfter, "5")
 	case p.Status >= 500:
-		a.Log.Error("api request failed", "method", c.Method(), "path", c.Path(), "err", err)
+		a.Log.ErrorContext(c.UserContext(), "api request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	}
 	return httpx.JSONError(c, p.Status, p.Code, p.Message)
 }

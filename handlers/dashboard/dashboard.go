@@ -311,7 +311,7 @@ func (d *Handler) fail(c *fiber.Ctx, err error) error {
 	if httpx.ProblemOf(err).Status == fiber.StatusNotFound {
 		return d.notFound(c)
 	}
-	d.Log.Error("dashboard request failed", "method", c.Method(), "path", c.Path(), "err", err)
+	d.Log.ErrorContext(c.UserContext(), "dashboard request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	return d.render(c, fiber.StatusInternalServerError, "error", "",
 		errorView{"Something went wrong", "Please try again in a moment. If it keeps happening, the logs say why."})
 }

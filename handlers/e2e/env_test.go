@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/big"
 	"net/http"
 	"net/http/cookiejar"
@@ -21,6 +22,7 @@ import (
 	"github.com/waorder/waorder/app/apptest"
 	"github.com/waorder/waorder/auth"
 	"github.com/waorder/waorder/cache"
+	"github.com/waorder/waorder/handlers"
 	"github.com/waorder/waorder/handlers/dashboard"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
@@ -52,7 +54,8 @@ type dashEnv struct {
 	email    string
 	password string
 
-	sessionSecret string // every instance's SESSION_SECRET
+	sessionSecret string       // every instance's SESSION_SECRET
+	log           *slog.Logger // every instance's logger
 }
 
 const (
@@ -65,7 +68,13 @@ const (
 // newDashEnv seeds a business with a number and an owner on store and starts the app over it.
 func newDashEnv(t *testing.T, store *repository.Store) *dashEnv {
 	t.Helper()
-	e := &dashEnv{store: store, password: dashPassword, sessionSecret: "dash-test-" + testutil.RandomHex(16), graph: fakegraph.New(fakegraph.WithApp(dashAppID, dashSecret),
+	return newDashEnvLogging(t, store, apptest.Log())
+}
+
+// newDashEnvLogging is newDashEnv with the app logging to log.
+func newDashEnvLogging(t *testing.T, store *repository.Store, log *slog.Logger) *dashEnv {
+	t.Helper()
+	e := &dashEnv{store: store, log: log, password: dashPassword, sessionSecret: "dash-test-" + testutil.RandomHex(16), graph: fakegraph.New(fakegraph.WithApp(dashAppID, dashSecret),
 		fakegraph.WithWABA("2098765432101", "1098765432101", "1098765432102"))}
 	srv := httptest.NewServer(e.graph)
 	t.Cleanup(srv.Close)
@@ -111,7 +120,7 @@ func startApp(t *testing.T, e *dashEnv) string {
 	cfg := apptest.Config(t)
 	cfg.AppSecret, cfg.VerifyToken, cfg.MetaAppID, cfg.MetaConfig = dashSecret, "v", dashAppID, "cfg-1"
 	cfg.SessionSecret, cfg.EncryptionKey = e.sessionSecret, hex.EncodeToString([]byte(dashKey))
-	svc := apptest.Start(t, cfg, app.WithStore(e.store), app.WithGraphURL(e.graphURL),
+	svc := apptest.StartLogging(t, cfg, e.log, app.WithStore(e.store), app.WithGraphURL(e.graphURL),
 		app.WithPoll(200*time.Millisecond), app.WithEventStream(4*time.Second))
 	return svc.URL()
 }
@@ -167,9 +176,19 @@ func (e *dashEnv) order(t *testing.T, c models.Customer, items ...models.OrderIt
 // webhook posts a signed body to /webhook like Meta and wants 200.
 func (e *dashEnv) webhook(t *testing.T, body []byte) {
 	t.Helper()
+	e.webhookWithID(t, body, "")
+}
+
+// webhookWithID is webhook through a proxy that sets X-Request-ID to id (none when ""); it returns the response's
+// X-Request-ID.
+func (e *dashEnv) webhookWithID(t *testing.T, body []byte, id string) string {
+	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, e.URL+"/webhook", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(whatsapp.SignatureHeader, whatsapp.Sign(body, dashSecret))
+	if id != "" {
+		req.Header.Set(handlers.RequestIDHeader, id)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -178,6 +197,7 @@ func (e *dashEnv) webhook(t *testing.T, body []byte) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("webhook: %d", resp.StatusCode)
 	}
+	return resp.Header.Get(handlers.RequestIDHeader)
 }
 
 // textWebhook is a text message from waID for the business's number.

@@ -51,7 +51,7 @@ func (h *Handler) Receive(c *fiber.Ctx) error {
 	body := c.Request().Body()
 	if !whatsapp.VerifySignature(body, c.Get("X-Hub-Signature-256"), h.AppSecret) {
 		h.Metrics.Webhook("unauthorized", start)
-		h.Log.Warn("webhook with a missing or bad signature rejected", "ip", guard.ClientIP(c), "bytes", len(body))
+		h.Log.WarnContext(c.UserContext(), "webhook with a missing or bad signature rejected", "ip", guard.ClientIP(c), "bytes", len(body))
 		return c.Status(fiber.StatusUnauthorized).JSON(httpx.NewErrorBody("bad_signature", "missing or invalid X-Hub-Signature-256"))
 	}
 	timeout := h.Timeout
@@ -63,11 +63,13 @@ func (h *Handler) Receive(c *fiber.Ctx) error {
 	if err := h.Ingest.Accept(ctx, body); err != nil {
 		h.Metrics.Webhook("unavailable", start)
 		if !errors.Is(err, ingest.ErrClosed) {
-			h.Log.Error("webhook not stored; asked Meta to retry", "err", err)
+			h.Log.ErrorContext(ctx, "webhook not stored; asked Meta to retry", "err", err)
 		}
 		c.Set("Retry-After", "5")
 		return c.Status(fiber.StatusServiceUnavailable).JSON(httpx.NewErrorBody("unavailable", "could not store the delivery; retry later"))
 	}
 	h.Metrics.Webhook("stored", start)
+	// The request id on this line is stored with the delivery's rows: the bot's and the outbox's lines carry it too.
+	h.Log.InfoContext(ctx, "webhook stored", "bytes", len(body), "ms", time.Since(start).Milliseconds())
 	return c.SendStatus(fiber.StatusOK)
 }
