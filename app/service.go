@@ -217,7 +217,7 @@ func (s *Service) build() error {
 		Files: s.files, Pictures: merchant.NewPictures(s.store, c, s.files, cfg.MediaMaxBytes, log),
 		Onboarding: onb, SandboxMeta: sandboxMeta, Team: team,
 		Sandbox: cfg.Sandbox, AppSecret: cfg.AppSecret, MetaAppID: cfg.MetaAppID, MetaConfigID: cfg.MetaConfig,
-		GraphVersion: cfg.GraphVer, EventPoll: s.opts.poll, EventStream: s.opts.eventStream,
+		GraphVersion: cfg.GraphVer, HeldTTL: cfg.HeldMessageTTL, EventPoll: s.opts.poll, EventStream: s.opts.eventStream,
 	}
 
 	// The bot answers stored messages; after each commit the outbox is woken, the customer sees blue ticks, and a

@@ -52,6 +52,7 @@ type Handler struct {
 	MetaAppID    string // Embedded Signup: both set shows Meta's button
 	MetaConfigID string
 	GraphVersion string
+	HeldTTL      time.Duration // HELD_MESSAGE_TTL: when a held reply expires, shown on the attention page; 0: never
 
 	// EventPoll is how often the live feed looks for new orders (default 2 s; NotifyOrder wakes it sooner);
 	// EventStream is how long one stream lasts before the browser reconnects (default 20 s), which keeps
@@ -132,6 +133,7 @@ func (d *Handler) Routes(r fiber.Router) {
 	r.Post("/templates/choose", in(d.chooseTemplate)...)
 	d.teamRoutes(r, in)
 	d.merchantDayRoutes(r, in)
+	d.attentionRoutes(r, in)
 	if d.Sandbox {
 		r.Get("/simulator", in(d.simulator)...)
 		r.Get("/simulator/messages", in(d.simulatorMessages)...)

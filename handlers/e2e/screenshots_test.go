@@ -93,6 +93,8 @@ func TestBrowser_Screenshots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.heldReply(t, "351910000060", "Hugo Reis")
+	e.failedReply(t, "351910000061", "Inês Faria")
 	for _, vp := range []struct {
 		name          string
 		width, height int64
@@ -113,6 +115,7 @@ func TestBrowser_Screenshots(t *testing.T) {
 			{"inbox", "/conversations", ".thread"},
 			{"thread", fmt.Sprintf("/conversations/%d", ana.ID), "#conversation .msg"},
 			{"customers", "/customers", "#customers"},
+			{"attention", "/attention", "#replies"},
 			{"ticket", fmt.Sprintf("/orders/%d/print", open.ID), "#ticket"},
 		}
 		for _, p := range pages {
