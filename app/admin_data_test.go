@@ -138,7 +138,7 @@ func TestAdmin_ExportFromSQLiteImportIntoPostgresRemapsIdsAndReencryptsTokens(t 
 			t.Fatalf("order %d's customer: %+v %v", o.Number, c, err)
 		}
 	}
-	phone, err := pg.PhoneNumberByMetaID(ctx, b.Phone.PhoneNumberID)
+	phone, err := pg.PhoneNumberByMetaID(ctx, b.Phone.MetaPhoneID)
 	if err != nil || phone.BusinessID != newBiz {
 		t.Fatalf("imported number: %+v %v", phone, err)
 	}

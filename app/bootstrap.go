@@ -14,15 +14,15 @@ import (
 	"github.com/waorder/waorder/secretbox"
 )
 
-// SandboxPhoneNumberID is the phone_number_id of the demo business sandbox mode creates.
-const SandboxPhoneNumberID = "100000000000001"
+// SandboxMetaPhoneID is the phone_number_id (Meta's id) of the demo business sandbox mode creates.
+const SandboxMetaPhoneID = "100000000000001"
 
 // bootstrap creates, when asked by the environment, the single business of a self-hosted install, and in sandbox
 // mode a demo business, so a fresh start has something to talk to.
 func bootstrap(ctx context.Context, cfg config.Config, store *repository.Store, box *secretbox.Box, log *slog.Logger) error {
-	phoneID, token, name, waba := cfg.PhoneNumberID, cfg.AccessToken, cfg.BusinessName, cfg.WABAID
+	phoneID, token, name, waba := cfg.MetaPhoneID, cfg.AccessToken, cfg.BusinessName, cfg.WABAID
 	if phoneID == "" && cfg.Sandbox {
-		phoneID, token, waba = SandboxPhoneNumberID, "sandbox-token", SandboxWABAID
+		phoneID, token, waba = SandboxMetaPhoneID, "sandbox-token", SandboxWABAID
 		if name == "" {
 			name = "Sandbox Cafe"
 		}
@@ -43,7 +43,7 @@ func bootstrap(ctx context.Context, cfg config.Config, store *repository.Store, 
 		return fmt.Errorf("bootstrap: %w", err)
 	}
 	log.Info("bootstrapped business", "business_id", id, "name", name, "phone_number_id", phoneID)
-	if cfg.Sandbox && cfg.PhoneNumberID == "" {
+	if cfg.Sandbox && cfg.MetaPhoneID == "" {
 		if err := seedDemoCatalog(ctx, store, id); err != nil {
 			return err
 		}
@@ -87,7 +87,7 @@ func createBusiness(ctx context.Context, store *repository.Store, box *secretbox
 			return err
 		}
 		id = b.ID
-		return tx.AddPhoneNumber(ctx, &models.PhoneNumber{BusinessID: b.ID, PhoneNumberID: phoneID, WABAID: wabaID, AccessTokenEnc: sealed})
+		return tx.AddPhoneNumber(ctx, &models.PhoneNumber{BusinessID: b.ID, MetaPhoneID: phoneID, WABAID: wabaID, AccessTokenEnc: sealed})
 	})
 	return id, err
 }
@@ -136,7 +136,7 @@ func bootstrapLogin(ctx context.Context, cfg config.Config, store *repository.St
 
 // demoLogin makes sure the public demo login exists and belongs to the sandbox business, and to no other.
 func demoLogin(ctx context.Context, store *repository.Store, accounts *auth.Service, log *slog.Logger) error {
-	phone, err := store.PhoneNumberByMetaID(ctx, SandboxPhoneNumberID)
+	phone, err := store.PhoneNumberByMetaID(ctx, SandboxMetaPhoneID)
 	if errors.Is(err, repository.ErrNotFound) {
 		return nil
 	}

@@ -114,7 +114,7 @@ func signedText(wamid, from string) ([]byte, string) {
 		"messaging_product":"whatsapp","metadata":{"display_phone_number":"1","phone_number_id":"%s"},
 		"contacts":[{"profile":{"name":"Load"},"wa_id":"%s"}],
 		"messages":[{"from":"%s","id":"%s","timestamp":"%d","type":"text","text":{"body":"hi"}}]}}]}]}`,
-		SandboxPhoneNumberID, from, from, wamid, time.Now().Unix())
+		SandboxMetaPhoneID, from, from, wamid, time.Now().Unix())
 	return b, whatsapp.Sign(b, config.SandboxAppSecret)
 }
 

@@ -35,7 +35,7 @@ func guardMode(ctx context.Context, cfg config.Config, store *repository.Store) 
 		return refuse("it has served production")
 	}
 	demo := int64(0)
-	if p, err := store.PhoneNumberByMetaID(ctx, SandboxPhoneNumberID); err == nil {
+	if p, err := store.PhoneNumberByMetaID(ctx, SandboxMetaPhoneID); err == nil {
 		demo = p.BusinessID
 	} else if !errors.Is(err, repository.ErrNotFound) {
 		return err

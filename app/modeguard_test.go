@@ -114,7 +114,7 @@ func TestSandbox_RefusesADatabaseWithAnotherBusinessAndPutsTheDemoLoginOnlyOnIts
 		t.Fatal(err)
 	}
 	u, err := store.UserByEmail(ctx, sandboxEmail)
-	phone, _ := store.PhoneNumberByMetaID(ctx, SandboxPhoneNumberID)
+	phone, _ := store.PhoneNumberByMetaID(ctx, SandboxMetaPhoneID)
 	if err != nil || u.BusinessID != phone.BusinessID || u.BusinessID == other.ID {
 		t.Fatalf("demo login on business %d (%v), want the sandbox business %d", u.BusinessID, err, phone.BusinessID)
 	}

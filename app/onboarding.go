@@ -35,7 +35,7 @@ func onboardingParts(cfg config.Config, store *repository.Store, box *secretbox.
 	if sb == nil {
 		return svc, nil, team, nil
 	}
-	sb.KnowWABA(SandboxWABAID, SandboxPhoneNumberID)
+	sb.KnowWABA(SandboxWABAID, SandboxMetaPhoneID)
 	if svc.AppID == "" {
 		svc.AppID = sandbox.AppID
 	}

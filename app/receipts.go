@@ -49,7 +49,7 @@ func (r *readReceipts) markRead(ctx context.Context, msg models.InboundMessage) 
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := r.graph.MarkRead(ctx, phone.PhoneNumberID, token, msg.Wamid, true); err != nil {
+	if err := r.graph.MarkRead(ctx, phone.MetaPhoneID, token, msg.Wamid, true); err != nil {
 		r.log.Debug("mark as read failed", "wamid", msg.Wamid, "err", err)
 	}
 }

@@ -37,10 +37,10 @@ type Config struct {
 	EncryptionKey string `mapstructure:"ENCRYPTION_KEY"`
 	Sandbox       bool   `mapstructure:"SANDBOX"`
 
-	PhoneNumberID string `mapstructure:"WHATSAPP_PHONE_NUMBER_ID"`
-	AccessToken   string `mapstructure:"WHATSAPP_ACCESS_TOKEN"`
-	WABAID        string `mapstructure:"WHATSAPP_BUSINESS_ACCOUNT_ID"`
-	BusinessName  string `mapstructure:"BUSINESS_NAME"`
+	MetaPhoneID  string `mapstructure:"WHATSAPP_PHONE_NUMBER_ID"`
+	AccessToken  string `mapstructure:"WHATSAPP_ACCESS_TOKEN"`
+	WABAID       string `mapstructure:"WHATSAPP_BUSINESS_ACCOUNT_ID"`
+	BusinessName string `mapstructure:"BUSINESS_NAME"`
 
 	AdminEmail    string `mapstructure:"ADMIN_EMAIL"`
 	AdminPassword string `mapstructure:"ADMIN_PASSWORD"`
@@ -286,7 +286,7 @@ func (c Config) Validate() error {
 			bad("ENCRYPTION_KEY", err.Error())
 		}
 	}
-	if (c.PhoneNumberID == "") != (c.AccessToken == "") {
+	if (c.MetaPhoneID == "") != (c.AccessToken == "") {
 		bad("WHATSAPP_ACCESS_TOKEN", "and WHATSAPP_PHONE_NUMBER_ID must be set together")
 	}
 	if (c.AdminEmail == "") != (c.AdminPassword == "") {

@@ -22,7 +22,7 @@ func BenchmarkAccept_SQLite(b *testing.B) {
 			if err := s.CreateBusiness(ctx, &biz); err != nil {
 				b.Fatal(err)
 			}
-			if err := s.AddPhoneNumber(ctx, &models.PhoneNumber{BusinessID: biz.ID, PhoneNumberID: "42", WABAID: "w", AccessTokenEnc: "x"}); err != nil {
+			if err := s.AddPhoneNumber(ctx, &models.PhoneNumber{BusinessID: biz.ID, MetaPhoneID: "42", WABAID: "w", AccessTokenEnc: "x"}); err != nil {
 				b.Fatal(err)
 			}
 			ing := ingest.New(s, quiet, ingest.Options{}, nil)

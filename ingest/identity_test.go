@@ -21,7 +21,7 @@ func fixtureEnv(t *testing.T, s *repository.Store) (*ingest.Service, models.Busi
 	if err := s.CreateBusiness(context.Background(), &b); err != nil {
 		t.Fatal(err)
 	}
-	p := models.PhoneNumber{BusinessID: b.ID, PhoneNumberID: fixturePhoneID, WABAID: "102290129340398", AccessTokenEnc: "x"}
+	p := models.PhoneNumber{BusinessID: b.ID, MetaPhoneID: fixturePhoneID, WABAID: "102290129340398", AccessTokenEnc: "x"}
 	if err := s.AddPhoneNumber(context.Background(), &p); err != nil {
 		t.Fatal(err)
 	}

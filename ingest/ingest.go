@@ -116,8 +116,8 @@ func (s *Service) build(ctx context.Context, n *whatsapp.Notification) (reposito
 			return d, err
 		}
 		if !known {
-			if ch.PhoneNumberID != "" {
-				s.log.WarnContext(ctx, "webhook for an unknown phone number; stored", "phone_number_id", ch.PhoneNumberID, "field", ch.Field)
+			if ch.MetaPhoneID != "" {
+				s.log.WarnContext(ctx, "webhook for an unknown phone number; stored", "phone_number_id", ch.MetaPhoneID, "field", ch.Field)
 			}
 			d.Events = append(d.Events, event(nil, models.EventKindUnrouted, ch, "no business has this phone number or WABA"))
 			continue
@@ -141,7 +141,7 @@ func (s *Service) build(ctx context.Context, n *whatsapp.Notification) (reposito
 					reason = fmt.Sprintf("message without sender in a change with %d contacts", len(ch.Contacts))
 				}
 				d.Events = append(d.Events, models.WebhookEvent{BusinessID: &biz, Kind: models.EventKindUnparsed, Field: ch.Field,
-					WABAID: ch.WABAID, PhoneNumberID: ch.PhoneNumberID, Reason: reason,
+					WABAID: ch.WABAID, MetaPhoneID: ch.MetaPhoneID, Reason: reason,
 					Payload: string(m.Raw), Hash: hash("msg", m.Raw)})
 				continue
 			}
@@ -167,7 +167,7 @@ func (s *Service) build(ctx context.Context, n *whatsapp.Notification) (reposito
 		for _, st := range ch.Statuses {
 			if st.ID == "" {
 				d.Events = append(d.Events, models.WebhookEvent{BusinessID: &biz, Kind: models.EventKindUnparsed, Field: ch.Field,
-					PhoneNumberID: ch.PhoneNumberID, Reason: "status without id", Payload: string(st.Raw), Hash: hash("status", st.Raw)})
+					MetaPhoneID: ch.MetaPhoneID, Reason: "status without id", Payload: string(st.Raw), Hash: hash("status", st.Raw)})
 				continue
 			}
 			row := models.MessageStatus{BusinessID: biz, Wamid: st.ID, Status: st.Status, Recipient: firstSet(st.RecipientID, st.RecipientUserID),
@@ -231,8 +231,8 @@ func shapeProblems(n *whatsapp.Notification) []string {
 }
 
 func event(biz *int64, kind string, ch whatsapp.Change, reason string) models.WebhookEvent {
-	return models.WebhookEvent{BusinessID: biz, Kind: kind, Field: ch.Field, WABAID: ch.WABAID, PhoneNumberID: ch.PhoneNumberID,
-		Reason: reason, Payload: string(ch.Value), Hash: hash(kind+"|"+ch.Field+"|"+ch.WABAID+"|"+ch.PhoneNumberID, ch.Value)}
+	return models.WebhookEvent{BusinessID: biz, Kind: kind, Field: ch.Field, WABAID: ch.WABAID, MetaPhoneID: ch.MetaPhoneID,
+		Reason: reason, Payload: string(ch.Value), Hash: hash(kind+"|"+ch.Field+"|"+ch.WABAID+"|"+ch.MetaPhoneID, ch.Value)}
 }
 
 func hash(prefix string, b []byte) string {
@@ -258,8 +258,8 @@ type routeCache struct {
 }
 
 func (s *Service) route(ctx context.Context, ch whatsapp.Change) (routeEntry, bool, error) {
-	key := "p:" + ch.PhoneNumberID
-	if ch.PhoneNumberID == "" {
+	key := "p:" + ch.MetaPhoneID
+	if ch.MetaPhoneID == "" {
 		key = "w:" + ch.WABAID
 	}
 	s.routes.mu.Lock()
@@ -270,9 +270,9 @@ func (s *Service) route(ctx context.Context, ch whatsapp.Change) (routeEntry, bo
 	}
 	e = routeEntry{expires: time.Now().Add(s.routes.ttl)}
 	var err error
-	if ch.PhoneNumberID != "" {
+	if ch.MetaPhoneID != "" {
 		var p models.PhoneNumber
-		p, err = s.store.PhoneNumberByMetaID(ctx, ch.PhoneNumberID)
+		p, err = s.store.PhoneNumberByMetaID(ctx, ch.MetaPhoneID)
 		e.BusinessID, e.PhoneID = p.BusinessID, p.ID
 	} else if ch.WABAID != "" {
 		e.BusinessID, err = s.store.BusinessByWABA(ctx, ch.WABAID)

@@ -24,7 +24,7 @@ func seed(t *testing.T, s *repository.Store) models.Business {
 	if err := s.CreateBusiness(context.Background(), &b); err != nil {
 		t.Fatal(err)
 	}
-	p := models.PhoneNumber{BusinessID: b.ID, PhoneNumberID: "42", WABAID: "w", AccessTokenEnc: "x"}
+	p := models.PhoneNumber{BusinessID: b.ID, MetaPhoneID: "42", WABAID: "w", AccessTokenEnc: "x"}
 	if err := s.AddPhoneNumber(context.Background(), &p); err != nil {
 		t.Fatal(err)
 	}

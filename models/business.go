@@ -66,7 +66,7 @@ const (
 type PhoneNumber struct {
 	ID                 int64
 	BusinessID         int64
-	PhoneNumberID      string // Meta's phone_number_id
+	MetaPhoneID        string `gorm:"column:phone_number_id" json:"PhoneNumberID"` // Meta's phone_number_id (column and export file keep the old name)
 	WABAID             string
 	DisplayPhoneNumber string
 	AccessTokenEnc     string

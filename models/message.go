@@ -7,7 +7,7 @@ import "time"
 type InboundMessage struct {
 	ID            int64
 	BusinessID    int64
-	PhoneNumberID int64
+	PhoneNumberID int64 // our phone_numbers row (Meta's id is PhoneNumber.MetaPhoneID)
 	CustomerID    int64
 	Wamid         string
 	Type          string
@@ -40,18 +40,18 @@ type MessageStatus struct {
 // WebhookEvent is a webhook change that is not a customer message: account and template updates, calls, echoes,
 // deliveries for a phone number we do not know, and bodies we could not parse (Kind "unparsed", with Reason).
 type WebhookEvent struct {
-	ID            int64
-	BusinessID    *int64
-	Kind          string // event | unrouted | unparsed | conflict
-	Field         string
-	WABAID        string
-	PhoneNumberID string
-	Reason        string
-	Payload       string
-	Hash          string // sha256 of the payload: a redelivery stores nothing new
-	ReceivedAt    time.Time
-	AppliedAt     *time.Time // account events: when their effect (number health, template status) was applied
-	RequestID     string     // the id of the webhook request that delivered it
+	ID          int64
+	BusinessID  *int64
+	Kind        string // event | unrouted | unparsed | conflict
+	Field       string
+	WABAID      string
+	MetaPhoneID string `gorm:"column:phone_number_id"` // Meta's phone_number_id the change is about
+	Reason      string
+	Payload     string
+	Hash        string // sha256 of the payload: a redelivery stores nothing new
+	ReceivedAt  time.Time
+	AppliedAt   *time.Time // account events: when their effect (number health, template status) was applied
+	RequestID   string     // the id of the webhook request that delivered it
 }
 
 // Kinds of webhook events.
@@ -88,7 +88,7 @@ func (s OutboundStatus) Advances(next OutboundStatus) bool {
 type OutboundMessage struct {
 	ID             int64
 	BusinessID     int64
-	PhoneNumberID  int64
+	PhoneNumberID  int64 // our phone_numbers row (Meta's id is PhoneNumber.MetaPhoneID)
 	CustomerID     int64
 	ToWaID         string
 	Kind           string

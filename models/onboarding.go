@@ -35,7 +35,7 @@ type ConnectAttempt struct {
 	BusinessID     int64
 	Method         string
 	Step           string
-	PhoneNumberID  string
+	MetaPhoneID    string `gorm:"column:phone_number_id"` // Meta's phone_number_id
 	WABAID         string
 	AccessTokenEnc string // sealed like a number's token
 	PINEnc         string // sealed two-step PIN

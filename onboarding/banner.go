@@ -25,7 +25,7 @@ func (s *Service) Banners(ctx context.Context, biz models.Business, phones []mod
 	for _, p := range phones {
 		name := p.DisplayPhoneNumber
 		if name == "" {
-			name = p.PhoneNumberID
+			name = p.MetaPhoneID
 		}
 		switch {
 		case p.Status == models.PhoneRestricted:

@@ -142,7 +142,7 @@ func (s *Service) newAttempt(bizID int64, method, phoneNumberID, wabaID, pin str
 	case pin != "" && !pinRe.MatchString(pin):
 		return nil, merchant.ValidationError{Field: "pin", Message: "The PIN is six digits; leave it empty to have one made for you."}
 	}
-	a := &models.ConnectAttempt{BusinessID: bizID, Method: method, PhoneNumberID: phoneNumberID, WABAID: wabaID}
+	a := &models.ConnectAttempt{BusinessID: bizID, Method: method, MetaPhoneID: phoneNumberID, WABAID: wabaID}
 	if pin == "" {
 		pin, a.PINGenerated = generatePIN(), true
 	}
@@ -192,11 +192,11 @@ func (s *Service) run(ctx context.Context, a *models.ConnectAttempt, code string
 		case models.StepToken:
 			a.TokenExpiresAt, msg, stepErr = s.checkToken(ctx, token, a.WABAID)
 		case models.StepOwnership:
-			msg, stepErr = s.checkOwnership(ctx, token, a.WABAID, a.PhoneNumberID)
+			msg, stepErr = s.checkOwnership(ctx, token, a.WABAID, a.MetaPhoneID)
 		case models.StepSubscribe:
 			stepErr = s.Graph.SubscribeApp(ctx, a.WABAID, token)
 		case models.StepRegister:
-			stepErr = s.Graph.Register(ctx, a.PhoneNumberID, token, pin)
+			stepErr = s.Graph.Register(ctx, a.MetaPhoneID, token, pin)
 			var apiErr *whatsapp.APIError
 			if errors.As(stepErr, &apiErr) && apiErr.Code == 133005 {
 				msg = "Meta says the PIN does not match the number's two-step verification PIN (" + apiErr.Message +
@@ -316,12 +316,12 @@ func (s *Service) checkOwnership(ctx context.Context, token, wabaID, phoneNumber
 // finish reads the number's details and stores it with the attempt's token, dropping the attempt, in one
 // transaction.
 func (s *Service) finish(ctx context.Context, a *models.ConnectAttempt, token, pin string) (Connected, error) {
-	d, err := s.Graph.PhoneNumberDetails(ctx, a.PhoneNumberID, token)
+	d, err := s.Graph.PhoneNumberDetails(ctx, a.MetaPhoneID, token)
 	if err != nil {
 		return Connected{}, s.failed(ctx, a, metaMessage(err), err)
 	}
 	checked := s.now().UTC()
-	p := models.PhoneNumber{BusinessID: a.BusinessID, PhoneNumberID: a.PhoneNumberID, WABAID: a.WABAID,
+	p := models.PhoneNumber{BusinessID: a.BusinessID, MetaPhoneID: a.MetaPhoneID, WABAID: a.WABAID,
 		DisplayPhoneNumber: d.DisplayPhoneNumber, AccessTokenEnc: a.AccessTokenEnc, VerifiedName: d.VerifiedName,
 		QualityRating: d.QualityRating, MessagingLimit: d.MessagingLimit, TokenExpiresAt: a.TokenExpiresAt,
 		TokenCheckedAt: &checked}

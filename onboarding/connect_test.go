@@ -69,7 +69,7 @@ func TestConnectSignup_RunsEveryStepAgainstMeta(t *testing.T) {
 			t.Fatalf("phones %+v", ps)
 		}
 		p := ps[0]
-		if p.PhoneNumberID != phoneID || p.WABAID != wabaID || p.DisplayPhoneNumber != "+1 555-123-4567" ||
+		if p.MetaPhoneID != phoneID || p.WABAID != wabaID || p.DisplayPhoneNumber != "+1 555-123-4567" ||
 			p.VerifiedName != "Joe's Pizza" || p.QualityRating != "GREEN" || p.MessagingLimit != "TIER_1K" ||
 			p.Status != models.PhoneConnected || p.TokenCheckedAt == nil {
 			t.Errorf("stored %+v", p)
@@ -205,7 +205,7 @@ func TestConnect_WrongPINAsksForTheNumbersPIN(t *testing.T) {
 		t.Error("a two-digit PIN was accepted")
 	}
 	got, err := e.svc.Resume(context.Background(), e.biz.ID, "111111")
-	if err != nil || got.PIN != "" || got.Phone.PhoneNumberID != phoneID {
+	if err != nil || got.PIN != "" || got.Phone.MetaPhoneID != phoneID {
 		t.Fatalf("resume %+v %v", got, err)
 	}
 }

@@ -36,7 +36,7 @@ func (s *Service) Profile(ctx context.Context, bizID, phoneID int64) (whatsapp.B
 	if err != nil {
 		return whatsapp.BusinessProfile{}, err
 	}
-	prof, err := s.Graph.GetBusinessProfile(ctx, p.PhoneNumberID, token)
+	prof, err := s.Graph.GetBusinessProfile(ctx, p.MetaPhoneID, token)
 	if err != nil {
 		return prof, asMetaError("read business profile", err)
 	}
@@ -85,7 +85,7 @@ func (s *Service) UpdateProfile(ctx context.Context, bizID, phoneID int64, prof 
 	if err != nil {
 		return err
 	}
-	if err := s.Graph.UpdateBusinessProfile(ctx, p.PhoneNumberID, token, prof); err != nil {
+	if err := s.Graph.UpdateBusinessProfile(ctx, p.MetaPhoneID, token, prof); err != nil {
 		return asMetaError("update business profile", err)
 	}
 	return nil

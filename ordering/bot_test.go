@@ -53,7 +53,7 @@ func newEnvFor(t *testing.T, store *repository.Store, biz models.Business, token
 	if err := store.CreateBusiness(ctx, &e.biz); err != nil {
 		t.Fatal(err)
 	}
-	p := models.PhoneNumber{BusinessID: e.biz.ID, PhoneNumberID: "42", WABAID: "w", AccessTokenEnc: token}
+	p := models.PhoneNumber{BusinessID: e.biz.ID, MetaPhoneID: "42", WABAID: "w", AccessTokenEnc: token}
 	if err := store.AddPhoneNumber(ctx, &p); err != nil {
 		t.Fatal(err)
 	}

@@ -150,7 +150,7 @@ func (o *Outbox) attempt(ctx, db context.Context, j job, rec *recorder) error {
 	time.Sleep(wait)
 	sendCtx, cancel := context.WithTimeout(db, min(o.SendTimeout, j.sendBy.Sub(o.clock())))
 	m.Attempts++
-	wamid, err := o.sender.Send(sendCtx, phone.PhoneNumberID, token, []byte(payload))
+	wamid, err := o.sender.Send(sendCtx, phone.MetaPhoneID, token, []byte(payload))
 	cancel()
 	if err == nil {
 		return o.recordSent(db, rec, m, wamid)
@@ -241,7 +241,7 @@ func (o *Outbox) pauseNumber(db context.Context, m models.OutboundMessage, phone
 		return err
 	}
 	if changed {
-		o.log.WarnContext(db, "phone number paused until it is reconnected", "phone_number_id", phone.PhoneNumberID,
+		o.log.WarnContext(db, "phone number paused until it is reconnected", "phone_number_id", phone.MetaPhoneID,
 			"status", status, "reason", reason)
 	}
 	return o.requeue(db, m, 0, code, reason)

@@ -53,7 +53,7 @@ func newEnv(t testing.TB, store *repository.Store, windowOpen bool, opts ...fake
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.phone = models.PhoneNumber{BusinessID: e.biz.ID, PhoneNumberID: "555000", WABAID: "w", AccessTokenEnc: sealed, SendRatePerSec: 1000}
+	e.phone = models.PhoneNumber{BusinessID: e.biz.ID, MetaPhoneID: "555000", WABAID: "w", AccessTokenEnc: sealed, SendRatePerSec: 1000}
 	if err := store.AddPhoneNumber(ctx, &e.phone); err != nil {
 		t.Fatal(err)
 	}

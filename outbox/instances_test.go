@@ -45,7 +45,7 @@ func TestOutbox_ExpiredTokenPausesTheNumberUntilItIsReconnected(t *testing.T) {
 				}
 			}
 			sealed, _ := e.box.Seal("EAAG-new-token")
-			p := models.PhoneNumber{BusinessID: e.biz.ID, PhoneNumberID: e.phone.PhoneNumberID, AccessTokenEnc: sealed}
+			p := models.PhoneNumber{BusinessID: e.biz.ID, MetaPhoneID: e.phone.MetaPhoneID, AccessTokenEnc: sealed}
 			if err := e.store.AddPhoneNumber(ctx, &p); err != nil {
 				t.Fatal(err)
 			}
@@ -105,7 +105,7 @@ func TestOutbox_KilledAfterMetaAcceptedResendsOnlyThatMessage(t *testing.T) {
 				t.Fatalf("claim: %v, %v", claimed, err)
 			}
 			client := whatsapp.NewClient(e.srv.URL, "v23.0", &http.Client{Timeout: time.Second})
-			if _, err := client.Send(ctx, e.phone.PhoneNumberID, token, []byte(claimed[0].Payload)); err != nil {
+			if _, err := client.Send(ctx, e.phone.MetaPhoneID, token, []byte(claimed[0].Payload)); err != nil {
 				t.Fatal(err)
 			}
 			e.run(t, e.outbox(t, time.Second))

@@ -29,7 +29,7 @@ func TestOutbox_SendsTheStoredPayloadWithTheNumbersTokenAndRecordsTheWamid(t *te
 			}
 			r := reqs[0]
 			if r.Method != http.MethodPost || r.Path != "/v23.0/555000/messages" || r.Authorization != "Bearer "+token ||
-				r.PhoneNumberID != "555000" || r.To != e.cust.WaID || string(r.Body) != m.Payload {
+				r.MetaPhoneID != "555000" || r.To != e.cust.WaID || string(r.Body) != m.Payload {
 				t.Fatalf("request %s %s auth %q to %s body %s; want payload %s", r.Method, r.Path, r.Authorization, r.To, r.Body, m.Payload)
 			}
 			if got.Wamid == nil || *got.Wamid != r.WAMID || got.SentAt == nil || got.Attempts != 1 || got.ClaimUntil != nil {

@@ -33,7 +33,7 @@ func (o *Outbox) reserve(ctx context.Context, phone models.PhoneNumber, to strin
 		return local, false
 	}
 	cctx, cancel := context.WithTimeout(ctx, sharedCallTimeout)
-	wait, ok, err := o.Shared.Reserve(cctx, o.SharedPrefix+"rate:"+phone.PhoneNumberID, rate, rate, maxInlineWait)
+	wait, ok, err := o.Shared.Reserve(cctx, o.SharedPrefix+"rate:"+phone.MetaPhoneID, rate, rate, maxInlineWait)
 	cancel()
 	if err != nil {
 		// Valkey is down: this instance keeps its share on its own. The recipient's pacing is already booked.

@@ -73,10 +73,10 @@ func (s *Store) AddPhoneNumber(ctx context.Context, p *models.PhoneNumber) error
 		p.SendRatePerSec = models.DefaultSendRatePerSec
 	}
 	var existing models.PhoneNumber
-	err := s.db.WithContext(ctx).Where("phone_number_id = ?", p.PhoneNumberID).First(&existing).Error
+	err := s.db.WithContext(ctx).Where("phone_number_id = ?", p.MetaPhoneID).First(&existing).Error
 	if err == nil {
 		if existing.BusinessID != p.BusinessID {
-			return fmt.Errorf("phone number %s belongs to another business", p.PhoneNumberID)
+			return fmt.Errorf("phone number %s belongs to another business", p.MetaPhoneID)
 		}
 		p.ID = existing.ID
 		err = s.db.WithContext(ctx).Model(&existing).Updates(map[string]any{
@@ -84,12 +84,12 @@ func (s *Store) AddPhoneNumber(ctx context.Context, p *models.PhoneNumber) error
 			"status": models.PhoneConnected, "status_reason": "", "updated_at": now(),
 		}).Error
 		if err != nil {
-			return fmt.Errorf("reconnect phone number %s: %w", p.PhoneNumberID, err)
+			return fmt.Errorf("reconnect phone number %s: %w", p.MetaPhoneID, err)
 		}
 		return nil
 	}
 	if err := s.db.WithContext(ctx).Create(p).Error; err != nil {
-		return fmt.Errorf("add phone number %s: %w", p.PhoneNumberID, err)
+		return fmt.Errorf("add phone number %s: %w", p.MetaPhoneID, err)
 	}
 	return nil
 }

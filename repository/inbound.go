@@ -279,7 +279,7 @@ func (s *Store) insertEvents(ctx context.Context, ds []Delivery) error {
 			}
 			err := db.Exec(`INSERT INTO webhook_events (business_id, kind, field, waba_id, phone_number_id, reason, payload, hash,
 				received_at, request_id) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (hash) DO NOTHING`,
-				e.BusinessID, e.Kind, e.Field, e.WABAID, e.PhoneNumberID, e.Reason, e.Payload, e.Hash, e.ReceivedAt.UTC(), e.RequestID).Error
+				e.BusinessID, e.Kind, e.Field, e.WABAID, e.MetaPhoneID, e.Reason, e.Payload, e.Hash, e.ReceivedAt.UTC(), e.RequestID).Error
 			if err != nil {
 				return fmt.Errorf("insert %s webhook event: %w", e.Kind, err)
 			}

@@ -19,7 +19,7 @@ func seedBusiness(t *testing.T, s *repository.Store, phoneID string) (models.Bus
 	if err := s.CreateBusiness(ctx, &b); err != nil {
 		t.Fatal(err)
 	}
-	p := models.PhoneNumber{BusinessID: b.ID, PhoneNumberID: phoneID, WABAID: "waba-" + phoneID, AccessTokenEnc: "x"}
+	p := models.PhoneNumber{BusinessID: b.ID, MetaPhoneID: phoneID, WABAID: "waba-" + phoneID, AccessTokenEnc: "x"}
 	if err := s.AddPhoneNumber(ctx, &p); err != nil {
 		t.Fatal(err)
 	}

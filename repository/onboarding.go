@@ -53,9 +53,9 @@ func (s *Store) DeleteConnectAttempt(ctx context.Context, businessID int64) erro
 func (s *Store) FinishConnect(ctx context.Context, p *models.PhoneNumber) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var existing models.PhoneNumber
-		err := tx.Where("phone_number_id = ?", p.PhoneNumberID).First(&existing).Error
+		err := tx.Where("phone_number_id = ?", p.MetaPhoneID).First(&existing).Error
 		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
-			return fmt.Errorf("find phone number %s: %w", p.PhoneNumberID, err)
+			return fmt.Errorf("find phone number %s: %w", p.MetaPhoneID, err)
 		}
 		t := now()
 		p.Status, p.StatusReason, p.UpdatedAt = models.PhoneConnected, "", t
@@ -76,7 +76,7 @@ func (s *Store) FinishConnect(ctx context.Context, p *models.PhoneNumber) error 
 			err = tx.Create(p).Error
 		}
 		if err != nil {
-			return fmt.Errorf("store phone number %s: %w", p.PhoneNumberID, err)
+			return fmt.Errorf("store phone number %s: %w", p.MetaPhoneID, err)
 		}
 		if err := tx.Where("business_id = ?", p.BusinessID).Delete(&models.ConnectAttempt{}).Error; err != nil {
 			return fmt.Errorf("drop connect attempt: %w", err)

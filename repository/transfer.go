@@ -94,11 +94,11 @@ func (s *Store) ImportBusiness(ctx context.Context, d BusinessDump, reseal func(
 		for _, p := range d.PhoneNumbers {
 			enc, err := reseal(p.AccessTokenEnc)
 			if err != nil {
-				return fmt.Errorf("access token of phone number %s: %w", p.PhoneNumberID, err)
+				return fmt.Errorf("access token of phone number %s: %w", p.MetaPhoneID, err)
 			}
 			old := p.ID
 			p.ID, p.BusinessID, p.AccessTokenEnc = 0, bizID, enc
-			if err := im.create("phone", old, &p, &p.ID, "phone number "+p.PhoneNumberID); err != nil {
+			if err := im.create("phone", old, &p, &p.ID, "phone number "+p.MetaPhoneID); err != nil {
 				return err
 			}
 		}

@@ -23,12 +23,12 @@ const (
 
 // SentMessage is one message the fake Graph API accepted, as the sandbox log keeps it.
 type SentMessage struct {
-	PhoneNumberID string // Meta's id of the business number that sent it
-	To            string // the customer's wa_id
-	WAMID         string
-	Type          string // text, interactive, template, ...
-	Text          string // what the customer would read, with the choices offered (whatsapp.OutgoingMessage.Text)
-	At            time.Time
+	MetaPhoneID string // Meta's phone_number_id of the business number that sent it
+	To          string // the customer's wa_id
+	WAMID       string
+	Type        string // text, interactive, template, ...
+	Text        string // what the customer would read, with the choices offered (whatsapp.OutgoingMessage.Text)
+	At          time.Time
 }
 
 type chatKey struct{ phone, to string }
@@ -53,7 +53,7 @@ func (l *sentLog) add(m SentMessage) {
 	m.Text = whatsapp.TruncateRunes(m.Text, logTextRunes)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	k := chatKey{m.PhoneNumberID, m.To}
+	k := chatKey{m.MetaPhoneID, m.To}
 	el, ok := l.chats[k]
 	if ok {
 		l.order.MoveToFront(el)
@@ -116,7 +116,7 @@ func (h logging) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	parts := strings.Split(strings.TrimSuffix(r.URL.Path, "/messages"), "/")
-	h.log.add(SentMessage{PhoneNumberID: parts[len(parts)-1], To: msg.To, WAMID: resp.Messages[0].ID, Type: msg.Type,
+	h.log.add(SentMessage{MetaPhoneID: parts[len(parts)-1], To: msg.To, WAMID: resp.Messages[0].ID, Type: msg.Type,
 		Text: msg.Text(), At: time.Now().UTC()})
 }
 

@@ -33,7 +33,7 @@ func TestSandbox_OutboxSendComesBackAsReadInTheDatabase(t *testing.T) {
 				t.Fatal(err)
 			}
 			sealed, _ := box.Seal("sandbox-token")
-			phone := models.PhoneNumber{BusinessID: biz.ID, PhoneNumberID: "100000000000001", AccessTokenEnc: sealed}
+			phone := models.PhoneNumber{BusinessID: biz.ID, MetaPhoneID: "100000000000001", AccessTokenEnc: sealed}
 			if err := store.AddPhoneNumber(ctx, &phone); err != nil {
 				t.Fatal(err)
 			}
@@ -72,7 +72,7 @@ func TestSandbox_OutboxSendComesBackAsReadInTheDatabase(t *testing.T) {
 					t.Fatal(err)
 				}
 				if got.Status == models.OutRead && got.SentAt != nil && got.DeliveredAt != nil && got.ReadAt != nil {
-					log := sb.Sent(phone.PhoneNumberID, cust.WaID)
+					log := sb.Sent(phone.MetaPhoneID, cust.WaID)
 					if len(log) != 1 || log[0].WAMID != *got.Wamid || log[0].Text != "Your order is ready" {
 						t.Fatalf("sandbox log %+v for row %+v", log, got)
 					}

@@ -40,7 +40,7 @@ func TestSandbox_OnboardingEndToEnd(t *testing.T) {
 		t.Fatalf("first try: %v", err)
 	}
 	got, err := svc.Resume(ctx, biz.ID, "")
-	if err != nil || got.Phone.PhoneNumberID != phone || len(got.PIN) != 6 {
+	if err != nil || got.Phone.MetaPhoneID != phone || len(got.PIN) != 6 {
 		t.Fatalf("retry: %+v %v", got, err)
 	}
 	if _, err := svc.CreateOrderTemplate(ctx, biz.ID, "en_US"); err != nil {

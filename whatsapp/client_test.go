@@ -64,7 +64,7 @@ func TestClient_Send(t *testing.T) {
 	if string(r.Body) != string(payload) {
 		t.Errorf("body = %s, want %s", r.Body, payload)
 	}
-	if r.Status != http.StatusOK || r.WAMID != wamid || r.To != "15551234567" || r.PhoneNumberID != phoneID {
+	if r.Status != http.StatusOK || r.WAMID != wamid || r.To != "15551234567" || r.MetaPhoneID != phoneID {
 		t.Errorf("recorded %+v", r)
 	}
 }

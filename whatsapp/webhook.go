@@ -105,7 +105,7 @@ func decodeChange(wabaID string, wc whChange) Change {
 	var v whValue
 	c.Problems = whPrefix("value", whDecode(c.Value, &v))
 	if md := v.Metadata; md != nil {
-		c.PhoneNumberID, c.DisplayPhoneNumber = string(md.PhoneNumberID), string(md.DisplayPhoneNumber)
+		c.MetaPhoneID, c.DisplayPhoneNumber = string(md.PhoneNumberID), string(md.DisplayPhoneNumber)
 	}
 	for i, r := range v.Contacts {
 		ct := decodeContact(r)

@@ -40,7 +40,7 @@ func TestParseWebhook_AcceptsLooseTypes(t *testing.T) {
 				{"product_retailer_id":"c","quantity":1,"item_price":300,"currency":"JPY"}]}}],
 		"statuses":[{"id":"s1","status":"read","timestamp":"1749416460.5","pricing":{"billable":"true"},
 			"errors":[{"code":"131047"}]}]}`))
-	eq(t, "phone number id", c.PhoneNumberID, "106540352242922")
+	eq(t, "phone number id", c.MetaPhoneID, "106540352242922")
 	eq(t, "contact", c.Contacts[0].WaID, "16505551234")
 	m := c.Messages[0]
 	eq(t, "from", m.From, "16505551234")

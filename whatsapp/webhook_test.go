@@ -183,7 +183,7 @@ func TestParseWebhook_Fixtures(t *testing.T) {
 		"text.json": func(t *testing.T, c Change) {
 			m := onlyMessage(t, c, wamidPrefix+"QTRBNjU5OUFFRTAzODEwMTQ0RgA=", "text", customer)
 			eq(t, "text", m.Text, "Hi, can I see the menu?")
-			eq(t, "phone number id", c.PhoneNumberID, "106540352242922")
+			eq(t, "phone number id", c.MetaPhoneID, "106540352242922")
 			eq(t, "display number", c.DisplayPhoneNumber, "15550783881")
 			eq(t, "field", c.Field, "messages")
 			eq(t, "timestamp", m.Timestamp, time.Unix(1749416383, 0).UTC())

@@ -38,8 +38,9 @@ type Change struct {
 	WABAID string // entry.id: the WhatsApp Business Account
 	Field  string
 
-	// value.metadata: the business phone number the change is about; route on PhoneNumberID.
-	PhoneNumberID      string
+	// value.metadata: the business phone number the change is about; route on MetaPhoneID (Meta's
+	// phone_number_id).
+	MetaPhoneID        string
 	DisplayPhoneNumber string
 
 	Contacts []Contact

@@ -61,7 +61,7 @@ func (d *Handler) attemptView(c *fiber.Ctx, bizID int64) (*attemptView, error) {
 }
 
 func numberOf(n models.PhoneNumber) numberView {
-	v := numberView{ID: n.ID, Display: n.DisplayPhoneNumber, PhoneNumberID: n.PhoneNumberID, WABAID: n.WABAID,
+	v := numberView{ID: n.ID, Display: n.DisplayPhoneNumber, MetaPhoneID: n.MetaPhoneID, WABAID: n.WABAID,
 		Status: string(n.Status), Reason: n.StatusReason, VerifiedName: n.VerifiedName, Quality: n.QualityRating,
 		Limit: n.MessagingLimit, Note: n.HealthNote,
 		NeedsReconnect: n.Status == models.PhoneTokenExpired || n.Status == models.PhoneDisconnected,

@@ -140,7 +140,7 @@ func TestSimulator_BuildsMetaShapedWebhooks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, err := simWebhook(models.PhoneNumber{PhoneNumberID: "106540352242922", WABAID: "1022", DisplayPhoneNumber: "15550783881"},
+	body, err := simWebhook(models.PhoneNumber{MetaPhoneID: "106540352242922", WABAID: "1022", DisplayPhoneNumber: "15550783881"},
 		"15550100001", "Sim", m)
 	if err != nil {
 		t.Fatal(err)

@@ -22,7 +22,7 @@ type settingsView struct {
 	Fulfillments []option
 	Languages    []option // the bot's and the dashboard's, each named in itself
 	Numbers      []numberView
-	Connect      struct{ PhoneNumberID, WABAID string }
+	Connect      struct{ MetaPhoneID, WABAID string }
 	Attempt      *attemptView
 	NewPIN       string // the generated two-step PIN of a number just connected: shown once
 	Signup       bool
@@ -45,13 +45,13 @@ type settingsForm struct {
 type dayHours struct{ Key, Label, Value string }
 
 type numberView struct {
-	ID                                     int64
-	Display, PhoneNumberID, WABAID, Reason string
-	Status                                 string
-	NeedsReconnect                         bool
-	Active                                 bool // connected or restricted: it has a working token
-	VerifiedName, Quality, Limit, Note     string
-	TokenExpires                           string
+	ID                                   int64
+	Display, MetaPhoneID, WABAID, Reason string
+	Status                               string
+	NeedsReconnect                       bool
+	Active                               bool // connected or restricted: it has a working token
+	VerifiedName, Quality, Limit, Note   string
+	TokenExpires                         string
 }
 
 var weekdays = []struct{ Key, Label string }{
@@ -95,7 +95,7 @@ func (d *Handler) renderSettingsWith(c *fiber.Ctx, status int, f settingsForm, e
 	if len(errs) > 0 {
 		v.Error = "Nothing was saved: please check the fields marked below."
 	}
-	v.Connect.PhoneNumberID, v.Connect.WABAID = c.FormValue("phone_number_id"), c.FormValue("waba_id")
+	v.Connect.MetaPhoneID, v.Connect.WABAID = c.FormValue("phone_number_id"), c.FormValue("waba_id")
 	pr := d.printer(c)
 	for _, fl := range []models.Fulfillment{models.FulfillBoth, models.FulfillDelivery, models.FulfillPickup} {
 		label := map[models.Fulfillment]string{models.FulfillBoth: pr.T("settings.fulfill_both"),

@@ -73,7 +73,7 @@ func (d *Handler) simulator(c *fiber.Ctx) error {
 	for _, n := range numbers {
 		label := n.DisplayPhoneNumber
 		if label == "" {
-			label = n.PhoneNumberID
+			label = n.MetaPhoneID
 		}
 		v.Numbers = append(v.Numbers, struct {
 			ID       int64
@@ -171,7 +171,7 @@ func simMessage(waID, text, kind, replyID, replyTitle string) (map[string]any, e
 func simWebhook(phone models.PhoneNumber, waID, name string, msg map[string]any) ([]byte, error) {
 	value := map[string]any{
 		"messaging_product": "whatsapp",
-		"metadata":          map[string]string{"display_phone_number": phone.DisplayPhoneNumber, "phone_number_id": phone.PhoneNumberID},
+		"metadata":          map[string]string{"display_phone_number": phone.DisplayPhoneNumber, "phone_number_id": phone.MetaPhoneID},
 		"contacts":          []any{map[string]any{"profile": map[string]string{"name": name}, "wa_id": waID}},
 		"messages":          []any{msg},
 	}

@@ -168,7 +168,7 @@ func TestBrowser_ChangeStatusNotifiesCustomer(t *testing.T) {
 	}
 	dashEventually(t, 15*time.Second, "the notification at the Graph API", func() bool {
 		for _, r := range e.graph.Sent() {
-			if r.To == "351910000003" && r.PhoneNumberID == e.phone.PhoneNumberID && r.Status == 200 {
+			if r.To == "351910000003" && r.MetaPhoneID == e.phone.MetaPhoneID && r.Status == 200 {
 				return true
 			}
 		}

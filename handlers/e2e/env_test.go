@@ -97,7 +97,7 @@ func seedBusiness(t *testing.T, store *repository.Store, name string) (models.Bu
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := models.PhoneNumber{BusinessID: b.ID, PhoneNumberID: fmt.Sprint(dashRandomID()), WABAID: fmt.Sprint(dashRandomID()),
+	p := models.PhoneNumber{BusinessID: b.ID, MetaPhoneID: fmt.Sprint(dashRandomID()), WABAID: fmt.Sprint(dashRandomID()),
 		DisplayPhoneNumber: "15550001111", AccessTokenEnc: token}
 	if err := store.AddPhoneNumber(ctx, &p); err != nil {
 		t.Fatal(err)
@@ -227,7 +227,7 @@ func (e *dashEnv) product(t *testing.T, sku, name string, priceMinor int64) mode
 // envelope wraps one message in Meta's webhook body for the business's number.
 func (e *dashEnv) envelope(waID, name string, msg map[string]any) []byte {
 	value := map[string]any{"messaging_product": "whatsapp",
-		"metadata": map[string]string{"display_phone_number": e.phone.DisplayPhoneNumber, "phone_number_id": e.phone.PhoneNumberID},
+		"metadata": map[string]string{"display_phone_number": e.phone.DisplayPhoneNumber, "phone_number_id": e.phone.MetaPhoneID},
 		"contacts": []any{map[string]any{"profile": map[string]string{"name": name}, "wa_id": waID}}, "messages": []any{msg}}
 	b, _ := json.Marshal(map[string]any{"object": "whatsapp_business_account", "entry": []any{map[string]any{"id": e.phone.WABAID,
 		"changes": []any{map[string]any{"field": "messages", "value": value}}}}})

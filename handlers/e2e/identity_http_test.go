@@ -29,7 +29,7 @@ const (
 // from_user_id name them.
 func (e *dashEnv) usernameWebhook(body string) []byte {
 	value := map[string]any{"messaging_product": "whatsapp",
-		"metadata": map[string]string{"display_phone_number": e.phone.DisplayPhoneNumber, "phone_number_id": e.phone.PhoneNumberID},
+		"metadata": map[string]string{"display_phone_number": e.phone.DisplayPhoneNumber, "phone_number_id": e.phone.MetaPhoneID},
 		"contacts": []any{map[string]any{"profile": map[string]string{"name": "Ana Lima", "username": anaUsername}, "user_id": anaUser}},
 		"messages": []any{map[string]any{"from_user_id": anaUser, "id": "wamid.TEST" + strings.ToUpper(testutil.RandomHex(10)),
 			"type": "text", "timestamp": fmt.Sprint(time.Now().Unix()), "text": map[string]string{"body": body}}}}

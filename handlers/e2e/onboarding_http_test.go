@@ -44,7 +44,7 @@ func (e *dashEnv) staff(t *testing.T) *dashClient {
 func TestDashboard_TemplatesCreateSyncAndChoose(t *testing.T) {
 	t.Parallel()
 	e := newDashEnv(t, testutil.SQLite(t))
-	e.graph.AddWABA(e.phone.WABAID, e.phone.PhoneNumberID)
+	e.graph.AddWABA(e.phone.WABAID, e.phone.MetaPhoneID)
 	c := e.login(t, e.email, e.password)
 	if st, _ := c.postBody(t, "/templates/create", url.Values{"language": {"xx"}}); st != http.StatusUnprocessableEntity {
 		t.Fatalf("unknown language: %d", st)
@@ -102,7 +102,7 @@ func TestDashboard_BusinessProfile(t *testing.T) {
 	if st, _ := c.postBody(t, path, good); st != http.StatusSeeOther {
 		t.Fatalf("save: %d", st)
 	}
-	if p := e.graph.Profile(e.phone.PhoneNumberID); p.About != "Wood-fired pizza" || p.Vertical != "RESTAURANT" || len(p.Websites) != 1 {
+	if p := e.graph.Profile(e.phone.MetaPhoneID); p.About != "Wood-fired pizza" || p.Vertical != "RESTAURANT" || len(p.Websites) != 1 {
 		t.Fatalf("Meta has %+v", p)
 	}
 	if page := c.get(t, path); !strings.Contains(page, `value="ciao@nonna.example"`) {
@@ -163,7 +163,7 @@ func TestDashboard_DisconnectKeepsTheNumber(t *testing.T) {
 	if err != nil || p.Status != models.PhoneDisconnected {
 		t.Fatalf("number %+v %v", p, err)
 	}
-	if page := c.get(t, "/settings"); !strings.Contains(page, e.phone.PhoneNumberID) {
+	if page := c.get(t, "/settings"); !strings.Contains(page, e.phone.MetaPhoneID) {
 		t.Fatal("the number is no longer listed")
 	}
 }

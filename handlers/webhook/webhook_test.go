@@ -55,7 +55,7 @@ func newWebhookEnv(t *testing.T, store *repository.Store, bodyLimit int) *webhoo
 		t.Fatal(err)
 	}
 	for _, id := range []string{fixturePhoneID, pywaPhoneID} {
-		p := models.PhoneNumber{BusinessID: b.ID, PhoneNumberID: id, WABAID: fixtureWABA, AccessTokenEnc: "x"}
+		p := models.PhoneNumber{BusinessID: b.ID, MetaPhoneID: id, WABAID: fixtureWABA, AccessTokenEnc: "x"}
 		if err := store.AddPhoneNumber(ctx, &p); err != nil {
 			t.Fatal(err)
 		}

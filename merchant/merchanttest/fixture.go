@@ -30,7 +30,7 @@ func Seed(t testing.TB, s *repository.Store, name string, n int) Biz {
 	var b Biz
 	b.Business = models.Business{ID: 1_000_000 + rand.Int64N(1<<40), Name: name, Currency: "USD", Timezone: "UTC"}
 	must(t, s.CreateBusiness(ctx, &b.Business))
-	b.Phone = models.PhoneNumber{BusinessID: b.Business.ID, PhoneNumberID: "pn-" + testutil.RandomHex(6), WABAID: "waba",
+	b.Phone = models.PhoneNumber{BusinessID: b.Business.ID, MetaPhoneID: "pn-" + testutil.RandomHex(6), WABAID: "waba",
 		DisplayPhoneNumber: "+1 555 0100", AccessTokenEnc: "x", Status: models.PhoneConnected}
 	must(t, s.AddPhoneNumber(ctx, &b.Phone))
 	now := time.Now().UTC()

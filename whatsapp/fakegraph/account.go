@@ -148,15 +148,15 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request, req Request, pa
 	case post && last == "subscribed_apps" && node != "":
 		req.Kind, answer = KindSubscribe, func(req Request) Response { return s.subscribe(node) }
 	case post && last == "register" && node != "":
-		req.Kind, req.PhoneNumberID, answer = KindRegister, node, s.register
+		req.Kind, req.MetaPhoneID, answer = KindRegister, node, s.register
 	case get && last == "message_templates" && node != "":
 		req.Kind, answer = KindTemplates, func(req Request) Response { return s.listTemplates(node) }
 	case post && last == "message_templates" && node != "":
 		req.Kind, answer = KindCreateTemplate, func(req Request) Response { return s.createTemplate(node, req.Body) }
 	case get && last == "whatsapp_business_profile" && node != "":
-		req.Kind, req.PhoneNumberID, answer = KindProfile, node, s.profile
+		req.Kind, req.MetaPhoneID, answer = KindProfile, node, s.profile
 	case post && last == "whatsapp_business_profile" && node != "":
-		req.Kind, req.PhoneNumberID, answer = KindUpdateProfile, node, s.updateProfile
+		req.Kind, req.MetaPhoneID, answer = KindUpdateProfile, node, s.updateProfile
 	default:
 		return false
 	}
@@ -280,11 +280,11 @@ func (s *Server) register(req Request) Response {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if want, set := s.pins[req.PhoneNumberID]; set && want != body.PIN {
+	if want, set := s.pins[req.MetaPhoneID]; set && want != body.PIN {
 		return pinMismatch()
 	}
-	s.pins[req.PhoneNumberID] = body.PIN
-	s.registered[req.PhoneNumberID] = body.PIN
+	s.pins[req.MetaPhoneID] = body.PIN
+	s.registered[req.MetaPhoneID] = body.PIN
 	return success()
 }
 
@@ -363,7 +363,7 @@ func (s *Server) createTemplate(waba string, raw []byte) Response {
 
 func (s *Server) profile(req Request) Response {
 	s.mu.Lock()
-	p := s.profiles[req.PhoneNumberID]
+	p := s.profiles[req.MetaPhoneID]
 	s.mu.Unlock()
 	type withProduct struct {
 		Profile
@@ -394,6 +394,6 @@ func (s *Server) updateProfile(req Request) Response {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.profiles[req.PhoneNumberID] = p
+	s.profiles[req.MetaPhoneID] = p
 	return success()
 }

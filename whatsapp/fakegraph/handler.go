@@ -36,10 +36,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.finish(w, at, resp)
 	case r.Method == http.MethodPost && n >= 2 && parts[n-1] == "messages":
-		req.PhoneNumberID = parts[n-2]
+		req.MetaPhoneID = parts[n-2]
 		s.messages(r.Context(), w, req)
 	case r.Method == http.MethodGet && n >= 2 && strings.HasPrefix(parts[n-2], "v") && parts[n-1] != "":
-		req.Kind, req.PhoneNumberID = KindPhoneNumber, parts[n-1]
+		req.Kind, req.MetaPhoneID = KindPhoneNumber, parts[n-1]
 		s.finish(w, s.record(req), s.phoneNumber(req))
 	default:
 		s.finish(w, s.record(req), Err(http.StatusBadRequest, whatsapp.CodeInvalidParameter,
@@ -104,7 +104,7 @@ func (s *Server) messages(ctx context.Context, w http.ResponseWriter, req Reques
 	s.update(at, func(r *Request) { r.WAMID = wamid })
 	s.finish(w, at, resp)
 	if wamid != "" {
-		s.notify(req.PhoneNumberID, wamid, req.To)
+		s.notify(req.MetaPhoneID, wamid, req.To)
 	}
 }
 
@@ -205,7 +205,7 @@ func (s *Server) phoneNumber(req Request) Response {
 		return resp
 	}
 	s.mu.Lock()
-	p := s.phoneLocked(req.PhoneNumberID)
+	p := s.phoneLocked(req.MetaPhoneID)
 	s.mu.Unlock()
 	body, _ := json.Marshal(p)
 	return Response{Status: http.StatusOK, Body: body}

@@ -33,7 +33,7 @@ type Request struct {
 	Authorization string // the whole header, "Bearer <token>"
 	Body          []byte
 	Time          time.Time
-	PhoneNumberID string // from the path
+	MetaPhoneID   string // Meta's phone_number_id, from the path
 	To            string // sends: the recipient
 	Status        int    // what the fake answered; 0 while waiting, or when the client gave up first
 	WAMID         string // the id given to an accepted send

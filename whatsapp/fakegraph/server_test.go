@@ -283,7 +283,7 @@ func TestServer_UnderAPrefix(t *testing.T) {
 	if _, err := send(t, c, "1"); err != nil {
 		t.Fatal(err)
 	}
-	if got := fake.Sent()[0].PhoneNumberID; got != phoneID {
+	if got := fake.Sent()[0].MetaPhoneID; got != phoneID {
 		t.Errorf("phone number id %q", got)
 	}
 }
