@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/waorder/waorder/auth"
+	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
 )
 
@@ -60,7 +61,7 @@ func TestAdmin_SecretsFromStdinAndTheCredentialLifecycle(t *testing.T) {
 	if got, _, err := runAdmin(t, env, "", "revoke-api-token", "--business", biz, "--id", firstID); err != nil || got != "revoked "+firstID {
 		t.Fatalf("revoke: %q %v", got, err)
 	}
-	if _, _, err := runAdmin(t, env, "", "revoke-api-token", "--business", biz, "--id", firstID); !errors.Is(err, repository.ErrNotFound) {
+	if _, _, err := runAdmin(t, env, "", "revoke-api-token", "--business", biz, "--id", firstID); !errors.Is(err, models.ErrNotFound) {
 		t.Fatalf("revoking twice: %v", err)
 	}
 
@@ -71,7 +72,7 @@ func TestAdmin_SecretsFromStdinAndTheCredentialLifecycle(t *testing.T) {
 	}
 	defer store.Close()
 	a := auth.New(store, nil, nil, nil)
-	if _, err := a.APIToken(ctx, tokens[0]); !errors.Is(err, auth.ErrBadToken) {
+	if _, err := a.APIToken(ctx, tokens[0]); !errors.Is(err, models.ErrBadToken) {
 		t.Fatalf("revoked token: %v", err)
 	}
 	if _, err := a.APIToken(ctx, tokens[1]); err != nil {
@@ -84,7 +85,7 @@ func TestAdmin_SecretsFromStdinAndTheCredentialLifecycle(t *testing.T) {
 	if _, _, err := runAdmin(t, env, "second-password\n", "reset-password", "--email", "a@example.com", "--password", "-"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Session(ctx, cookie); !errors.Is(err, auth.ErrNoSession) {
+	if _, err := a.Session(ctx, cookie); !errors.Is(err, models.ErrNoSession) {
 		t.Fatalf("session after reset-password: %v", err)
 	}
 	if _, _, err := a.Login(ctx, "a@example.com", "second-password", ""); err != nil {
@@ -93,7 +94,7 @@ func TestAdmin_SecretsFromStdinAndTheCredentialLifecycle(t *testing.T) {
 	if _, _, err := runAdmin(t, env, "", "delete-user", "--email", "a@example.com"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := a.Login(ctx, "a@example.com", "second-password", ""); !errors.Is(err, auth.ErrBadCredentials) {
+	if _, _, err := a.Login(ctx, "a@example.com", "second-password", ""); !errors.Is(err, models.ErrBadCredentials) {
 		t.Fatalf("login of a deleted user: %v", err)
 	}
 }

@@ -32,7 +32,7 @@ func bootstrap(ctx context.Context, cfg config.Config, store *repository.Store, 
 	}
 	if _, err := store.PhoneNumberByMetaID(ctx, phoneID); err == nil {
 		return nil
-	} else if !errors.Is(err, repository.ErrNotFound) {
+	} else if !errors.Is(err, models.ErrNotFound) {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
 	if name == "" {
@@ -116,7 +116,7 @@ func bootstrapLogin(ctx context.Context, cfg config.Config, store *repository.St
 	}
 	if _, err := store.UserByEmail(ctx, email); err == nil {
 		return nil
-	} else if !errors.Is(err, repository.ErrNotFound) {
+	} else if !errors.Is(err, models.ErrNotFound) {
 		return fmt.Errorf("bootstrap login: %w", err)
 	}
 	bs, err := store.Businesses(ctx)
@@ -137,7 +137,7 @@ func bootstrapLogin(ctx context.Context, cfg config.Config, store *repository.St
 // demoLogin makes sure the public demo login exists and belongs to the sandbox business, and to no other.
 func demoLogin(ctx context.Context, store *repository.Store, accounts *auth.Service, log *slog.Logger) error {
 	phone, err := store.PhoneNumberByMetaID(ctx, SandboxMetaPhoneID)
-	if errors.Is(err, repository.ErrNotFound) {
+	if errors.Is(err, models.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
@@ -151,7 +151,7 @@ func demoLogin(ctx context.Context, store *repository.Store, accounts *auth.Serv
 		if err := store.DeleteUser(ctx, u.ID); err != nil {
 			return fmt.Errorf("demo login on business %d: %w", u.BusinessID, err)
 		}
-	case !errors.Is(err, repository.ErrNotFound):
+	case !errors.Is(err, models.ErrNotFound):
 		return fmt.Errorf("demo login: %w", err)
 	}
 	if _, err := accounts.CreateUser(ctx, phone.BusinessID, sandboxEmail, sandboxPassword, models.RoleOwner); err != nil {
@@ -164,7 +164,7 @@ func demoLogin(ctx context.Context, store *repository.Store, accounts *auth.Serv
 // removeDemoLogin deletes the public demo login (and its sessions), which must not outlive sandbox mode.
 func removeDemoLogin(ctx context.Context, store *repository.Store, log *slog.Logger) error {
 	u, err := store.UserByEmail(ctx, sandboxEmail)
-	if errors.Is(err, repository.ErrNotFound) {
+	if errors.Is(err, models.ErrNotFound) {
 		return nil
 	}
 	if err != nil {

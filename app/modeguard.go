@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/waorder/waorder/config"
+	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
 )
 
@@ -37,7 +38,7 @@ func guardMode(ctx context.Context, cfg config.Config, store *repository.Store) 
 	demo := int64(0)
 	if p, err := store.PhoneNumberByMetaID(ctx, SandboxMetaPhoneID); err == nil {
 		demo = p.BusinessID
-	} else if !errors.Is(err, repository.ErrNotFound) {
+	} else if !errors.Is(err, models.ErrNotFound) {
 		return err
 	}
 	bs, err := store.Businesses(ctx)

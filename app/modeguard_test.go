@@ -60,13 +60,13 @@ func TestSandbox_NeverStartsOnAProductionDatabaseAndItsLoginDiesWithIt(t *testin
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := demoUser(t, dir); !errors.Is(err, repository.ErrNotFound) {
+	if _, err := demoUser(t, dir); !errors.Is(err, models.ErrNotFound) {
 		t.Fatalf("demo login after a production start: %v\n%s", err, logs)
 	}
 	if _, err := start(t, sandboxEnv); err == nil || !strings.Contains(err.Error(), "sandbox mode refuses this database") {
 		t.Fatalf("sandbox start on a database that served production: %v", err)
 	}
-	if _, err := demoUser(t, dir); !errors.Is(err, repository.ErrNotFound) {
+	if _, err := demoUser(t, dir); !errors.Is(err, models.ErrNotFound) {
 		t.Fatalf("the refused sandbox start made the demo login again: %v", err)
 	}
 }

@@ -24,28 +24,17 @@ import (
 	"github.com/waorder/waorder/repository"
 )
 
-// Errors callers map to answers.
-var (
-	ErrBadCredentials = errors.New("auth: wrong email or password")
-	ErrRateLimited    = errors.New("auth: too many failed logins")
-	ErrNoSession      = errors.New("auth: no valid session")
-	ErrBadToken       = errors.New("auth: invalid api token")
-	// ErrBusy: every password-hashing slot stayed taken while the request waited; answer 503 and let it retry.
-	ErrBusy = errors.New("auth: too many password checks at once")
-)
-
 // Limits of the login rate limit and session lifetime.
 const (
 	SessionTTL = 7 * 24 * time.Hour
 	// SessionIdleTimeout ends a session nobody used for this long (SESSION_IDLE_TIMEOUT overrides it).
 	SessionIdleTimeout = 12 * time.Hour
-	// ArgonWait bounds how long a login waits for a password-hashing slot before ErrBusy.
-	ArgonWait         = 2 * time.Second
-	LoginWindow       = 15 * time.Minute
-	MaxFailsPerEmail  = 5
-	MaxFailsPerIP     = 20
-	MinPasswordLength = 8
-	TokenPrefix       = "wao_"
+	// ArgonWait bounds how long a login waits for a password-hashing slot before models.ErrBusy.
+	ArgonWait        = 2 * time.Second
+	LoginWindow      = 15 * time.Minute
+	MaxFailsPerEmail = 5
+	MaxFailsPerIP    = 20
+	TokenPrefix      = "wao_"
 )
 
 // Principal is who a request acts for.
@@ -68,7 +57,7 @@ type Service struct {
 	// instances; while Valkey is down its Get misses, and this copy keeps the limit holding on this instance.
 	failures *cache.Memory
 	// argon bounds the argon2id computations running at once (see hashSlot); argonWait is how long a request may
-	// wait for one before it is answered ErrBusy.
+	// wait for one before it is answered models.ErrBusy.
 	argon     chan struct{}
 	argonWait time.Duration
 	idle      time.Duration // a session unused this long has ended
@@ -140,8 +129,8 @@ func (s *Service) attempt(ctx context.Context, key string) int64 {
 
 // Login checks email and password and starts a session. Every attempt is counted before the password is checked:
 // past MaxFailsPerEmail attempts for an email, or MaxFailsPerIP from an IP, within LoginWindow, it answers
-// ErrRateLimited without checking. A successful login clears its email's count (not its IP's). When the password
-// hashing slots stay busy it answers ErrBusy.
+// models.ErrRateLimited without checking. A successful login clears its email's count (not its IP's). When the password
+// hashing slots stay busy it answers models.ErrBusy.
 func (s *Service) Login(ctx context.Context, email, password, ip string) (string, Principal, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	emailKey, ipKey := s.limitKey("email", email), s.limitKey("ip", ipSubject(ip))
@@ -150,10 +139,10 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (string
 		limited = true
 	}
 	if limited {
-		return "", Principal{}, ErrRateLimited
+		return "", Principal{}, models.ErrRateLimited
 	}
 	u, err := s.store.UserByEmail(ctx, email)
-	if err != nil && !errors.Is(err, repository.ErrNotFound) {
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return "", Principal{}, err
 	}
 	hash := u.PasswordHash
@@ -165,7 +154,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (string
 		return "", Principal{}, cerr
 	}
 	if !ok || err != nil {
-		return "", Principal{}, ErrBadCredentials
+		return "", Principal{}, models.ErrBadCredentials
 	}
 	s.cache.Delete(ctx, emailKey)
 	s.failures.Delete(ctx, emailKey)
@@ -190,22 +179,22 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (string
 		SessionID: sess.ID}, nil
 }
 
-// Session resolves a session cookie's value to its principal; unknown or expired is ErrNoSession.
+// Session resolves a session cookie's value to its principal; unknown or expired is models.ErrNoSession.
 func (s *Service) Session(ctx context.Context, cookieValue string) (Principal, error) {
 	if cookieValue == "" || len(cookieValue) > 200 {
-		return Principal{}, ErrNoSession
+		return Principal{}, models.ErrNoSession
 	}
 	now := s.now()
 	sess, err := s.store.Session(ctx, sha256Hex(cookieValue), now, now.Add(-s.idle))
-	if errors.Is(err, repository.ErrNotFound) {
-		return Principal{}, ErrNoSession
+	if errors.Is(err, models.ErrNotFound) {
+		return Principal{}, models.ErrNoSession
 	}
 	if err != nil {
 		return Principal{}, err
 	}
 	u, err := s.store.User(ctx, sess.UserID)
-	if errors.Is(err, repository.ErrNotFound) || (err == nil && u.BusinessID != sess.BusinessID) {
-		return Principal{}, ErrNoSession
+	if errors.Is(err, models.ErrNotFound) || (err == nil && u.BusinessID != sess.BusinessID) {
+		return Principal{}, models.ErrNoSession
 	}
 	if err != nil {
 		return Principal{}, err
@@ -229,14 +218,14 @@ func (s *Service) Logout(ctx context.Context, cookieValue string) error {
 }
 
 // CreateUser adds a merchant login to a business. A bad email or short password is an error; a taken email is
-// repository.ErrConflict.
+// models.ErrConflict.
 func (s *Service) CreateUser(ctx context.Context, bizID int64, email, password string, role models.Role) (models.User, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
 		return models.User{}, fmt.Errorf("auth: invalid email %q", email)
 	}
-	if len(password) < MinPasswordLength {
-		return models.User{}, fmt.Errorf("auth: password must be at least %d characters", MinPasswordLength)
+	if len(password) < models.MinPasswordLength {
+		return models.User{}, fmt.Errorf("auth: password must be at least %d characters", models.MinPasswordLength)
 	}
 	if role == "" {
 		role = models.RoleOwner
@@ -277,14 +266,14 @@ func (s *Service) CreateAPIToken(ctx context.Context, bizID int64, name string) 
 	return plain, nil
 }
 
-// APIToken resolves a bearer token to its business; unknown, malformed or revoked is ErrBadToken.
+// APIToken resolves a bearer token to its business; unknown, malformed or revoked is models.ErrBadToken.
 func (s *Service) APIToken(ctx context.Context, plaintext string) (int64, error) {
 	if !strings.HasPrefix(plaintext, TokenPrefix) || len(plaintext) > 100 {
-		return 0, ErrBadToken
+		return 0, models.ErrBadToken
 	}
 	t, err := s.store.APITokenByHash(ctx, sha256Hex(plaintext))
-	if errors.Is(err, repository.ErrNotFound) {
-		return 0, ErrBadToken
+	if errors.Is(err, models.ErrNotFound) {
+		return 0, models.ErrBadToken
 	}
 	if err != nil {
 		return 0, err

@@ -61,16 +61,16 @@ func TestLogin_SessionLogoutAndExpiry(t *testing.T) {
 			if u.PasswordHash == "s3cret-pass" || !strings.HasPrefix(u.PasswordHash, "$argon2id$") {
 				t.Fatalf("stored hash %q", u.PasswordHash)
 			}
-			if _, err := a.CreateUser(ctx, b.Business.ID, strings.ToLower(email), "another-pass", models.RoleStaff); !errors.Is(err, repository.ErrConflict) {
+			if _, err := a.CreateUser(ctx, b.Business.ID, strings.ToLower(email), "another-pass", models.RoleStaff); !errors.Is(err, models.ErrConflict) {
 				t.Fatalf("duplicate email: %v", err)
 			}
 			if _, err := a.CreateUser(ctx, b.Business.ID, "x@example.com", "short", models.RoleStaff); err == nil {
 				t.Fatal("short password accepted")
 			}
-			if _, _, err := a.Login(ctx, email, "wrong-pass", "10.0.0.1"); !errors.Is(err, auth.ErrBadCredentials) {
+			if _, _, err := a.Login(ctx, email, "wrong-pass", "10.0.0.1"); !errors.Is(err, models.ErrBadCredentials) {
 				t.Fatalf("wrong password: %v", err)
 			}
-			if _, _, err := a.Login(ctx, "nobody@example.com", "s3cret-pass", "10.0.0.1"); !errors.Is(err, auth.ErrBadCredentials) {
+			if _, _, err := a.Login(ctx, "nobody@example.com", "s3cret-pass", "10.0.0.1"); !errors.Is(err, models.ErrBadCredentials) {
 				t.Fatalf("unknown email: %v", err)
 			}
 			cookie, p, err := a.Login(ctx, " "+strings.ToUpper(email)+" ", "s3cret-pass", "10.0.0.1")
@@ -91,11 +91,11 @@ func TestLogin_SessionLogoutAndExpiry(t *testing.T) {
 			if err != nil || got.UserID != u.ID || got.CSRFToken != p.CSRFToken {
 				t.Fatalf("session %+v err %v", got, err)
 			}
-			if _, err := a.Session(ctx, cookie+"x"); !errors.Is(err, auth.ErrNoSession) {
+			if _, err := a.Session(ctx, cookie+"x"); !errors.Is(err, models.ErrNoSession) {
 				t.Fatalf("forged cookie: %v", err)
 			}
 			a.SetClock(func() time.Time { return time.Now().Add(auth.SessionTTL + time.Minute) })
-			if _, err := a.Session(ctx, cookie); !errors.Is(err, auth.ErrNoSession) {
+			if _, err := a.Session(ctx, cookie); !errors.Is(err, models.ErrNoSession) {
 				t.Fatalf("expired session: %v", err)
 			}
 			a.SetClock(time.Now)
@@ -105,7 +105,7 @@ func TestLogin_SessionLogoutAndExpiry(t *testing.T) {
 			if err := a.Logout(ctx, cookie); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := a.Session(ctx, cookie); !errors.Is(err, auth.ErrNoSession) {
+			if _, err := a.Session(ctx, cookie); !errors.Is(err, models.ErrNoSession) {
 				t.Fatalf("after logout: %v", err)
 			}
 		})
@@ -132,26 +132,26 @@ func TestLogin_RateLimited(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i := range auth.MaxFailsPerEmail {
-				if _, _, err := a.Login(ctx, email, "wrong", "10.0.0.2"); !errors.Is(err, auth.ErrBadCredentials) {
+				if _, _, err := a.Login(ctx, email, "wrong", "10.0.0.2"); !errors.Is(err, models.ErrBadCredentials) {
 					t.Fatalf("failure %d: %v", i+1, err)
 				}
 			}
 			_, _, err := a.Login(ctx, email, "wrong", "10.0.0.2")
-			if !errors.Is(err, auth.ErrRateLimited) {
+			if !errors.Is(err, models.ErrRateLimited) {
 				t.Fatalf("after %d failures: %v", auth.MaxFailsPerEmail, err)
 			}
 			// Also without Valkey: this process's copy of the counters holds the limit on this instance.
-			if _, _, err := a.Login(ctx, email, "right-password", "10.0.0.3"); !errors.Is(err, auth.ErrRateLimited) {
+			if _, _, err := a.Login(ctx, email, "right-password", "10.0.0.3"); !errors.Is(err, models.ErrRateLimited) {
 				t.Fatalf("right password while limited: %v", err)
 			}
 			// Per IP: 20 failures over many emails.
 			for i := range auth.MaxFailsPerIP {
 				_, _, err := a.Login(ctx, fmt.Sprintf("u%d-%s@example.com", i, testutil.RandomHex(2)), "x", "10.9.9.9")
-				if !errors.Is(err, auth.ErrBadCredentials) {
+				if !errors.Is(err, models.ErrBadCredentials) {
 					t.Fatalf("ip failure %d: %v", i+1, err)
 				}
 			}
-			if _, _, err := a.Login(ctx, "fresh@example.com", "x", "10.9.9.9"); !errors.Is(err, auth.ErrRateLimited) {
+			if _, _, err := a.Login(ctx, "fresh@example.com", "x", "10.9.9.9"); !errors.Is(err, models.ErrRateLimited) {
 				t.Fatalf("after %d failures from one IP: %v", auth.MaxFailsPerIP, err)
 			}
 		})
@@ -197,14 +197,14 @@ func TestAPIToken_HashedAndScoped(t *testing.T) {
 				t.Fatalf("resolve: %d %v", biz, err)
 			}
 			for _, bad := range []string{"", "wao_", tok + "x", strings.TrimPrefix(tok, "wao_"), row.TokenHash} {
-				if _, err := a.APIToken(ctx, bad); !errors.Is(err, auth.ErrBadToken) {
+				if _, err := a.APIToken(ctx, bad); !errors.Is(err, models.ErrBadToken) {
 					t.Fatalf("%q: %v", bad, err)
 				}
 			}
 			if err := s.RevokeAPIToken(ctx, b.Business.ID, row.ID); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := a.APIToken(ctx, tok); !errors.Is(err, auth.ErrBadToken) {
+			if _, err := a.APIToken(ctx, tok); !errors.Is(err, models.ErrBadToken) {
 				t.Fatalf("revoked: %v", err)
 			}
 			if _, err := a.CreateAPIToken(ctx, 424242424242, "x"); err == nil {
@@ -231,12 +231,12 @@ func TestLogin_RateLimitSharedAcrossInstances(t *testing.T) {
 		if i%2 == 1 {
 			inst = two
 		}
-		if _, _, err := inst.Login(ctx, email, "wrong", fmt.Sprintf("10.1.0.%d", i)); !errors.Is(err, auth.ErrBadCredentials) {
+		if _, _, err := inst.Login(ctx, email, "wrong", fmt.Sprintf("10.1.0.%d", i)); !errors.Is(err, models.ErrBadCredentials) {
 			t.Fatalf("failure %d: %v", i+1, err)
 		}
 	}
 	for _, inst := range []*auth.Service{one, two} {
-		if _, _, err := inst.Login(ctx, email, "right-password", "10.2.0.1"); !errors.Is(err, auth.ErrRateLimited) {
+		if _, _, err := inst.Login(ctx, email, "right-password", "10.2.0.1"); !errors.Is(err, models.ErrRateLimited) {
 			t.Fatalf("after failures spread over two instances: %v", err)
 		}
 	}

@@ -10,15 +10,12 @@ import (
 	"github.com/waorder/waorder/models"
 )
 
-// ErrWeakPassword is a new password too short to accept.
-var ErrWeakPassword = fmt.Errorf("auth: password must be at least %d characters", MinPasswordLength)
-
 // ChangePassword lets a logged-in merchant replace their password: the current one is checked (each try counted
 // like a login, so a stolen session can't guess it), the new one stored, and every other session of theirs ended;
 // the session p came with stays.
 func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next string) error {
-	if len(next) < MinPasswordLength {
-		return ErrWeakPassword
+	if len(next) < models.MinPasswordLength {
+		return models.ErrWeakPassword
 	}
 	u, err := s.store.User(ctx, p.UserID)
 	if err != nil {
@@ -26,14 +23,14 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	}
 	key := s.limitKey("email", u.Email)
 	if s.attempt(ctx, key) > MaxFailsPerEmail {
-		return ErrRateLimited
+		return models.ErrRateLimited
 	}
 	ok, err := s.checkPassword(ctx, u.PasswordHash, current)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return ErrBadCredentials
+		return models.ErrBadCredentials
 	}
 	hash, err := s.hashPassword(ctx, next)
 	if err != nil {
@@ -57,10 +54,10 @@ func (s *Service) LogoutEverywhere(ctx context.Context, userID int64) (int64, er
 }
 
 // ResetPassword sets a user's password (an operator's command) and ends all their sessions. An unknown email is
-// repository.ErrNotFound.
+// models.ErrNotFound.
 func (s *Service) ResetPassword(ctx context.Context, email, password string) (models.User, error) {
-	if len(password) < MinPasswordLength {
-		return models.User{}, ErrWeakPassword
+	if len(password) < models.MinPasswordLength {
+		return models.User{}, models.ErrWeakPassword
 	}
 	u, err := s.store.UserByEmail(ctx, email)
 	if err != nil {
@@ -78,7 +75,7 @@ func (s *Service) ResetPassword(ctx context.Context, email, password string) (mo
 	return u, nil
 }
 
-// DeleteUser removes a login and ends its sessions. An unknown email is repository.ErrNotFound.
+// DeleteUser removes a login and ends its sessions. An unknown email is models.ErrNotFound.
 func (s *Service) DeleteUser(ctx context.Context, email string) (models.User, error) {
 	u, err := s.store.UserByEmail(ctx, strings.ToLower(strings.TrimSpace(email)))
 	if err != nil {
@@ -96,7 +93,7 @@ func (s *Service) APITokens(ctx context.Context, bizID int64) ([]models.APIToken
 }
 
 // RevokeAPIToken stops a business's token from working at once; an unknown or already revoked id is
-// repository.ErrNotFound.
+// models.ErrNotFound.
 func (s *Service) RevokeAPIToken(ctx context.Context, bizID, tokenID int64) error {
 	return s.store.RevokeAPIToken(ctx, bizID, tokenID)
 }

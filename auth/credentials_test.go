@@ -8,7 +8,6 @@ import (
 
 	"github.com/waorder/waorder/auth"
 	"github.com/waorder/waorder/models"
-	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/testutil"
 )
 
@@ -40,8 +39,8 @@ func TestSession_EndsAfterIdleTimeoutButNotWhileUsed(t *testing.T) {
 					t.Fatalf("session in use, after %v: %v", at.Sub(start), err)
 				}
 			}
-			if _, err := a.Session(ctx, forgotten); !errors.Is(err, auth.ErrNoSession) {
-				t.Fatalf("session idle for 4 hours: %v, want ErrNoSession", err)
+			if _, err := a.Session(ctx, forgotten); !errors.Is(err, models.ErrNoSession) {
+				t.Fatalf("session idle for 4 hours: %v, want models.ErrNoSession", err)
 			}
 			n, err := a.PurgeSessions(ctx)
 			if err != nil || n != 1 {
@@ -72,10 +71,10 @@ func TestChangePassword_ChecksTheCurrentOneAndEndsOtherSessions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := a.ChangePassword(ctx, p, "wrong-password", "new-password"); !errors.Is(err, auth.ErrBadCredentials) {
+			if err := a.ChangePassword(ctx, p, "wrong-password", "new-password"); !errors.Is(err, models.ErrBadCredentials) {
 				t.Fatalf("wrong current password: %v", err)
 			}
-			if err := a.ChangePassword(ctx, p, "old-password", "short"); !errors.Is(err, auth.ErrWeakPassword) {
+			if err := a.ChangePassword(ctx, p, "old-password", "short"); !errors.Is(err, models.ErrWeakPassword) {
 				t.Fatalf("short new password: %v", err)
 			}
 			if err := a.ChangePassword(ctx, p, "old-password", "new-password"); err != nil {
@@ -84,10 +83,10 @@ func TestChangePassword_ChecksTheCurrentOneAndEndsOtherSessions(t *testing.T) {
 			if _, err := a.Session(ctx, here); err != nil {
 				t.Fatalf("the session that changed it: %v", err)
 			}
-			if _, err := a.Session(ctx, elsewhere); !errors.Is(err, auth.ErrNoSession) {
+			if _, err := a.Session(ctx, elsewhere); !errors.Is(err, models.ErrNoSession) {
 				t.Fatalf("another session after the change: %v", err)
 			}
-			if _, _, err := a.Login(ctx, email, "old-password", ""); !errors.Is(err, auth.ErrBadCredentials) {
+			if _, _, err := a.Login(ctx, email, "old-password", ""); !errors.Is(err, models.ErrBadCredentials) {
 				t.Fatalf("old password: %v", err)
 			}
 			if _, _, err := a.Login(ctx, email, "new-password", ""); err != nil {
@@ -97,7 +96,7 @@ func TestChangePassword_ChecksTheCurrentOneAndEndsOtherSessions(t *testing.T) {
 			if err != nil || n != 2 {
 				t.Fatalf("log out everywhere ended %d (%v), want 2", n, err)
 			}
-			if _, err := a.Session(ctx, here); !errors.Is(err, auth.ErrNoSession) {
+			if _, err := a.Session(ctx, here); !errors.Is(err, models.ErrNoSession) {
 				t.Fatalf("after logging out everywhere: %v", err)
 			}
 		})
@@ -117,11 +116,11 @@ func TestChangePassword_GuessesAreRateLimited(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range auth.MaxFailsPerEmail {
-		if err := a.ChangePassword(ctx, p, "guess", "new-password"); !errors.Is(err, auth.ErrBadCredentials) {
+		if err := a.ChangePassword(ctx, p, "guess", "new-password"); !errors.Is(err, models.ErrBadCredentials) {
 			t.Fatal(err)
 		}
 	}
-	if err := a.ChangePassword(ctx, p, "old-password", "new-password"); !errors.Is(err, auth.ErrRateLimited) {
+	if err := a.ChangePassword(ctx, p, "old-password", "new-password"); !errors.Is(err, models.ErrRateLimited) {
 		t.Fatalf("after %d wrong guesses: %v", auth.MaxFailsPerEmail, err)
 	}
 }
@@ -143,7 +142,7 @@ func TestResetPasswordAndDeleteUser_EndSessions(t *testing.T) {
 			if _, err := a.ResetPassword(ctx, email, "brand-new-pass"); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := a.Session(ctx, cookie); !errors.Is(err, auth.ErrNoSession) {
+			if _, err := a.Session(ctx, cookie); !errors.Is(err, models.ErrNoSession) {
 				t.Fatalf("session after a reset: %v", err)
 			}
 			cookie, _, err = a.Login(ctx, email, "brand-new-pass", "")
@@ -153,13 +152,13 @@ func TestResetPasswordAndDeleteUser_EndSessions(t *testing.T) {
 			if _, err := a.DeleteUser(ctx, email); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := a.Session(ctx, cookie); !errors.Is(err, auth.ErrNoSession) {
+			if _, err := a.Session(ctx, cookie); !errors.Is(err, models.ErrNoSession) {
 				t.Fatalf("session after the user was deleted: %v", err)
 			}
-			if _, err := a.DeleteUser(ctx, email); !errors.Is(err, repository.ErrNotFound) {
+			if _, err := a.DeleteUser(ctx, email); !errors.Is(err, models.ErrNotFound) {
 				t.Fatalf("deleting twice: %v", err)
 			}
-			if _, err := a.ResetPassword(ctx, "nobody@example.com", "brand-new-pass"); !errors.Is(err, repository.ErrNotFound) {
+			if _, err := a.ResetPassword(ctx, "nobody@example.com", "brand-new-pass"); !errors.Is(err, models.ErrNotFound) {
 				t.Fatalf("reset of an unknown email: %v", err)
 			}
 		})

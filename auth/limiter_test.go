@@ -50,10 +50,10 @@ func TestLogin_ParallelGuessesGetNoMoreThanTheLimit(t *testing.T) {
 			checked, limited := 0, 0
 			for err := range errs {
 				switch {
-				case errors.Is(err, auth.ErrBadCredentials):
+				case errors.Is(err, models.ErrBadCredentials):
 					checked++
-				case errors.Is(err, auth.ErrRateLimited), errors.Is(err, auth.ErrBusy):
-					limited++ // refused without a check (ErrBusy: a slow machine kept the hashing slots busy)
+				case errors.Is(err, models.ErrRateLimited), errors.Is(err, models.ErrBusy):
+					limited++ // refused without a check (models.ErrBusy: a slow machine kept the hashing slots busy)
 				default:
 					t.Fatalf("unexpected: %v", err)
 				}
@@ -77,7 +77,7 @@ func TestLogin_SuccessClearsTheEmailCount(t *testing.T) {
 	}
 	for range 2 {
 		for range auth.MaxFailsPerEmail - 1 {
-			if _, _, err := a.Login(ctx, email, "wrong", ""); !errors.Is(err, auth.ErrBadCredentials) {
+			if _, _, err := a.Login(ctx, email, "wrong", ""); !errors.Is(err, models.ErrBadCredentials) {
 				t.Fatal(err)
 			}
 		}
@@ -96,14 +96,14 @@ func TestLogin_IPv6AddressesOfOneSlash64ShareALimit(t *testing.T) {
 	a := auth.New(s, cache.NewMemory(1000), []byte(testutil.RandomHex(8)), nil)
 	for i := range auth.MaxFailsPerIP {
 		_, _, err := a.Login(ctx, fmt.Sprintf("v6-%d@example.com", i), "x", fmt.Sprintf("2001:db8:1:2::%x", i+1))
-		if !errors.Is(err, auth.ErrBadCredentials) {
+		if !errors.Is(err, models.ErrBadCredentials) {
 			t.Fatalf("guess %d: %v", i+1, err)
 		}
 	}
-	if _, _, err := a.Login(ctx, "v6-next@example.com", "x", "2001:db8:1:2:ffff::9"); !errors.Is(err, auth.ErrRateLimited) {
+	if _, _, err := a.Login(ctx, "v6-next@example.com", "x", "2001:db8:1:2:ffff::9"); !errors.Is(err, models.ErrRateLimited) {
 		t.Fatalf("another address of the same /64: %v", err)
 	}
-	if _, _, err := a.Login(ctx, "v6-other@example.com", "x", "2001:db8:1:3::1"); !errors.Is(err, auth.ErrBadCredentials) {
+	if _, _, err := a.Login(ctx, "v6-other@example.com", "x", "2001:db8:1:3::1"); !errors.Is(err, models.ErrBadCredentials) {
 		t.Fatalf("an address of another /64: %v", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/waorder/waorder/models"
 	"golang.org/x/crypto/argon2"
 )
 
@@ -80,9 +81,9 @@ func (s *Service) hashSlot(ctx context.Context) (release func(), err error) {
 	case s.argon <- struct{}{}:
 		return func() { <-s.argon }, nil
 	case <-ctx.Done():
-		return nil, fmt.Errorf("%w: %w", ErrBusy, ctx.Err())
+		return nil, fmt.Errorf("%w: %w", models.ErrBusy, ctx.Err())
 	case <-t.C:
-		return nil, ErrBusy
+		return nil, models.ErrBusy
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 )
 
 // TestLogin_BusyHashingSlotsAnswerErrBusyInsteadOfQueueing: with every argon2id slot taken, a login waits at most
-// its bound (or its request's context) and gives up with ErrBusy; it does not queue forever.
+// its bound (or its request's context) and gives up with models.ErrBusy; it does not queue forever.
 func TestLogin_BusyHashingSlotsAnswerErrBusyInsteadOfQueueing(t *testing.T) {
 	s := testutil.SQLite(t)
 	ctx := context.Background()
@@ -28,17 +28,17 @@ func TestLogin_BusyHashingSlotsAnswerErrBusyInsteadOfQueueing(t *testing.T) {
 	for range cap(a.argon) {
 		a.argon <- struct{}{}
 	}
-	if _, _, err := a.Login(ctx, "busy@example.com", "right-password", "10.0.0.1"); !errors.Is(err, ErrBusy) {
-		t.Fatalf("login with every slot taken: %v, want ErrBusy", err)
+	if _, _, err := a.Login(ctx, "busy@example.com", "right-password", "10.0.0.1"); !errors.Is(err, models.ErrBusy) {
+		t.Fatalf("login with every slot taken: %v, want models.ErrBusy", err)
 	}
-	if _, err := a.CreateUser(ctx, b.ID, "other@example.com", "right-password", models.RoleOwner); !errors.Is(err, ErrBusy) {
-		t.Fatalf("hashing with every slot taken: %v, want ErrBusy", err)
+	if _, err := a.CreateUser(ctx, b.ID, "other@example.com", "right-password", models.RoleOwner); !errors.Is(err, models.ErrBusy) {
+		t.Fatalf("hashing with every slot taken: %v, want models.ErrBusy", err)
 	}
 	a.argonWait = time.Hour
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := a.checkPassword(cctx, "h", "pw"); !errors.Is(err, ErrBusy) || !errors.Is(err, context.Canceled) {
-		t.Fatalf("password check whose request ended: %v, want ErrBusy", err)
+	if _, err := a.checkPassword(cctx, "h", "pw"); !errors.Is(err, models.ErrBusy) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("password check whose request ended: %v, want models.ErrBusy", err)
 	}
 	<-a.argon
 	a.argonWait = ArgonWait

@@ -7,20 +7,19 @@ import (
 	"strings"
 
 	"github.com/waorder/waorder/models"
-	"github.com/waorder/waorder/repository"
 )
 
 // IssueReset makes a one-time password reset link token (valid ResetTTL) for a member of the owner p's business.
 func (s *Service) IssueReset(ctx context.Context, p Principal, userID int64) (models.User, string, error) {
 	if p.Role != models.RoleOwner {
-		return models.User{}, "", ErrForbidden
+		return models.User{}, "", models.ErrForbidden
 	}
 	u, err := s.store.User(ctx, userID)
 	if err != nil {
 		return u, "", err
 	}
 	if u.BusinessID != p.BusinessID {
-		return models.User{}, "", fmt.Errorf("issue reset: user %d: %w", userID, repository.ErrNotFound)
+		return models.User{}, "", fmt.Errorf("issue reset: user %d: %w", userID, models.ErrNotFound)
 	}
 	token, err := s.newReset(ctx, u.ID)
 	return u, token, err
@@ -49,21 +48,21 @@ func (s *Service) newReset(ctx context.Context, userID int64) (string, error) {
 	return token, nil
 }
 
-// OpenReset finds the user a reset link token is for; ErrLinkUsed when it cannot be used.
+// OpenReset finds the user a reset link token is for; models.ErrLinkUsed when it cannot be used.
 func (s *Service) OpenReset(ctx context.Context, token string) (models.User, models.PasswordReset, error) {
 	if token == "" || len(token) > 100 {
-		return models.User{}, models.PasswordReset{}, ErrLinkUsed
+		return models.User{}, models.PasswordReset{}, models.ErrLinkUsed
 	}
 	r, err := s.store.OpenPasswordReset(ctx, sha256Hex(token), s.now())
-	if errors.Is(err, repository.ErrNotFound) {
-		return models.User{}, r, ErrLinkUsed
+	if errors.Is(err, models.ErrNotFound) {
+		return models.User{}, r, models.ErrLinkUsed
 	}
 	if err != nil {
 		return models.User{}, r, err
 	}
 	u, err := s.store.User(ctx, r.UserID)
-	if errors.Is(err, repository.ErrNotFound) {
-		return u, r, ErrLinkUsed
+	if errors.Is(err, models.ErrNotFound) {
+		return u, r, models.ErrLinkUsed
 	}
 	return u, r, err
 }
@@ -74,16 +73,16 @@ func (s *Service) ResetWithLink(ctx context.Context, token, password string) (mo
 	if err != nil {
 		return u, err
 	}
-	if len(password) < MinPasswordLength {
-		return u, FieldError{"password", fmt.Sprintf("Use at least %d characters.", MinPasswordLength)}
+	if len(password) < models.MinPasswordLength {
+		return u, models.Invalid("password", fmt.Sprintf("Use at least %d characters.", models.MinPasswordLength))
 	}
 	hash, err := HashPassword(password)
 	if err != nil {
 		return u, err
 	}
 	err = s.store.ResetPasswordWithLink(ctx, r.ID, u.ID, hash, s.now())
-	if errors.Is(err, repository.ErrNotFound) {
-		return u, ErrLinkUsed
+	if errors.Is(err, models.ErrNotFound) {
+		return u, models.ErrLinkUsed
 	}
 	if err != nil {
 		return u, fmt.Errorf("reset password: %w", err)
@@ -97,17 +96,17 @@ func (s *Service) ResetWithLink(ctx context.Context, token, password string) (mo
 // themselves.
 func (s *Service) RemoveMember(ctx context.Context, p Principal, userID int64) (models.User, error) {
 	if p.Role != models.RoleOwner {
-		return models.User{}, ErrForbidden
+		return models.User{}, models.ErrForbidden
 	}
 	if userID == p.UserID {
-		return models.User{}, FieldError{"member", "You cannot remove yourself."}
+		return models.User{}, models.Invalid("member", "You cannot remove yourself.")
 	}
 	u, err := s.store.User(ctx, userID)
 	if err != nil {
 		return u, err
 	}
 	if u.BusinessID != p.BusinessID {
-		return models.User{}, fmt.Errorf("remove member %d: %w", userID, repository.ErrNotFound)
+		return models.User{}, fmt.Errorf("remove member %d: %w", userID, models.ErrNotFound)
 	}
 	return u, s.store.RemoveMember(ctx, p.BusinessID, u.ID)
 }

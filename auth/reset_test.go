@@ -7,7 +7,6 @@ import (
 
 	"github.com/waorder/waorder/auth"
 	"github.com/waorder/waorder/models"
-	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/testutil"
 )
 
@@ -27,10 +26,10 @@ func TestResetLink_SetsPasswordOnceAndEndsSessions(t *testing.T) {
 				t.Fatal(err)
 			}
 			owner := auth.Principal{UserID: u.ID + 1000, BusinessID: b.Business.ID, Role: models.RoleOwner}
-			if _, _, err := a.IssueReset(ctx, auth.Principal{UserID: u.ID, BusinessID: b.Business.ID, Role: models.RoleStaff}, u.ID); !errors.Is(err, auth.ErrForbidden) {
+			if _, _, err := a.IssueReset(ctx, auth.Principal{UserID: u.ID, BusinessID: b.Business.ID, Role: models.RoleStaff}, u.ID); !errors.Is(err, models.ErrForbidden) {
 				t.Errorf("staff issued a reset: %v", err)
 			}
-			if _, _, err := a.IssueReset(ctx, auth.Principal{UserID: 1, BusinessID: b.Business.ID + 1, Role: models.RoleOwner}, u.ID); !errors.Is(err, repository.ErrNotFound) {
+			if _, _, err := a.IssueReset(ctx, auth.Principal{UserID: 1, BusinessID: b.Business.ID + 1, Role: models.RoleOwner}, u.ID); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("another business's owner issued a reset: %v", err)
 			}
 			_, token, err := a.IssueReset(ctx, owner, u.ID)
@@ -43,13 +42,13 @@ func TestResetLink_SetsPasswordOnceAndEndsSessions(t *testing.T) {
 			if _, err := a.ResetWithLink(ctx, token, "new-password"); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := a.Session(ctx, cookie); !errors.Is(err, auth.ErrNoSession) {
+			if _, err := a.Session(ctx, cookie); !errors.Is(err, models.ErrNoSession) {
 				t.Errorf("the old session survived: %v", err)
 			}
 			if _, _, err := a.Login(ctx, email, "new-password", ""); err != nil {
 				t.Errorf("new password: %v", err)
 			}
-			if _, err := a.ResetWithLink(ctx, token, "third-password"); !errors.Is(err, auth.ErrLinkUsed) {
+			if _, err := a.ResetWithLink(ctx, token, "third-password"); !errors.Is(err, models.ErrLinkUsed) {
 				t.Errorf("the link worked twice: %v", err)
 			}
 			_, byAdmin, err := a.IssueResetByEmail(ctx, email)
@@ -59,7 +58,7 @@ func TestResetLink_SetsPasswordOnceAndEndsSessions(t *testing.T) {
 			if _, err := a.RemoveMember(ctx, owner, u.ID); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := a.ResetWithLink(ctx, byAdmin, "fourth-password"); !errors.Is(err, auth.ErrLinkUsed) {
+			if _, err := a.ResetWithLink(ctx, byAdmin, "fourth-password"); !errors.Is(err, models.ErrLinkUsed) {
 				t.Errorf("a removed member's link still works: %v", err)
 			}
 			if _, err := a.RemoveMember(ctx, owner, owner.UserID); err == nil {

@@ -19,17 +19,6 @@ const (
 	ResetTTL  = time.Hour
 )
 
-// ErrForbidden means the principal's role may not do this.
-var ErrForbidden = errors.New("auth: only the business owner can do this")
-
-// ErrLinkUsed means a one-time link is unknown, used or expired.
-var ErrLinkUsed = errors.New("auth: this link was already used or has expired")
-
-// FieldError is bad input in one form field, with a message for the person who typed it.
-type FieldError struct{ Field, Message string }
-
-func (e FieldError) Error() string { return e.Field + ": " + e.Message }
-
 // NewBusiness is what a merchant gives to sign up.
 type NewBusiness struct {
 	Email, Password, Name, Currency, Timezone string
@@ -47,8 +36,8 @@ func (n *NewBusiness) Validate() map[string]string {
 	if msg := checkEmail(n.Email); msg != "" {
 		errs["email"] = msg
 	}
-	if len(n.Password) < MinPasswordLength {
-		errs["password"] = fmt.Sprintf("Use at least %d characters.", MinPasswordLength)
+	if len(n.Password) < models.MinPasswordLength {
+		errs["password"] = fmt.Sprintf("Use at least %d characters.", models.MinPasswordLength)
 	}
 	if n.Name == "" || len(n.Name) > 100 {
 		errs["name"] = "Enter the business name customers will see (up to 100 characters)."
@@ -76,7 +65,7 @@ func checkEmail(email string) string {
 // FieldError.
 func (s *Service) SignUp(ctx context.Context, n NewBusiness, ip string) (string, Principal, error) {
 	for field, msg := range n.Validate() {
-		return "", Principal{}, FieldError{field, msg}
+		return "", Principal{}, models.Invalid(field, msg)
 	}
 	hash, err := s.hashPassword(ctx, n.Password)
 	if err != nil {
@@ -90,8 +79,8 @@ func (s *Service) SignUp(ctx context.Context, n NewBusiness, ip string) (string,
 		return tx.CreateUser(ctx, &models.User{BusinessID: b.ID, Email: n.Email, PasswordHash: hash, Role: models.RoleOwner,
 			CreatedAt: s.now().UTC()})
 	})
-	if errors.Is(err, repository.ErrConflict) {
-		return "", Principal{}, FieldError{"email", "An account with this email exists: log in, or ask its owner for a password reset link."}
+	if errors.Is(err, models.ErrConflict) {
+		return "", Principal{}, models.Invalid("email", "An account with this email exists: log in, or ask its owner for a password reset link.")
 	}
 	if err != nil {
 		return "", Principal{}, fmt.Errorf("sign up: %w", err)
@@ -102,14 +91,14 @@ func (s *Service) SignUp(ctx context.Context, n NewBusiness, ip string) (string,
 // Invite issues a one-time link token for someone to join p's business with role; note says who it is for.
 func (s *Service) Invite(ctx context.Context, p Principal, role models.Role, note string) (string, error) {
 	if p.Role != models.RoleOwner {
-		return "", ErrForbidden
+		return "", models.ErrForbidden
 	}
 	if role != models.RoleOwner && role != models.RoleStaff {
-		return "", FieldError{"role", "Choose owner or staff."}
+		return "", models.Invalid("role", "Choose owner or staff.")
 	}
 	note = strings.TrimSpace(note)
 	if len(note) > 200 {
-		return "", FieldError{"note", "Keep the note under 200 characters."}
+		return "", models.Invalid("note", "Keep the note under 200 characters.")
 	}
 	token, err := randomToken(32)
 	if err != nil {
@@ -124,14 +113,14 @@ func (s *Service) Invite(ctx context.Context, p Principal, role models.Role, not
 	return token, nil
 }
 
-// OpenInvite finds the invite of a link token (ErrLinkUsed when it cannot be used) and its business's name.
+// OpenInvite finds the invite of a link token (models.ErrLinkUsed when it cannot be used) and its business's name.
 func (s *Service) OpenInvite(ctx context.Context, token string) (models.Invite, string, error) {
 	if token == "" || len(token) > 100 {
-		return models.Invite{}, "", ErrLinkUsed
+		return models.Invite{}, "", models.ErrLinkUsed
 	}
 	inv, err := s.store.OpenInvite(ctx, sha256Hex(token), s.now())
-	if errors.Is(err, repository.ErrNotFound) {
-		return inv, "", ErrLinkUsed
+	if errors.Is(err, models.ErrNotFound) {
+		return inv, "", models.ErrLinkUsed
 	}
 	if err != nil {
 		return inv, "", err
@@ -152,10 +141,10 @@ func (s *Service) AcceptInvite(ctx context.Context, token, email, password, ip s
 	}
 	email = strings.ToLower(strings.TrimSpace(email))
 	if msg := checkEmail(email); msg != "" {
-		return "", Principal{}, FieldError{"email", msg}
+		return "", Principal{}, models.Invalid("email", msg)
 	}
-	if len(password) < MinPasswordLength {
-		return "", Principal{}, FieldError{"password", fmt.Sprintf("Use at least %d characters.", MinPasswordLength)}
+	if len(password) < models.MinPasswordLength {
+		return "", Principal{}, models.Invalid("password", fmt.Sprintf("Use at least %d characters.", models.MinPasswordLength))
 	}
 	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
@@ -169,10 +158,10 @@ func (s *Service) AcceptInvite(ctx context.Context, token, email, password, ip s
 			CreatedAt: s.now().UTC()})
 	})
 	switch {
-	case errors.Is(err, repository.ErrNotFound):
-		return "", Principal{}, ErrLinkUsed
-	case errors.Is(err, repository.ErrConflict):
-		return "", Principal{}, FieldError{"email", "An account with this email exists already: use another email."}
+	case errors.Is(err, models.ErrNotFound):
+		return "", Principal{}, models.ErrLinkUsed
+	case errors.Is(err, models.ErrConflict):
+		return "", Principal{}, models.Invalid("email", "An account with this email exists already: use another email.")
 	case err != nil:
 		return "", Principal{}, fmt.Errorf("accept invite: %w", err)
 	}
@@ -192,7 +181,7 @@ func (s *Service) Team(ctx context.Context, bizID int64) ([]models.User, []model
 // WithdrawInvite deletes a pending invite of p's business.
 func (s *Service) WithdrawInvite(ctx context.Context, p Principal, inviteID int64) error {
 	if p.Role != models.RoleOwner {
-		return ErrForbidden
+		return models.ErrForbidden
 	}
 	return s.store.DeleteInvite(ctx, p.BusinessID, inviteID)
 }
@@ -200,13 +189,13 @@ func (s *Service) WithdrawInvite(ctx context.Context, p Principal, inviteID int6
 // SetRole changes a member's role. An owner cannot demote themselves, so a business always keeps an owner.
 func (s *Service) SetRole(ctx context.Context, p Principal, userID int64, role models.Role) error {
 	if p.Role != models.RoleOwner {
-		return ErrForbidden
+		return models.ErrForbidden
 	}
 	if role != models.RoleOwner && role != models.RoleStaff {
-		return FieldError{"role", "Choose owner or staff."}
+		return models.Invalid("role", "Choose owner or staff.")
 	}
 	if userID == p.UserID && role != models.RoleOwner {
-		return FieldError{"role", "You cannot demote yourself: make someone else owner, and ask them."}
+		return models.Invalid("role", "You cannot demote yourself: make someone else owner, and ask them.")
 	}
 	return s.store.SetUserRole(ctx, p.BusinessID, userID, role)
 }

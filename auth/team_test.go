@@ -34,8 +34,7 @@ func TestSignUp_CreatesBusinessAndOwnerAndLogsIn(t *testing.T) {
 			// The same email again: a field error, and no second business.
 			before, _ := s.Businesses(ctx)
 			_, _, err = a.SignUp(ctx, auth.NewBusiness{Email: email, Password: "long-enough", Name: "Other", Currency: "USD"}, "")
-			var fe auth.FieldError
-			if !errors.As(err, &fe) || fe.Field != "email" {
+			if fe, ok := models.AsInvalid(err); !ok || fe.Field != "email" {
 				t.Fatalf("duplicate email: %v", err)
 			}
 			if after, _ := s.Businesses(ctx); len(after) != len(before) {
@@ -63,7 +62,7 @@ func TestInvite_OneTimeLinkJoinsTheTeamOnce(t *testing.T) {
 			a, b := setup(t, s)
 			owner := auth.Principal{UserID: 1, BusinessID: b.Business.ID, Role: models.RoleOwner}
 			staff := auth.Principal{UserID: 2, BusinessID: b.Business.ID, Role: models.RoleStaff}
-			if _, err := a.Invite(ctx, staff, models.RoleStaff, ""); !errors.Is(err, auth.ErrForbidden) {
+			if _, err := a.Invite(ctx, staff, models.RoleStaff, ""); !errors.Is(err, models.ErrForbidden) {
 				t.Errorf("staff invited: %v", err)
 			}
 			token, err := a.Invite(ctx, owner, models.RoleStaff, "Bruno, evenings")
@@ -101,10 +100,10 @@ func TestInvite_OneTimeLinkJoinsTheTeamOnce(t *testing.T) {
 			if staffCount != 1 {
 				t.Errorf("%d staff after one invite", staffCount)
 			}
-			if _, _, err := a.OpenInvite(ctx, token); !errors.Is(err, auth.ErrLinkUsed) {
+			if _, _, err := a.OpenInvite(ctx, token); !errors.Is(err, models.ErrLinkUsed) {
 				t.Errorf("used link opens: %v", err)
 			}
-			if _, _, err := a.OpenInvite(ctx, "forged"); !errors.Is(err, auth.ErrLinkUsed) {
+			if _, _, err := a.OpenInvite(ctx, "forged"); !errors.Is(err, models.ErrLinkUsed) {
 				t.Errorf("forged link opens: %v", err)
 			}
 		})
@@ -120,7 +119,7 @@ func TestSetRole_OwnerOnlyAndNeverDemotesSelf(t *testing.T) {
 		t.Fatal(err)
 	}
 	owner := auth.Principal{UserID: 999, BusinessID: b.Business.ID, Role: models.RoleOwner}
-	if err := a.SetRole(ctx, auth.Principal{UserID: u.ID, BusinessID: b.Business.ID, Role: models.RoleStaff}, u.ID, models.RoleOwner); !errors.Is(err, auth.ErrForbidden) {
+	if err := a.SetRole(ctx, auth.Principal{UserID: u.ID, BusinessID: b.Business.ID, Role: models.RoleStaff}, u.ID, models.RoleOwner); !errors.Is(err, models.ErrForbidden) {
 		t.Errorf("staff promoted themselves: %v", err)
 	}
 	if err := a.SetRole(ctx, owner, owner.UserID, models.RoleStaff); err == nil {

@@ -2,15 +2,12 @@ package cache
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/valkey-io/valkey-go"
+	"github.com/waorder/waorder/models"
 )
-
-// ErrUnavailable means Valkey could not be asked: the caller falls back to what it can decide alone.
-var ErrUnavailable = errors.New("cache: valkey unavailable")
 
 // reserveScript is a GCRA (the "theoretical arrival time" form of a token bucket) kept in one key and timed by the
 // Valkey server's clock, so every instance books against one schedule whatever its own clock says. Hand-written:
@@ -41,11 +38,11 @@ return redis.call('ZCARD', KEYS[1])`)
 
 // Reserve books one event on key's schedule, shared by every instance: rate per second, with bursts of up to
 // burst. It returns how long to wait before the event; when that is more than maxWait nothing is booked and ok is
-// false (ask again after wait). ErrUnavailable: Valkey could not be asked (down, or the circuit is open).
+// false (ask again after wait). models.ErrCacheUnavailable: Valkey could not be asked (down, or the circuit is open).
 func (v *Valkey) Reserve(ctx context.Context, key string, rate, burst int, maxWait time.Duration) (wait time.Duration, ok bool, err error) {
 	c := v.acquire()
 	if c == nil {
-		return 0, false, ErrUnavailable
+		return 0, false, models.ErrCacheUnavailable
 	}
 	rate, burst = max(rate, 1), max(burst, 1)
 	interval := time.Second / time.Duration(rate)
@@ -55,7 +52,7 @@ func (v *Valkey) Reserve(ctx context.Context, key string, rate, burst int, maxWa
 		fmt.Sprint(interval.Microseconds()), fmt.Sprint((interval * time.Duration(burst-1)).Microseconds()),
 		fmt.Sprint(maxWait.Microseconds())}).ToArray()
 	if !v.record(ctx, err) {
-		return 0, false, fmt.Errorf("%w: reserve %s: %v", ErrUnavailable, key, err)
+		return 0, false, fmt.Errorf("%w: reserve %s: %v", models.ErrCacheUnavailable, key, err)
 	}
 	if err != nil || len(res) != 2 {
 		return 0, false, fmt.Errorf("cache: reserve %s: %v", key, err)
@@ -69,13 +66,13 @@ func (v *Valkey) Reserve(ctx context.Context, key string, rate, burst int, maxWa
 func (v *Valkey) Members(ctx context.Context, group, member string, ttl time.Duration) (int, error) {
 	c := v.acquire()
 	if c == nil {
-		return 0, ErrUnavailable
+		return 0, models.ErrCacheUnavailable
 	}
 	cctx, cancel := context.WithTimeout(ctx, v.cfg.timeout)
 	defer cancel()
 	n, err := membersScript.Exec(cctx, c, []string{group}, []string{member, fmt.Sprint(ttl.Microseconds())}).AsInt64()
 	if !v.record(ctx, err) {
-		return 0, fmt.Errorf("%w: members of %s: %v", ErrUnavailable, group, err)
+		return 0, fmt.Errorf("%w: members of %s: %v", models.ErrCacheUnavailable, group, err)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("cache: members of %s: %w", group, err)

@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
 	"strings"
@@ -226,7 +227,7 @@ func (c Config) ListenHost() string {
 
 func isNotFound(err error) bool {
 	var nf viper.ConfigFileNotFoundError
-	return errors.As(err, &nf) || strings.Contains(err.Error(), "no such file")
+	return errors.As(err, &nf) || errors.Is(err, fs.ErrNotExist)
 }
 
 // Validate names every bad or missing key in one error.

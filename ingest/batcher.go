@@ -2,16 +2,13 @@ package ingest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime/debug"
 	"sync"
 
+	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
 )
-
-// ErrClosed is returned for deliveries submitted after Close.
-var ErrClosed = errors.New("ingest: closed")
 
 type request struct {
 	d    repository.Delivery
@@ -49,7 +46,7 @@ func (b *batcher) submit(ctx context.Context, d repository.Delivery) error {
 	r := &request{d: d, done: make(chan error, 1)}
 	select {
 	case <-b.closing:
-		return ErrClosed
+		return models.ErrIngestClosed
 	default:
 	}
 	b.arrivals.committing(1)
@@ -57,7 +54,7 @@ func (b *batcher) submit(ctx context.Context, d repository.Delivery) error {
 	select {
 	case b.reqs <- r:
 	case <-b.closing:
-		return ErrClosed
+		return models.ErrIngestClosed
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -69,7 +66,7 @@ func (b *batcher) submit(ctx context.Context, d repository.Delivery) error {
 		case err := <-r.done:
 			return err
 		default:
-			return ErrClosed
+			return models.ErrIngestClosed
 		}
 	case <-ctx.Done():
 		return ctx.Err()

@@ -277,12 +277,12 @@ func (s *Service) route(ctx context.Context, ch whatsapp.Change) (routeEntry, bo
 	} else if ch.WABAID != "" {
 		e.BusinessID, err = s.store.BusinessByWABA(ctx, ch.WABAID)
 	} else {
-		err = repository.ErrNotFound
+		err = models.ErrNotFound
 	}
 	switch {
 	case err == nil:
 		e.known = true
-	case errors.Is(err, repository.ErrNotFound):
+	case errors.Is(err, models.ErrNotFound):
 		// Cache the miss too, but briefly: the number may be added in a moment.
 		e.expires = time.Now().Add(2 * time.Second)
 	default:

@@ -41,7 +41,7 @@ func (s *Service) Attention(ctx context.Context, businessID int64) (Attention, e
 }
 
 // RetryReply sends a failed or held reply again (as the template outside the customer's window, or held again),
-// with a fresh count of attempts. One not failed or held any more is repository.ErrNotFound.
+// with a fresh count of attempts. One not failed or held any more is models.ErrNotFound.
 func (s *Service) RetryReply(ctx context.Context, businessID, id int64) error {
 	if err := s.store.RetryOutbound(ctx, businessID, id); err != nil {
 		return fmt.Errorf("retry reply %d: %w", id, err)

@@ -13,7 +13,6 @@ import (
 	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/merchant/merchanttest"
 	"github.com/waorder/waorder/models"
-	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/testutil"
 )
 
@@ -40,7 +39,7 @@ func TestChangeStatus_ConcurrentSameChangeWinsOnce(t *testing.T) {
 				switch {
 				case err == nil:
 					won++
-				case !errors.Is(err, repository.ErrInvalidTransition):
+				case !errors.Is(err, models.ErrInvalidTransition):
 					t.Fatalf("unexpected error: %v", err)
 				}
 			}

@@ -30,17 +30,17 @@ func ExportPeriod(biz models.Business, fromDate, toDate string) (time.Time, time
 	loc := biz.Location()
 	from, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(fromDate), loc)
 	if err != nil {
-		return from, from, invalid("from", "pick a start date")
+		return from, from, models.Invalid("from", "pick a start date")
 	}
 	to, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(toDate), loc)
 	if err != nil {
-		return from, to, invalid("to", "pick an end date")
+		return from, to, models.Invalid("to", "pick an end date")
 	}
 	switch {
 	case to.Before(from):
-		return from, to, invalid("to", "the end date is before the start date")
+		return from, to, models.Invalid("to", "the end date is before the start date")
 	case to.Sub(from) > maxExportDays*24*time.Hour:
-		return from, to, invalid("to", "export at most a year at a time")
+		return from, to, models.Invalid("to", "export at most a year at a time")
 	}
 	return from, to.AddDate(0, 0, 1), nil
 }
@@ -62,7 +62,7 @@ func (s *Service) ExportOrders(ctx context.Context, w io.Writer, bizID int64, fr
 		return err
 	}
 	if len(orders) > maxExportRows {
-		return invalid("to", fmt.Sprintf("more than %d orders in this period: pick a shorter one", maxExportRows))
+		return models.Invalid("to", fmt.Sprintf("more than %d orders in this period: pick a shorter one", maxExportRows))
 	}
 	cw := csv.NewWriter(w)
 	if err := cw.Write(ExportHeader); err != nil {

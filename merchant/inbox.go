@@ -13,10 +13,6 @@ import (
 	"github.com/waorder/waorder/whatsapp"
 )
 
-// ErrWindowClosed is a hand-written reply outside the customer's 24-hour window: WhatsApp only delivers an approved
-// template then. It is a ValidationError of the field "text".
-var ErrWindowClosed = errors.New("the 24-hour window is closed")
-
 // maxThreads bounds the inbox list.
 const maxThreads = 200
 
@@ -72,13 +68,13 @@ type Reply struct {
 	Params             []string
 }
 
-// SendReply queues a merchant's reply: text inside the 24-hour window (ErrWindowClosed outside it), or one of the
+// SendReply queues a merchant's reply: text inside the 24-hour window (models.ErrWindowClosed outside it), or one of the
 // business's approved templates at any time. Replying takes the conversation over, so the bot does not talk over
 // the person.
 func (s *Service) SendReply(ctx context.Context, bizID int64, r Reply) error {
 	r.Text = strings.TrimSpace(r.Text)
 	if r.Key == "" || utf8.RuneCountInString(r.Key) > 64 {
-		return invalid("key", "the form is missing its key; reload the page")
+		return models.Invalid("key", "the form is missing its key; reload the page")
 	}
 	cust, err := s.store.Customer(ctx, bizID, r.CustomerID)
 	if err != nil {
@@ -98,7 +94,7 @@ func (s *Service) SendReply(ctx context.Context, bizID int64, r Reply) error {
 			return err
 		}
 		if phone == nil {
-			return invalid("text", "connect a WhatsApp number first")
+			return models.Invalid("text", "connect a WhatsApp number first")
 		}
 		out := models.OutboundMessage{BusinessID: bizID, PhoneNumberID: phone.ID, CustomerID: cust.ID, ToWaID: cust.WaID,
 			Kind: msg.Type, Payload: string(payload), Summary: msg.Summary(),
@@ -121,18 +117,17 @@ func (s *Service) replyMessage(ctx context.Context, bizID int64, cust models.Cus
 	if r.Template == "" {
 		switch {
 		case r.Text == "":
-			return whatsapp.OutgoingMessage{}, invalid("text", "write a message")
+			return whatsapp.OutgoingMessage{}, models.Invalid("text", "write a message")
 		case utf8.RuneCountInString(r.Text) > whatsapp.MaxTextBody:
-			return whatsapp.OutgoingMessage{}, invalid("text", fmt.Sprintf("a message is at most %d characters", whatsapp.MaxTextBody))
+			return whatsapp.OutgoingMessage{}, models.Invalid("text", fmt.Sprintf("a message is at most %d characters", whatsapp.MaxTextBody))
 		case !cust.WindowOpen(s.now()):
-			return whatsapp.OutgoingMessage{}, fmt.Errorf("%w: %w", ErrWindowClosed,
-				invalid("text", "the customer last wrote more than 24 hours ago: WhatsApp only delivers an approved template now"))
+			return whatsapp.OutgoingMessage{}, models.ErrWindowClosed
 		}
 		return whatsapp.NewText(cust.WaID, r.Text, false)
 	}
 	t, err := s.store.Template(ctx, bizID, r.Template, r.Language)
-	if errors.Is(err, repository.ErrNotFound) || err == nil && !t.Usable() {
-		return whatsapp.OutgoingMessage{}, invalid("template", "pick one of your approved templates")
+	if errors.Is(err, models.ErrNotFound) || err == nil && !t.Usable() {
+		return whatsapp.OutgoingMessage{}, models.Invalid("template", "pick one of your approved templates")
 	}
 	if err != nil {
 		return whatsapp.OutgoingMessage{}, err
@@ -141,11 +136,11 @@ func (s *Service) replyMessage(ctx context.Context, bizID int64, cust models.Cus
 		r.Params = r.Params[:len(r.Params)-1] // the form has boxes for the longest template
 	}
 	if len(r.Params) != t.ParamCount {
-		return whatsapp.OutgoingMessage{}, invalid("template", fmt.Sprintf("this template needs %d values", t.ParamCount))
+		return whatsapp.OutgoingMessage{}, models.Invalid("template", fmt.Sprintf("this template needs %d values", t.ParamCount))
 	}
 	for _, p := range r.Params {
 		if strings.TrimSpace(p) == "" || utf8.RuneCountInString(p) > 1000 {
-			return whatsapp.OutgoingMessage{}, invalid("template", "fill in every value of the template (up to 1000 characters each)")
+			return whatsapp.OutgoingMessage{}, models.Invalid("template", "fill in every value of the template (up to 1000 characters each)")
 		}
 	}
 	var comps []whatsapp.TemplateComponent
@@ -154,7 +149,7 @@ func (s *Service) replyMessage(ctx context.Context, bizID int64, cust models.Cus
 	}
 	m, err := whatsapp.NewTemplate(cust.WaID, t.Name, t.Language, comps)
 	if err != nil {
-		return m, invalid("template", err.Error())
+		return m, models.Invalid("template", err.Error())
 	}
 	return m, nil
 }

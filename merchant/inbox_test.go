@@ -62,7 +62,7 @@ func TestInbox_ThreadsNewestFirstWithUnreadCounts(t *testing.T) {
 			if _, err := svc.Thread(ctx, b.Business.ID, bob.ID); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := svc.Thread(ctx, b.Business.ID, other.Customer.ID); !errors.Is(err, repository.ErrNotFound) {
+			if _, err := svc.Thread(ctx, b.Business.ID, other.Customer.ID); !errors.Is(err, models.ErrNotFound) {
 				t.Fatalf("another business's thread: %v", err)
 			}
 			got, _ = svc.Threads(ctx, b.Business.ID)
@@ -143,7 +143,7 @@ func TestInbox_ReplyByHandInsideTheWindowTemplateOutside(t *testing.T) {
 				t.Fatal(err)
 			}
 			err := svc.SendReply(ctx, b.Business.ID, merchant.Reply{CustomerID: b.Customer.ID, Key: "k2", Text: "late"})
-			if v, ok := merchant.AsValidation(err); !errors.Is(err, merchant.ErrWindowClosed) || !ok || v.Field != "text" {
+			if v, ok := models.AsInvalid(err); !errors.Is(err, models.ErrWindowClosed) || !ok || v.Field != "text" {
 				t.Fatalf("outside the window: %v", err)
 			}
 			for _, tpl := range []models.MessageTemplate{
@@ -162,7 +162,7 @@ func TestInbox_ReplyByHandInsideTheWindowTemplateOutside(t *testing.T) {
 				{Template: "nope", Language: "en"},
 			} {
 				bad.CustomerID, bad.Key = b.Customer.ID, "k3"
-				if _, ok := merchant.AsValidation(svc.SendReply(ctx, b.Business.ID, bad)); !ok {
+				if _, ok := models.AsInvalid(svc.SendReply(ctx, b.Business.ID, bad)); !ok {
 					t.Fatalf("%+v accepted", bad)
 				}
 			}
@@ -213,7 +213,7 @@ func TestExportOrders_PeriodInTheBusinessZoneAsSafeCSV(t *testing.T) {
 				t.Fatalf("csv:\n%s", buf.String())
 			}
 			for _, p := range [][2]string{{"2026-11-21", "2026-11-20"}, {"x", "2026-11-20"}, {"2024-01-01", "2026-11-20"}} {
-				if _, ok := merchant.AsValidation(svc.ExportOrders(ctx, &buf, b.Business.ID, p[0], p[1])); !ok {
+				if _, ok := models.AsInvalid(svc.ExportOrders(ctx, &buf, b.Business.ID, p[0], p[1])); !ok {
 					t.Fatalf("%v accepted", p)
 				}
 			}

@@ -3,7 +3,7 @@
 // change also notifies the customer on WhatsApp through the outbox, in the same transaction. No HTTP here.
 //
 // Every method takes the business id of the caller and scopes every query by it: another business's id is
-// repository.ErrNotFound, never its data.
+// models.ErrNotFound, never its data.
 package merchant
 
 import (
@@ -67,20 +67,20 @@ func (s *Service) ListOrders(ctx context.Context, bizID int64, f repository.Orde
 		f.PageSize = DefaultPageSize
 	}
 	if !validPageSize(f.PageSize) {
-		return OrderPage{}, invalid("page_size", "page_size must be one of 10, 20, 25, 50")
+		return OrderPage{}, models.Invalid("page_size", "page_size must be one of 10, 20, 25, 50")
 	}
 	if f.Page == 0 {
 		f.Page = 1
 	}
 	if f.Page < 1 || f.Page > 1_000_000 {
-		return OrderPage{}, invalid("page", "page must be a positive number")
+		return OrderPage{}, models.Invalid("page", "page must be a positive number")
 	}
 	if f.Status != "" && !f.Status.Valid() {
-		return OrderPage{}, invalid("status", fmt.Sprintf("unknown status %q", f.Status))
+		return OrderPage{}, models.Invalid("status", fmt.Sprintf("unknown status %q", f.Status))
 	}
 	f.Query = strings.TrimSpace(f.Query)
 	if utf8.RuneCountInString(f.Query) > 100 {
-		return OrderPage{}, invalid("q", "search is too long")
+		return OrderPage{}, models.Invalid("q", "search is too long")
 	}
 	load := func(ctx context.Context) (OrderPage, error) {
 		orders, total, err := s.store.ListOrders(ctx, bizID, f)
@@ -130,7 +130,7 @@ type StatusUpdate struct {
 
 // ChangeStatus moves an order to status to and, in the same transaction, queues a WhatsApp message telling the
 // customer (idempotency key "order:<id>:status:<to>", from the business's first connected number). A transition
-// the lifecycle forbids, or that someone else made first, is repository.ErrInvalidTransition.
+// the lifecycle forbids, or that someone else made first, is models.ErrInvalidTransition.
 func (s *Service) ChangeStatus(ctx context.Context, bizID, id int64, to models.OrderStatus, actor string) (models.Order, error) {
 	return s.UpdateStatus(ctx, bizID, id, StatusUpdate{To: to, Actor: actor})
 }
@@ -138,18 +138,18 @@ func (s *Service) ChangeStatus(ctx context.Context, bizID, id int64, to models.O
 // UpdateStatus is ChangeStatus with a cancel reason or a ready time, which the customer's message carries.
 func (s *Service) UpdateStatus(ctx context.Context, bizID, id int64, u StatusUpdate) (models.Order, error) {
 	if !u.To.Valid() {
-		return models.Order{}, invalid("status", fmt.Sprintf("unknown status %q", u.To))
+		return models.Order{}, models.Invalid("status", fmt.Sprintf("unknown status %q", u.To))
 	}
 	u.Reason = strings.TrimSpace(u.Reason)
 	switch {
 	case u.Reason != "" && u.To != models.StatusCancelled:
-		return models.Order{}, invalid("reason", "a reason goes with cancelling only")
+		return models.Order{}, models.Invalid("reason", "a reason goes with cancelling only")
 	case utf8.RuneCountInString(u.Reason) > 300:
-		return models.Order{}, invalid("reason", "the reason must be at most 300 characters")
+		return models.Order{}, models.Invalid("reason", "the reason must be at most 300 characters")
 	case u.ReadyIn != 0 && u.To != models.StatusConfirmed:
-		return models.Order{}, invalid("ready_in", "a ready time goes with accepting only")
+		return models.Order{}, models.Invalid("ready_in", "a ready time goes with accepting only")
 	case u.ReadyIn < 0 || u.ReadyIn > 12*time.Hour:
-		return models.Order{}, invalid("ready_in", "the ready time must be between 1 minute and 12 hours")
+		return models.Order{}, models.Invalid("ready_in", "the ready time must be between 1 minute and 12 hours")
 	}
 	change := repository.StatusChange{To: u.To, Actor: u.Actor, Reason: u.Reason}
 	if u.ReadyIn > 0 {
@@ -275,7 +275,7 @@ func (s *Service) Stats(ctx context.Context, bizID int64, days int) (repository.
 	case 30:
 		period = "30d"
 	default:
-		return repository.Stats{}, invalid("days", "days must be 1, 7 or 30")
+		return repository.Stats{}, models.Invalid("days", "days must be 1, 7 or 30")
 	}
 	return cache.Remember(ctx, s.cache, cache.StatsKey(bizID, period), cache.StatsTTL, func(ctx context.Context) (repository.Stats, error) {
 		biz, err := s.Business(ctx, bizID)
@@ -307,7 +307,7 @@ func (s *Service) Product(ctx context.Context, bizID, id int64) (models.Product,
 }
 
 // CreateProduct validates and adds p to p.BusinessID's catalog (an empty currency is the business's); a taken
-// retailer id is repository.ErrConflict.
+// retailer id is models.ErrConflict.
 func (s *Service) CreateProduct(ctx context.Context, p *models.Product) error {
 	if p.Currency == "" {
 		if b, err := s.Business(ctx, p.BusinessID); err == nil {

@@ -75,7 +75,7 @@ func TestListOrders_PageSizesAndValidation(t *testing.T) {
 			}
 			for _, f := range []repository.OrderFilter{{PageSize: 15}, {PageSize: -1}, {Page: -2}, {Status: "lost"}} {
 				_, err := svc.ListOrders(ctx, b.Business.ID, f)
-				if _, ok := merchant.AsValidation(err); !ok {
+				if _, ok := models.AsInvalid(err); !ok {
 					t.Fatalf("%+v: err %v, want ValidationError", f, err)
 				}
 			}
@@ -126,7 +126,7 @@ func TestChangeStatus_NotifiesOnceAndInvalidatesCachedList(t *testing.T) {
 					t.Fatalf("list shows %s, want confirmed", all.Orders[0].Status)
 				}
 				_, err = svc.ChangeStatus(ctx, b.Business.ID, target.ID, models.StatusConfirmed, "owner@example.com")
-				if !errors.Is(err, repository.ErrInvalidTransition) {
+				if !errors.Is(err, models.ErrInvalidTransition) {
 					t.Fatalf("repeat: %v, want ErrInvalidTransition", err)
 				}
 				if n, _ := merchanttest.OutboundByKey(t, s, key); n != 1 {
@@ -186,7 +186,7 @@ func TestOtherBusiness_IsNotFound(t *testing.T) {
 			checks["update product"] = svc.UpdateProduct(ctx, p)
 			checks["delete product"] = svc.DeleteProduct(ctx, a.Business.ID, pid)
 			for name, err := range checks {
-				if !errors.Is(err, repository.ErrNotFound) {
+				if !errors.Is(err, models.ErrNotFound) {
 					t.Errorf("%s: %v, want ErrNotFound", name, err)
 				}
 			}
@@ -223,7 +223,7 @@ func TestProducts_ValidateAndInvalidateCatalog(t *testing.T) {
 	bad["name"] = models.Product{Name: strings.Repeat("n", 201), RetailerID: "x"}
 	for field, p := range bad {
 		p.BusinessID = b.Business.ID
-		v, ok := merchant.AsValidation(svc.CreateProduct(ctx, &p))
+		v, ok := models.AsInvalid(svc.CreateProduct(ctx, &p))
 		if !ok || v.Field != field {
 			t.Errorf("%s: got %+v", field, v)
 		}
@@ -236,7 +236,7 @@ func TestProducts_ValidateAndInvalidateCatalog(t *testing.T) {
 		t.Fatalf("catalog not invalidated: %d products", len(ps))
 	}
 	dup := models.Product{BusinessID: b.Business.ID, RetailerID: "pie", Name: "Pie 2"}
-	if err := svc.CreateProduct(ctx, &dup); !errors.Is(err, repository.ErrConflict) {
+	if err := svc.CreateProduct(ctx, &dup); !errors.Is(err, models.ErrConflict) {
 		t.Fatalf("duplicate retailer id: %v", err)
 	}
 	p.Name = "Apple pie"
@@ -276,7 +276,7 @@ func TestSettings_ValidatedAndBusinessCacheInvalidated(t *testing.T) {
 		t.Fatalf("cached business not invalidated: %q", got.Name)
 	}
 	biz.Timezone = "Mars/Base"
-	if v, ok := merchant.AsValidation(svc.UpdateSettings(ctx, biz)); !ok || v.Field != "timezone" {
+	if v, ok := models.AsInvalid(svc.UpdateSettings(ctx, biz)); !ok || v.Field != "timezone" {
 		t.Fatalf("bad timezone: %+v", v)
 	}
 }
@@ -359,7 +359,7 @@ func TestUpdateStatus_ReadyTimeAndCancelReasonReachTheCustomer(t *testing.T) {
 			} {
 				if _, err := svc.UpdateStatus(ctx, b.Business.ID, b.Orders[0].ID, u); err == nil {
 					t.Fatalf("%+v accepted", u)
-				} else if _, ok := merchant.AsValidation(err); !ok {
+				} else if _, ok := models.AsInvalid(err); !ok {
 					t.Fatalf("%+v: %v, want a validation error", u, err)
 				}
 			}

@@ -1,7 +1,6 @@
 package merchant
 
 import (
-	"errors"
 	"regexp"
 	"strings"
 	"time"
@@ -11,27 +10,6 @@ import (
 	"github.com/waorder/waorder/models"
 )
 
-// ValidationError is bad input, naming the field. Both ValidationError and *ValidationError are errors; use
-// AsValidation to recognise either.
-type ValidationError struct{ Field, Message string }
-
-func (e ValidationError) Error() string { return e.Field + ": " + e.Message }
-
-// AsValidation finds a ValidationError (value or pointer) in err's chain.
-func AsValidation(err error) (ValidationError, bool) {
-	var p *ValidationError
-	if errors.As(err, &p) && p != nil {
-		return *p, true
-	}
-	var v ValidationError
-	if errors.As(err, &v) {
-		return v, true
-	}
-	return ValidationError{}, false
-}
-
-func invalid(field, msg string) error { return &ValidationError{Field: field, Message: msg} }
-
 // ValidateProduct checks what a merchant may set on a product, normalising its text fields.
 func ValidateProduct(p *models.Product) error {
 	p.Name = strings.TrimSpace(p.Name)
@@ -40,23 +18,23 @@ func ValidateProduct(p *models.Product) error {
 	p.Currency = strings.ToUpper(strings.TrimSpace(p.Currency))
 	switch {
 	case p.Name == "":
-		return invalid("name", "name is required")
+		return models.Invalid("name", "name is required")
 	case utf8.RuneCountInString(p.Name) > 200:
-		return invalid("name", "name must be at most 200 characters")
+		return models.Invalid("name", "name must be at most 200 characters")
 	case p.RetailerID == "":
-		return invalid("retailer_id", "retailer_id is required")
+		return models.Invalid("retailer_id", "retailer_id is required")
 	case utf8.RuneCountInString(p.RetailerID) > 100:
-		return invalid("retailer_id", "retailer_id must be at most 100 characters")
+		return models.Invalid("retailer_id", "retailer_id must be at most 100 characters")
 	case p.PriceMinor < 0:
-		return invalid("price", "price must be zero or more")
+		return models.Invalid("price", "price must be zero or more")
 	case p.PriceMinor > 1_000_000_000_00:
-		return invalid("price", "price is too large")
+		return models.Invalid("price", "price is too large")
 	case !isCurrency(p.Currency):
-		return invalid("currency", "currency must be a 3-letter ISO code")
+		return models.Invalid("currency", "currency must be a 3-letter ISO code")
 	case utf8.RuneCountInString(p.Description) > 2000:
-		return invalid("description", "description must be at most 2000 characters")
+		return models.Invalid("description", "description must be at most 2000 characters")
 	case utf8.RuneCountInString(p.Category) > 100:
-		return invalid("category", "category must be at most 100 characters")
+		return models.Invalid("category", "category must be at most 100 characters")
 	}
 	return nil
 }
@@ -93,45 +71,45 @@ func ValidateSettings(b *models.Business) error {
 	b.OpeningHours = strings.TrimSpace(b.OpeningHours)
 	switch {
 	case b.Name == "":
-		return invalid("name", "name is required")
+		return models.Invalid("name", "name is required")
 	case utf8.RuneCountInString(b.Name) > 200:
-		return invalid("name", "name must be at most 200 characters")
+		return models.Invalid("name", "name must be at most 200 characters")
 	case !isCurrency(b.Currency):
-		return invalid("currency", "currency must be a 3-letter ISO code, like USD or EUR")
+		return models.Invalid("currency", "currency must be a 3-letter ISO code, like USD or EUR")
 	case b.MinOrderMinor < 0:
-		return invalid("min_order", "minimum order must be zero or more")
+		return models.Invalid("min_order", "minimum order must be zero or more")
 	case utf8.RuneCountInString(b.Greeting) > 1000:
-		return invalid("greeting", "greeting must be at most 1000 characters")
+		return models.Invalid("greeting", "greeting must be at most 1000 characters")
 	case b.WindowTemplate != "" && !templateNameRe.MatchString(b.WindowTemplate):
-		return invalid("window_template", "template name must be lower-case letters, digits and underscores, as in WhatsApp Manager")
+		return models.Invalid("window_template", "template name must be lower-case letters, digits and underscores, as in WhatsApp Manager")
 	case b.TemplateLanguage != "" && !languageRe.MatchString(b.TemplateLanguage):
-		return invalid("template_language", "template language must be a code like en or en_US")
+		return models.Invalid("template_language", "template language must be a code like en or en_US")
 	}
 	if b.Timezone != "" {
 		if _, err := time.LoadLocation(b.Timezone); err != nil {
-			return invalid("timezone", "unknown time zone; use one like Europe/Lisbon")
+			return models.Invalid("timezone", "unknown time zone; use one like Europe/Lisbon")
 		}
 	}
 	switch b.Fulfillment {
 	case "", models.FulfillDelivery, models.FulfillPickup, models.FulfillBoth:
 	default:
-		return invalid("fulfillment", "fulfillment must be delivery, pickup or both")
+		return models.Invalid("fulfillment", "fulfillment must be delivery, pickup or both")
 	}
 	switch {
 	case b.DeliveryFeeMinor < 0:
-		return invalid("delivery_fee", "the delivery fee must be zero or more")
+		return models.Invalid("delivery_fee", "the delivery fee must be zero or more")
 	case b.FreeDeliveryOverMinor < 0:
-		return invalid("free_delivery_over", "the free-delivery amount must be zero or more")
+		return models.Invalid("free_delivery_over", "the free-delivery amount must be zero or more")
 	}
 	if b.Language == "" {
 		b.Language = locale.Default
 	}
 	if locale.Supported(b.Language) != b.Language {
-		return invalid("language", "the language must be one of "+strings.Join(locale.Languages(), ", "))
+		return models.Invalid("language", "the language must be one of "+strings.Join(locale.Languages(), ", "))
 	}
 	hours, err := models.ParseOpeningHours(b.OpeningHours)
 	if err != nil {
-		return invalid("opening_hours", err.Error())
+		return models.Invalid("opening_hours", err.Error())
 	}
 	b.OpeningHours = hours.String()
 	return nil

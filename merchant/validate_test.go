@@ -63,7 +63,7 @@ func TestValidateSettings_NamesTheBadField(t *testing.T) {
 	for _, tc := range cases {
 		b := validBusiness()
 		tc.edit(&b)
-		v, ok := merchant.AsValidation(merchant.ValidateSettings(&b))
+		v, ok := models.AsInvalid(merchant.ValidateSettings(&b))
 		if !ok || v.Field != tc.field || v.Message == "" {
 			t.Errorf("%+v: got %+v, want field %s", b, v, tc.field)
 		}
@@ -84,7 +84,7 @@ func TestUpdateSettings_RejectsBadHoursAndKeepsTheOldOnes(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.OpeningHours = `{"mon":[["09:00","17:00"],["16:00","23:00"]]}`
-	if v, ok := merchant.AsValidation(svc.UpdateSettings(ctx, b)); !ok || v.Field != "opening_hours" || !strings.Contains(v.Message, "overlaps") {
+	if v, ok := models.AsInvalid(svc.UpdateSettings(ctx, b)); !ok || v.Field != "opening_hours" || !strings.Contains(v.Message, "overlaps") {
 		t.Fatalf("overlapping ranges: %+v", v)
 	}
 	if got, _ := s.Business(ctx, b.ID); got.OpeningHours != `{"mon":[["09:00","17:00"]]}` {

@@ -11,6 +11,9 @@ const (
 	RoleStaff Role = "staff"
 )
 
+// MinPasswordLength is the shortest password a merchant may set.
+const MinPasswordLength = 8
+
 // User is a merchant who logs in to the dashboard. PasswordHash is an argon2id PHC string.
 type User struct {
 	ID           int64

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/waorder/waorder/models"
-	"github.com/waorder/waorder/repository"
 )
 
 // Banner is a warning shown on top of every dashboard page: what happened and what to do.
@@ -43,7 +42,7 @@ func (s *Service) Banners(ctx context.Context, biz models.Business, phones []mod
 	if biz.WindowTemplate != "" {
 		t, err := s.Store.Template(ctx, biz.ID, biz.WindowTemplate, biz.TemplateLanguage)
 		switch {
-		case errors.Is(err, repository.ErrNotFound):
+		case errors.Is(err, models.ErrNotFound):
 		case err != nil:
 			return out, err
 		case !t.Usable() && t.Status != "PENDING":

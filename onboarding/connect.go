@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/waorder/waorder/cache"
-	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/secretbox"
@@ -60,7 +59,7 @@ var (
 // one; empty generates one.
 func (s *Service) ConnectSignup(ctx context.Context, bizID int64, code, phoneNumberID, wabaID, pin string) (Connected, error) {
 	if code == "" {
-		return Connected{}, merchant.ValidationError{Field: "connect", Message: "Meta's window closed before the number was chosen; please try again."}
+		return Connected{}, models.Invalid("connect", "Meta's window closed before the number was chosen; please try again.")
 	}
 	a, err := s.newAttempt(bizID, models.ConnectSignup, phoneNumberID, wabaID, pin)
 	if err != nil {
@@ -74,7 +73,7 @@ func (s *Service) ConnectSignup(ctx context.Context, bizID int64, code, phoneNum
 // checks as Embedded Signup after the code exchange.
 func (s *Service) ConnectManual(ctx context.Context, bizID int64, phoneNumberID, wabaID, token, pin string) (Connected, error) {
 	if len(token) < 20 {
-		return Connected{}, merchant.ValidationError{Field: "access_token", Message: "Paste the system-user access token."}
+		return Connected{}, models.Invalid("access_token", "Paste the system-user access token.")
 	}
 	a, err := s.newAttempt(bizID, models.ConnectManual, phoneNumberID, wabaID, pin)
 	if err != nil {
@@ -96,7 +95,7 @@ func (s *Service) Resume(ctx context.Context, bizID int64, pin string) (Connecte
 	}
 	if pin != "" {
 		if !pinRe.MatchString(pin) {
-			return Connected{}, merchant.ValidationError{Field: "pin", Message: "The PIN is six digits."}
+			return Connected{}, models.Invalid("pin", "The PIN is six digits.")
 		}
 		if a.PINEnc, err = s.Box.Seal(pin); err != nil {
 			return Connected{}, fmt.Errorf("seal PIN: %w", err)
@@ -112,7 +111,7 @@ func (s *Service) Resume(ctx context.Context, bizID int64, pin string) (Connecte
 // Attempt is the business's connection in progress, if any.
 func (s *Service) Attempt(ctx context.Context, bizID int64) (models.ConnectAttempt, bool, error) {
 	a, err := s.Store.ConnectAttempt(ctx, bizID)
-	if errors.Is(err, repository.ErrNotFound) {
+	if errors.Is(err, models.ErrNotFound) {
 		return a, false, nil
 	}
 	return a, err == nil, err
@@ -136,11 +135,11 @@ func (s *Service) Disconnect(ctx context.Context, bizID, phoneID int64) error {
 func (s *Service) newAttempt(bizID int64, method, phoneNumberID, wabaID, pin string) (*models.ConnectAttempt, error) {
 	switch {
 	case !idRe.MatchString(phoneNumberID):
-		return nil, merchant.ValidationError{Field: "phone_number_id", Message: "Enter the phone number id: digits, from WhatsApp Manager (not the phone number itself)."}
+		return nil, models.Invalid("phone_number_id", "Enter the phone number id: digits, from WhatsApp Manager (not the phone number itself).")
 	case !idRe.MatchString(wabaID):
-		return nil, merchant.ValidationError{Field: "waba_id", Message: "Enter the WhatsApp Business Account id: digits."}
+		return nil, models.Invalid("waba_id", "Enter the WhatsApp Business Account id: digits.")
 	case pin != "" && !pinRe.MatchString(pin):
-		return nil, merchant.ValidationError{Field: "pin", Message: "The PIN is six digits; leave it empty to have one made for you."}
+		return nil, models.Invalid("pin", "The PIN is six digits; leave it empty to have one made for you.")
 	}
 	a := &models.ConnectAttempt{BusinessID: bizID, Method: method, MetaPhoneID: phoneNumberID, WABAID: wabaID}
 	if pin == "" {
@@ -326,7 +325,7 @@ func (s *Service) finish(ctx context.Context, a *models.ConnectAttempt, token, p
 		QualityRating: d.QualityRating, MessagingLimit: d.MessagingLimit, TokenExpiresAt: a.TokenExpiresAt,
 		TokenCheckedAt: &checked}
 	if err := s.Store.FinishConnect(ctx, &p); err != nil {
-		if errors.Is(err, repository.ErrNumberTaken) {
+		if errors.Is(err, models.ErrNumberTaken) {
 			return Connected{}, s.failed(ctx, a, "This number is connected to another business.", err)
 		}
 		return Connected{}, err

@@ -241,7 +241,7 @@ func TestDisconnect_StopsSendingAndKeepsTheNumber(t *testing.T) {
 		if len(ps) != 1 || ps[0].Status != models.PhoneDisconnected {
 			t.Fatalf("after disconnect %+v", ps)
 		}
-		if err := e.svc.Disconnect(context.Background(), e.biz.ID+1, got.Phone.ID); !errors.Is(err, repository.ErrNotFound) {
+		if err := e.svc.Disconnect(context.Background(), e.biz.ID+1, got.Phone.ID); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("another business disconnected it: %v", err)
 		}
 		// Connecting again (with the PIN shown the first time) resumes the same number.

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/whatsapp"
 )
@@ -21,11 +20,11 @@ func (s *Service) number(ctx context.Context, bizID, phoneID int64) (models.Phon
 		return p, "", err
 	}
 	if p.Status == models.PhoneDisconnected || p.Status == models.PhoneTokenExpired {
-		return p, "", merchant.ValidationError{Field: "form", Message: "Connect this number again first."}
+		return p, "", models.Invalid("form", "Connect this number again first.")
 	}
 	token, err := s.Box.Open(p.AccessTokenEnc)
 	if err != nil {
-		return p, "", merchant.ValidationError{Field: "form", Message: "The number's token cannot be read: connect it again."}
+		return p, "", models.Invalid("form", "The number's token cannot be read: connect it again.")
 	}
 	return p, token, nil
 }
@@ -74,12 +73,12 @@ func ValidateProfile(p whatsapp.BusinessProfile) map[string]string {
 	return errs
 }
 
-// UpdateProfile validates prof and writes it to Meta. Field errors come back as merchant.ValidationError.
+// UpdateProfile validates prof and writes it to Meta. Field errors come back as models.Invalid (models.AsInvalid finds them).
 func (s *Service) UpdateProfile(ctx context.Context, bizID, phoneID int64, prof whatsapp.BusinessProfile) error {
 	prof.About, prof.Address = strings.TrimSpace(prof.About), strings.TrimSpace(prof.Address)
 	prof.Description, prof.Email = strings.TrimSpace(prof.Description), strings.TrimSpace(prof.Email)
 	for field, msg := range ValidateProfile(prof) {
-		return merchant.ValidationError{Field: field, Message: msg}
+		return models.Invalid(field, msg)
 	}
 	p, token, err := s.number(ctx, bizID, phoneID)
 	if err != nil {

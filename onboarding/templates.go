@@ -8,9 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/models"
-	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/whatsapp"
 )
 
@@ -39,9 +37,6 @@ func OrderTemplateLanguages() []string {
 	return out
 }
 
-// ErrNoNumber means the business has no connected number (with its WABA) to act through.
-var ErrNoNumber = merchant.ValidationError{Field: "form", Message: "Connect a WhatsApp number first."}
-
 // account finds the business's WABA and a token for it: its first connected (or restricted) number's.
 func (s *Service) account(ctx context.Context, bizID int64) (models.PhoneNumber, string, error) {
 	phones, err := s.Store.PhoneNumbers(ctx, bizID)
@@ -58,7 +53,7 @@ func (s *Service) account(ctx context.Context, bizID int64) (models.PhoneNumber,
 		}
 		return p, token, nil
 	}
-	return models.PhoneNumber{}, "", ErrNoNumber
+	return models.PhoneNumber{}, "", models.ErrNoNumber
 }
 
 // MetaError is a Graph API refusal of something the merchant asked for, with Meta's message.
@@ -115,8 +110,8 @@ func rejectedReason(r string) string {
 func (s *Service) CreateOrderTemplate(ctx context.Context, bizID int64, language string) (models.MessageTemplate, error) {
 	body, ok := orderTemplateBodies[language]
 	if !ok {
-		return models.MessageTemplate{}, merchant.ValidationError{Field: "language",
-			Message: "Choose one of the languages offered: " + strings.Join(OrderTemplateLanguages(), ", ") + "."}
+		return models.MessageTemplate{}, models.Invalid("language",
+			"Choose one of the languages offered: "+strings.Join(OrderTemplateLanguages(), ", ")+".")
 	}
 	p, token, err := s.account(ctx, bizID)
 	if err != nil {
@@ -161,26 +156,26 @@ func (s *Service) ChooseWindowTemplate(ctx context.Context, bizID int64, name, l
 		return s.setWindowTemplate(ctx, bizID, "", language, nil)
 	}
 	if !templateKeyRe.MatchString(name) {
-		return merchant.ValidationError{Field: "template", Message: "Choose a template from the list."}
+		return models.Invalid("template", "Choose a template from the list.")
 	}
 	t, err := s.Store.Template(ctx, bizID, name, language)
-	if errors.Is(err, repository.ErrNotFound) {
-		return merchant.ValidationError{Field: "template", Message: "That template is not in the list: sync the templates and choose again."}
+	if errors.Is(err, models.ErrNotFound) {
+		return models.Invalid("template", "That template is not in the list: sync the templates and choose again.")
 	}
 	if err != nil {
 		return err
 	}
 	if !t.Usable() {
-		return merchant.ValidationError{Field: "template", Message: fmt.Sprintf("%s (%s) is %s, not approved: only approved templates can be sent.",
-			t.Name, t.Language, strings.ToLower(t.Status))}
+		return models.Invalid("template", fmt.Sprintf("%s (%s) is %s, not approved: only approved templates can be sent.",
+			t.Name, t.Language, strings.ToLower(t.Status)))
 	}
 	params = slices.DeleteFunc(slices.Clone(params), func(p string) bool { return p == "" })
 	if len(params) != t.ParamCount {
-		return merchant.ValidationError{Field: "params", Message: fmt.Sprintf("%s has %d variables: choose what fills each of them.", t.Name, t.ParamCount)}
+		return models.Invalid("params", fmt.Sprintf("%s has %d variables: choose what fills each of them.", t.Name, t.ParamCount))
 	}
 	for _, p := range params {
 		if !slices.ContainsFunc(models.TemplateParamSources, func(src struct{ Key, Label string }) bool { return src.Key == p }) {
-			return merchant.ValidationError{Field: "params", Message: "Choose each variable's value from the list."}
+			return models.Invalid("params", "Choose each variable's value from the list.")
 		}
 	}
 	return s.setWindowTemplate(ctx, bizID, name, language, params)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/waorder/waorder/merchant"
+	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/onboarding"
 	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/testutil"
@@ -18,7 +18,7 @@ func TestTemplates_CreateSyncChooseAndStatusWebhooks(t *testing.T) {
 	eachBackend(t, func(t *testing.T, open func(testing.TB) *repository.Store) {
 		e := newEnv(t, open)
 		ctx := context.Background()
-		if _, err := e.svc.SyncTemplates(ctx, e.biz.ID); err != onboarding.ErrNoNumber {
+		if _, err := e.svc.SyncTemplates(ctx, e.biz.ID); err != models.ErrNoNumber {
 			t.Fatalf("without a number: %v", err)
 		}
 		e.connected(t)
@@ -53,7 +53,7 @@ func TestTemplates_CreateSyncChooseAndStatusWebhooks(t *testing.T) {
 		}
 		// Pending: cannot be chosen yet.
 		err = e.svc.ChooseWindowTemplate(ctx, e.biz.ID, "order_update", "en_US", onboarding.OrderTemplateParams)
-		if v, ok := merchant.AsValidation(err); !ok || !strings.Contains(v.Message, "pending") {
+		if v, ok := models.AsInvalid(err); !ok || !strings.Contains(v.Message, "pending") {
 			t.Errorf("choosing a pending template: %v", err)
 		}
 		// Meta approves it by webhook.

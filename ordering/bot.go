@@ -104,7 +104,7 @@ func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error 
 		if res.Cancel != nil {
 			_, err := tx.ChangeOrderStatus(ctx, m.BusinessID, res.Cancel.ID, repository.StatusChange{
 				To: models.StatusCancelled, From: models.StatusPending, Actor: "customer"})
-			if errors.Is(err, repository.ErrInvalidTransition) { // the merchant moved it meanwhile
+			if errors.Is(err, models.ErrInvalidTransition) { // the merchant moved it meanwhile
 				replies = append(replies[:0], mustText(cust.Recipient(), p.T("bot.cancel_too_late")))
 			} else if err != nil {
 				return err
@@ -118,7 +118,7 @@ func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error 
 				Note: draft.Note, DeliveryFeeMinor: draft.DeliveryFeeMinor, Source: draft.Source, SourceKey: draft.SourceKey,
 				Items: draft.Items}
 			err := tx.CreateOrder(ctx, &o)
-			if errors.Is(err, repository.ErrDuplicate) {
+			if errors.Is(err, models.ErrDuplicate) {
 				replies = append(replies[:0], mustText(cust.Recipient(), p.T("bot.duplicate_order")))
 			} else if err != nil {
 				return err
@@ -180,7 +180,7 @@ func (b *Bot) loadOrders(ctx context.Context, m models.InboundMessage, in *Input
 	if t, ok := parseTap(in.ReplyID); ok && t.kind == "co" {
 		o, err := b.Store.Order(ctx, m.BusinessID, t.order)
 		switch {
-		case errors.Is(err, repository.ErrNotFound):
+		case errors.Is(err, models.ErrNotFound):
 		case err != nil:
 			return err
 		case o.CustomerID == m.CustomerID:

@@ -29,7 +29,7 @@ func (o *Outbox) deliver(ctx context.Context, j job, rec *recorder) {
 	err := o.safeAttempt(ctx, j, rec)
 	switch {
 	case err == nil:
-	case errors.Is(err, repository.ErrLeaseLost):
+	case errors.Is(err, models.ErrLeaseLost):
 		o.log.WarnContext(ctx, "outbound message was settled by another worker", "id", j.m.ID, "err", err)
 	default:
 		o.log.ErrorContext(ctx, "outbound message outcome not recorded; it is tried again when its lease runs out", "id", j.m.ID, "err", err)
@@ -222,7 +222,7 @@ func (o *Outbox) backoff(attempts int, retryAfter time.Duration) time.Duration {
 func (o *Outbox) recordSent(ctx context.Context, rec *recorder, m models.OutboundMessage, wamid string) error {
 	o.count("sent")
 	err := rec.record(repository.SentMessage{Message: m, Wamid: wamid})
-	if errors.Is(err, repository.ErrLeaseLost) {
+	if errors.Is(err, models.ErrLeaseLost) {
 		o.log.ErrorContext(ctx, "outbound message was sent twice: its lease ran out before this send was recorded",
 			"id", m.ID, "wamid", wamid)
 		return nil

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
 )
 
@@ -80,7 +81,7 @@ func (r *recorder) commit(batch []*recordReq) {
 		if err == nil {
 			for _, req := range batch {
 				if slices.Contains(lost, req.sent.Message.ID) {
-					req.done <- fmt.Errorf("record wamid %s of outbound %d: %w", req.sent.Wamid, req.sent.Message.ID, repository.ErrLeaseLost)
+					req.done <- fmt.Errorf("record wamid %s of outbound %d: %w", req.sent.Wamid, req.sent.Message.ID, models.ErrLeaseLost)
 				} else {
 					req.done <- nil
 				}

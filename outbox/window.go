@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/waorder/waorder/models"
-	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/whatsapp"
 )
 
@@ -56,7 +55,7 @@ func (o *Outbox) outsideWindow(db context.Context, m models.OutboundMessage, cus
 	// customer, and the dashboard tells the merchant why. One never synced is trusted as configured.
 	if t, err := o.store.Template(db, biz.ID, biz.WindowTemplate, lang); err == nil && !t.Usable() {
 		return "", false, o.hold(db, m, cust, code, fmt.Sprintf("outside 24h window, template %s is %s", t.Name, strings.ToLower(t.Status)))
-	} else if err != nil && !errors.Is(err, repository.ErrNotFound) {
+	} else if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return "", false, err
 	}
 	params, err := o.templateParams(db, biz, m, orig.Text())
@@ -90,7 +89,7 @@ func (o *Outbox) templateParams(db context.Context, biz models.Business, m model
 	var orderID int64
 	if n, _ := fmt.Sscanf(m.IdempotencyKey, "order:%d:status:%s", &orderID, &status); n == 2 {
 		ord, err := o.store.Order(db, m.BusinessID, orderID)
-		if err != nil && !errors.Is(err, repository.ErrNotFound) {
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
 			return nil, err
 		}
 		if err == nil {

@@ -11,7 +11,7 @@ import (
 	"gorm.io/gorm"
 )
 
-// CreateUser inserts a merchant login; a taken email is ErrConflict. The email is stored lower-cased.
+// CreateUser inserts a merchant login; a taken email is models.ErrConflict. The email is stored lower-cased.
 func (s *Store) CreateUser(ctx context.Context, u *models.User) error {
 	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
 	if u.CreatedAt.IsZero() {
@@ -19,7 +19,7 @@ func (s *Store) CreateUser(ctx context.Context, u *models.User) error {
 	}
 	if err := s.db.WithContext(ctx).Table("users").Create(u).Error; err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) || isUniqueViolation(err) {
-			return fmt.Errorf("create user %q: email taken: %w", u.Email, ErrConflict)
+			return fmt.Errorf("create user %q: email taken: %w", u.Email, models.ErrConflict)
 		}
 		return fmt.Errorf("create user %q: %w", u.Email, err)
 	}
@@ -66,7 +66,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *models.Session) error {
 }
 
 // Session loads a session that has not expired at at and was last seen after idleSince; an unknown, expired or
-// idle session is ErrNotFound.
+// idle session is models.ErrNotFound.
 func (s *Store) Session(ctx context.Context, id string, at, idleSince time.Time) (models.Session, error) {
 	var sess models.Session
 	err := s.db.WithContext(ctx).Table("sessions").Where("id = ? AND expires_at > ? AND last_seen_at > ?", id, at.UTC(),
@@ -123,7 +123,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, t *models.APIToken) error {
 	return nil
 }
 
-// APITokenByHash loads a token that is not revoked; unknown or revoked is ErrNotFound.
+// APITokenByHash loads a token that is not revoked; unknown or revoked is models.ErrNotFound.
 func (s *Store) APITokenByHash(ctx context.Context, hash string) (models.APIToken, error) {
 	var t models.APIToken
 	err := s.db.WithContext(ctx).Table("api_tokens").Where("token_hash = ? AND revoked_at IS NULL", hash).First(&t).Error
@@ -138,7 +138,7 @@ func (s *Store) TouchAPIToken(ctx context.Context, id int64, at time.Time) error
 	return s.db.WithContext(ctx).Table("api_tokens").Where("id = ?", id).Update("last_used_at", at.UTC()).Error
 }
 
-// RevokeAPIToken revokes a business's token; unknown is ErrNotFound.
+// RevokeAPIToken revokes a business's token; unknown is models.ErrNotFound.
 func (s *Store) RevokeAPIToken(ctx context.Context, businessID, id int64) error {
 	res := s.db.WithContext(ctx).Table("api_tokens").Where("business_id = ? AND id = ? AND revoked_at IS NULL", businessID, id).
 		Update("revoked_at", now())
@@ -146,7 +146,7 @@ func (s *Store) RevokeAPIToken(ctx context.Context, businessID, id int64) error 
 		return fmt.Errorf("revoke api token %d: %w", id, res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return fmt.Errorf("revoke api token %d: %w", id, ErrNotFound)
+		return fmt.Errorf("revoke api token %d: %w", id, models.ErrNotFound)
 	}
 	return nil
 }

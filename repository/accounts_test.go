@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/waorder/waorder/models"
-	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/testutil"
 )
 
@@ -22,14 +21,14 @@ func TestAccounts_UsersSessionsTokens(t *testing.T) {
 				t.Fatal(err)
 			}
 			dup := models.User{BusinessID: b.ID, Email: "ann@example.com", PasswordHash: "h", Role: models.RoleStaff}
-			if err := s.CreateUser(ctx, &dup); !errors.Is(err, repository.ErrConflict) {
+			if err := s.CreateUser(ctx, &dup); !errors.Is(err, models.ErrConflict) {
 				t.Fatalf("duplicate email: %v", err)
 			}
 			got, err := s.UserByEmail(ctx, "ANN@example.com")
 			if err != nil || got.ID != u.ID || got.Role != models.RoleOwner {
 				t.Fatalf("by email: %+v %v", got, err)
 			}
-			if _, err := s.UserByEmail(ctx, "bob@example.com"); !errors.Is(err, repository.ErrNotFound) {
+			if _, err := s.UserByEmail(ctx, "bob@example.com"); !errors.Is(err, models.ErrNotFound) {
 				t.Fatalf("unknown email: %v", err)
 			}
 			now := time.Now().UTC()
@@ -40,7 +39,7 @@ func TestAccounts_UsersSessionsTokens(t *testing.T) {
 					t.Fatal(err)
 				}
 				_, err := s.Session(ctx, sess.ID, now, now.Add(-time.Hour))
-				if (i == 0) != (err == nil) || (i == 1 && !errors.Is(err, repository.ErrNotFound)) {
+				if (i == 0) != (err == nil) || (i == 1 && !errors.Is(err, models.ErrNotFound)) {
 					t.Fatalf("session %d: %v", i, err)
 				}
 			}
@@ -54,13 +53,13 @@ func TestAccounts_UsersSessionsTokens(t *testing.T) {
 			if got, err := s.APITokenByHash(ctx, tok.TokenHash); err != nil || got.BusinessID != b.ID {
 				t.Fatalf("token: %+v %v", got, err)
 			}
-			if err := s.RevokeAPIToken(ctx, b.ID+1, tok.ID); !errors.Is(err, repository.ErrNotFound) {
+			if err := s.RevokeAPIToken(ctx, b.ID+1, tok.ID); !errors.Is(err, models.ErrNotFound) {
 				t.Fatalf("revoke by another business: %v", err)
 			}
 			if err := s.RevokeAPIToken(ctx, b.ID, tok.ID); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.APITokenByHash(ctx, tok.TokenHash); !errors.Is(err, repository.ErrNotFound) {
+			if _, err := s.APITokenByHash(ctx, tok.TokenHash); !errors.Is(err, models.ErrNotFound) {
 				t.Fatalf("revoked token: %v", err)
 			}
 		})

@@ -2,14 +2,12 @@ package repository
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-)
 
-// ErrBackupPostgres: PostgreSQL is backed up with its own tools (pg_dump), not by the service.
-var ErrBackupPostgres = errors.New("the database is PostgreSQL: back it up with pg_dump (see README), not with admin backup")
+	"github.com/waorder/waorder/models"
+)
 
 // Backup writes a consistent copy of the embedded database to path while the service keeps serving: SQLite's
 // VACUUM INTO reads one snapshot (writers are not blocked in WAL mode) and writes a compact, self-contained file.
@@ -17,7 +15,7 @@ var ErrBackupPostgres = errors.New("the database is PostgreSQL: back it up with 
 // refused rather than overwritten.
 func (s *Store) Backup(ctx context.Context, path string) error {
 	if s.postgres {
-		return ErrBackupPostgres
+		return models.ErrBackupPostgres
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {

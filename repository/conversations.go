@@ -2,15 +2,11 @@ package repository
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/waorder/waorder/models"
 )
-
-// ErrStale is returned when a conversation changed since it was read; the caller retries with fresh state.
-var ErrStale = errors.New("stale conversation")
 
 // Conversation loads the bot's state for a customer, creating an empty one the first time.
 func (s *Store) Conversation(ctx context.Context, businessID, customerID int64) (models.Conversation, error) {
@@ -28,7 +24,7 @@ func (s *Store) Conversation(ctx context.Context, businessID, customerID int64) 
 }
 
 // SaveConversation writes c's new state and language if nobody changed it since it was read at c.Version; else
-// ErrStale.
+// models.ErrStale.
 func (s *Store) SaveConversation(ctx context.Context, c models.Conversation, at time.Time) error {
 	res := s.db.WithContext(ctx).Exec(`UPDATE conversations SET state = ?, data = ?, language = ?, version = version + 1,
 		last_message_at = ?, updated_at = ? WHERE business_id = ? AND id = ? AND version = ?`,
@@ -37,7 +33,7 @@ func (s *Store) SaveConversation(ctx context.Context, c models.Conversation, at 
 		return fmt.Errorf("save conversation %d: %w", c.ID, res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return fmt.Errorf("save conversation %d: %w", c.ID, ErrStale)
+		return fmt.Errorf("save conversation %d: %w", c.ID, models.ErrStale)
 	}
 	return nil
 }

@@ -17,7 +17,7 @@ func (s *Store) UpdatePassword(ctx context.Context, userID int64, hash, keepSess
 			return fmt.Errorf("update password of user %d: %w", userID, res.Error)
 		}
 		if res.RowsAffected == 0 {
-			return fmt.Errorf("update password of user %d: %w", userID, ErrNotFound)
+			return fmt.Errorf("update password of user %d: %w", userID, models.ErrNotFound)
 		}
 		if err := tx.Table("sessions").Where("user_id = ? AND id <> ?", userID, keepSessionID).Delete(&models.Session{}).Error; err != nil {
 			return fmt.Errorf("end sessions of user %d: %w", userID, err)
@@ -26,7 +26,7 @@ func (s *Store) UpdatePassword(ctx context.Context, userID int64, hash, keepSess
 	})
 }
 
-// DeleteUser removes a login and its sessions; an unknown id is ErrNotFound.
+// DeleteUser removes a login and its sessions; an unknown id is models.ErrNotFound.
 func (s *Store) DeleteUser(ctx context.Context, userID int64) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Table("sessions").Where("user_id = ?", userID).Delete(&models.Session{}).Error; err != nil {
@@ -37,7 +37,7 @@ func (s *Store) DeleteUser(ctx context.Context, userID int64) error {
 			return fmt.Errorf("delete user %d: %w", userID, res.Error)
 		}
 		if res.RowsAffected == 0 {
-			return fmt.Errorf("delete user %d: %w", userID, ErrNotFound)
+			return fmt.Errorf("delete user %d: %w", userID, models.ErrNotFound)
 		}
 		return nil
 	})

@@ -50,7 +50,7 @@ func TestSession_IdleSessionIsGoneUntilTouchedAndIsPurged(t *testing.T) {
 			idle := seedSession(t, s, u, now.Add(-2*time.Hour))
 			fresh := seedSession(t, s, u, now.Add(-time.Minute))
 			cutoff := now.Add(-time.Hour)
-			if _, err := s.Session(ctx, idle.ID, now, cutoff); !errors.Is(err, repository.ErrNotFound) {
+			if _, err := s.Session(ctx, idle.ID, now, cutoff); !errors.Is(err, models.ErrNotFound) {
 				t.Fatalf("idle session loaded: %v", err)
 			}
 			if _, err := s.Session(ctx, fresh.ID, now, cutoff); err != nil {
@@ -96,16 +96,16 @@ func TestCredentials_PasswordChangeEndsOtherSessionsAndDeleteUserRemovesAll(t *t
 			if n, err := s.DeleteUserSessions(ctx, u.ID, ""); err != nil || n != 1 || sessionCount(t, s, u.ID) != 0 {
 				t.Fatalf("log out everywhere: %d %v", n, err)
 			}
-			if err := s.UpdatePassword(ctx, 987654321, "x", ""); !errors.Is(err, repository.ErrNotFound) {
+			if err := s.UpdatePassword(ctx, 987654321, "x", ""); !errors.Is(err, models.ErrNotFound) {
 				t.Fatalf("unknown user: %v", err)
 			}
 			if err := s.DeleteUser(ctx, other.ID); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.User(ctx, other.ID); !errors.Is(err, repository.ErrNotFound) || sessionCount(t, s, other.ID) != 0 {
+			if _, err := s.User(ctx, other.ID); !errors.Is(err, models.ErrNotFound) || sessionCount(t, s, other.ID) != 0 {
 				t.Fatalf("deleted user still there: %v", err)
 			}
-			if err := s.DeleteUser(ctx, other.ID); !errors.Is(err, repository.ErrNotFound) {
+			if err := s.DeleteUser(ctx, other.ID); !errors.Is(err, models.ErrNotFound) {
 				t.Fatalf("second delete: %v", err)
 			}
 		})

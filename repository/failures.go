@@ -106,7 +106,7 @@ func (s *Store) FailedInbound(ctx context.Context, businessID int64, limit int) 
 
 // RetryOutbound puts a failed or held reply of the business back in the queue, due now, with a fresh count of
 // attempts: the merchant's retry. Outside the customer's window it goes as the template, or is held again. A
-// message that is not failed or held (already retried, sent meanwhile) is ErrNotFound.
+// message that is not failed or held (already retried, sent meanwhile) is models.ErrNotFound.
 func (s *Store) RetryOutbound(ctx context.Context, businessID, id int64) error {
 	t := now()
 	res := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET status = 'queued', attempts = 0, next_attempt_at = ?,
@@ -117,7 +117,7 @@ func (s *Store) RetryOutbound(ctx context.Context, businessID, id int64) error {
 		return fmt.Errorf("retry outbound %d: %w", id, res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return fmt.Errorf("retry outbound %d: %w", id, ErrNotFound)
+		return fmt.Errorf("retry outbound %d: %w", id, models.ErrNotFound)
 	}
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/waorder/waorder/models"
-	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/testutil"
 )
 
@@ -52,7 +51,7 @@ func TestFailures_FailedAndHeldRepliesAreListedForTheirBusinessAndRetriedOnce(t 
 			if cs, _ := s.CustomersByID(ctx, other.biz.ID, []int64{c.ID}); len(cs) != 0 {
 				t.Fatalf("another business loads the customer: %+v", cs)
 			}
-			if err := s.RetryOutbound(ctx, other.biz.ID, failed.ID); !errors.Is(err, repository.ErrNotFound) {
+			if err := s.RetryOutbound(ctx, other.biz.ID, failed.ID); !errors.Is(err, models.ErrNotFound) {
 				t.Fatalf("another business retried it: %v", err)
 			}
 			if err := s.RetryOutbound(ctx, e.biz.ID, failed.ID); err != nil {
@@ -62,7 +61,7 @@ func TestFailures_FailedAndHeldRepliesAreListedForTheirBusinessAndRetriedOnce(t 
 			if got.Status != models.OutQueued || got.Attempts != 0 || got.FailedAt != nil || got.LastError == "" {
 				t.Fatalf("retried row %+v; want queued, attempts 0, the last reason kept", got)
 			}
-			if err := s.RetryOutbound(ctx, e.biz.ID, failed.ID); !errors.Is(err, repository.ErrNotFound) {
+			if err := s.RetryOutbound(ctx, e.biz.ID, failed.ID); !errors.Is(err, models.ErrNotFound) {
 				t.Fatalf("a second retry of a queued message: %v", err)
 			}
 		})

@@ -86,7 +86,7 @@ func (s *Store) Thread(ctx context.Context, businessID, customerID int64) (Threa
 		return Thread{}, fmt.Errorf("load thread of customer %d: %w", customerID, err)
 	}
 	if len(rows) == 0 {
-		return Thread{}, fmt.Errorf("thread of customer %d: %w", customerID, ErrNotFound)
+		return Thread{}, fmt.Errorf("thread of customer %d: %w", customerID, models.ErrNotFound)
 	}
 	return rows[0].thread(), nil
 }

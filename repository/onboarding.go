@@ -11,10 +11,7 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// ErrNumberTaken means the phone number is connected to another business.
-var ErrNumberTaken = errors.New("phone number belongs to another business")
-
-// ConnectAttempt loads the business's connection in progress, or ErrNotFound.
+// ConnectAttempt loads the business's connection in progress, or models.ErrNotFound.
 func (s *Store) ConnectAttempt(ctx context.Context, businessID int64) (models.ConnectAttempt, error) {
 	var a models.ConnectAttempt
 	if err := s.db.WithContext(ctx).Where("business_id = ?", businessID).First(&a).Error; err != nil {
@@ -49,7 +46,7 @@ func (s *Store) DeleteConnectAttempt(ctx context.Context, businessID int64) erro
 
 // FinishConnect stores the connected number and drops the attempt in one transaction: either the number is
 // connected with everything the steps found, or nothing changed. A number known to this business is reconnected
-// in place (its messages and history stay); one of another business is ErrNumberTaken.
+// in place (its messages and history stay); one of another business is models.ErrNumberTaken.
 func (s *Store) FinishConnect(ctx context.Context, p *models.PhoneNumber) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var existing models.PhoneNumber
@@ -64,7 +61,7 @@ func (s *Store) FinishConnect(ctx context.Context, p *models.PhoneNumber) error 
 		}
 		if err == nil {
 			if existing.BusinessID != p.BusinessID {
-				return ErrNumberTaken
+				return models.ErrNumberTaken
 			}
 			p.ID, p.CreatedAt = existing.ID, existing.CreatedAt
 			err = tx.Model(&existing).Updates(map[string]any{"waba_id": p.WABAID, "display_phone_number": p.DisplayPhoneNumber,
@@ -94,7 +91,7 @@ func (s *Store) DisconnectPhone(ctx context.Context, businessID, id int64, reaso
 		return fmt.Errorf("disconnect phone number %d: %w", id, res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return fmt.Errorf("disconnect phone number %d: %w", id, ErrNotFound)
+		return fmt.Errorf("disconnect phone number %d: %w", id, models.ErrNotFound)
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package repository
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,13 +9,6 @@ import (
 
 	"github.com/waorder/waorder/models"
 )
-
-// ErrDuplicate is returned by CreateOrder when an order with the same source key exists; the caller's transaction
-// should roll back, since whatever it was about to do has been done.
-var ErrDuplicate = errors.New("duplicate")
-
-// ErrInvalidTransition wraps a status change the order's lifecycle forbids; callers map it to 409 or 400.
-var ErrInvalidTransition = errors.New("invalid status transition")
 
 // CreateOrder numbers o within its business and inserts it with its items and a first event. Run it inside Tx with
 // whatever else the order causes (its confirmation message). The business row lock taken for the number serialises
@@ -29,14 +21,14 @@ func (s *Store) CreateOrder(ctx context.Context, o *models.Order) error {
 		return fmt.Errorf("number order of business %d: %w", o.BusinessID, err)
 	}
 	if seq == 0 {
-		return fmt.Errorf("number order: business %d: %w", o.BusinessID, ErrNotFound)
+		return fmt.Errorf("number order: business %d: %w", o.BusinessID, models.ErrNotFound)
 	}
 	var n int64
 	if err := db.Model(&models.Order{}).Where("source_key = ?", o.SourceKey).Count(&n).Error; err != nil {
 		return fmt.Errorf("check order %s: %w", o.SourceKey, err)
 	}
 	if n > 0 {
-		return fmt.Errorf("order from %s: %w", o.SourceKey, ErrDuplicate)
+		return fmt.Errorf("order from %s: %w", o.SourceKey, models.ErrDuplicate)
 	}
 	t := now()
 	o.Number, o.CreatedAt, o.UpdatedAt = seq, t, t
@@ -46,7 +38,7 @@ func (s *Store) CreateOrder(ctx context.Context, o *models.Order) error {
 	o.TotalMinor = models.ItemsTotal(o.Items) + o.DeliveryFeeMinor
 	if err := db.Create(o).Error; err != nil {
 		if isUniqueViolation(err) {
-			return fmt.Errorf("order from %s: %w", o.SourceKey, ErrDuplicate)
+			return fmt.Errorf("order from %s: %w", o.SourceKey, models.ErrDuplicate)
 		}
 		return fmt.Errorf("insert order: %w", err)
 	}
@@ -182,7 +174,7 @@ type StatusChange struct {
 }
 
 // UpdateOrderStatus moves an order to status to, if its lifecycle allows, and records who did it. It returns the
-// order as it was before. A forbidden transition, or a change someone else made first, is ErrInvalidTransition.
+// order as it was before. A forbidden transition, or a change someone else made first, is models.ErrInvalidTransition.
 func (s *Store) UpdateOrderStatus(ctx context.Context, businessID, id int64, to models.OrderStatus, actor string) (models.Order, error) {
 	return s.ChangeOrderStatus(ctx, businessID, id, StatusChange{To: to, Actor: actor})
 }
@@ -196,10 +188,10 @@ func (s *Store) ChangeOrderStatus(ctx context.Context, businessID, id int64, c S
 			return fmt.Errorf("load order %d: %w", id, notFound(err))
 		}
 		if c.From != "" && before.Status != c.From {
-			return fmt.Errorf("order %d: %w: it is %s, not %s", id, ErrInvalidTransition, before.Status, c.From)
+			return fmt.Errorf("order %d: %w", id, models.ErrInvalidTransition.With(fmt.Sprintf("it is %s, not %s", before.Status, c.From)))
 		}
 		if err := before.Status.CanMoveTo(c.To); err != nil {
-			return fmt.Errorf("order %d: %w: %s", id, ErrInvalidTransition, err.Error())
+			return fmt.Errorf("order %d: %w", id, models.ErrInvalidTransition.With(err.Error()))
 		}
 		t := now()
 		set := map[string]any{"status": c.To, "updated_at": t}
@@ -214,7 +206,7 @@ func (s *Store) ChangeOrderStatus(ctx context.Context, businessID, id int64, c S
 			return fmt.Errorf("update order %d: %w", id, res.Error)
 		}
 		if res.RowsAffected == 0 {
-			return fmt.Errorf("order %d changed meanwhile: %w", id, ErrInvalidTransition)
+			return fmt.Errorf("order %d changed meanwhile: %w", id, models.ErrInvalidTransition)
 		}
 		ev := models.OrderEvent{OrderID: id, BusinessID: businessID, FromStatus: before.Status, ToStatus: c.To, Actor: c.Actor, CreatedAt: t}
 		if err := db.Create(&ev).Error; err != nil {

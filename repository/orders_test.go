@@ -51,7 +51,7 @@ func TestCreateOrder_NumbersPerBusinessAndRejectsDuplicates(t *testing.T) {
 				switch {
 				case err == nil:
 					ok++
-				case !errors.Is(err, repository.ErrDuplicate):
+				case !errors.Is(err, models.ErrDuplicate):
 					t.Fatalf("unexpected error: %v", err)
 				}
 			}
@@ -71,8 +71,8 @@ func TestCreateOrder_NumbersPerBusinessAndRejectsDuplicates(t *testing.T) {
 				t.Fatalf("loaded order %+v, %v", got, err)
 			}
 			other, _ := seedBusiness(t, s, "502")
-			if _, err := s.Order(ctx, other.ID, o2.ID); !errors.Is(err, repository.ErrNotFound) {
-				t.Fatalf("another business reading the order: %v, want ErrNotFound", err)
+			if _, err := s.Order(ctx, other.ID, o2.ID); !errors.Is(err, models.ErrNotFound) {
+				t.Fatalf("another business reading the order: %v, want models.ErrNotFound", err)
 			}
 		})
 	}
@@ -118,7 +118,7 @@ func TestListOrders_PagesFiltersAndSearches(t *testing.T) {
 					t.Errorf("%s: %d rows, total %d, err %v; want %d, %d", tt.name, len(got), total, err, tt.wantLen, tt.wantTotal)
 				}
 			}
-			if _, err := s.UpdateOrderStatus(ctx, b.ID, 1, models.StatusPending, "test"); !errors.Is(err, repository.ErrInvalidTransition) {
+			if _, err := s.UpdateOrderStatus(ctx, b.ID, 1, models.StatusPending, "test"); !errors.Is(err, models.ErrInvalidTransition) {
 				t.Fatalf("moving back: %v", err)
 			}
 			st, err := s.OrderStats(ctx, b.ID, time.Now().Add(-7*24*time.Hour))
@@ -142,7 +142,7 @@ func TestProducts_CRUDScopedByBusiness(t *testing.T) {
 			}
 			dup := p
 			dup.ID = 0
-			if err := s.CreateProduct(ctx, &dup); !errors.Is(err, repository.ErrConflict) {
+			if err := s.CreateProduct(ctx, &dup); !errors.Is(err, models.ErrConflict) {
 				t.Fatalf("duplicate retailer id: %v", err)
 			}
 			p.Available = false
@@ -154,10 +154,10 @@ func TestProducts_CRUDScopedByBusiness(t *testing.T) {
 			}
 			hijack := p
 			hijack.BusinessID = other.ID
-			if err := s.UpdateProduct(ctx, hijack); !errors.Is(err, repository.ErrNotFound) {
+			if err := s.UpdateProduct(ctx, hijack); !errors.Is(err, models.ErrNotFound) {
 				t.Fatalf("update from another business: %v", err)
 			}
-			if err := s.DeleteProduct(ctx, other.ID, p.ID); !errors.Is(err, repository.ErrNotFound) {
+			if err := s.DeleteProduct(ctx, other.ID, p.ID); !errors.Is(err, models.ErrNotFound) {
 				t.Fatalf("delete from another business: %v", err)
 			}
 			if err := s.DeleteProduct(ctx, b.ID, p.ID); err != nil {

@@ -2,7 +2,6 @@ package repository
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,10 +9,6 @@ import (
 
 	"github.com/waorder/waorder/models"
 )
-
-// ErrLeaseLost means a claimed outbound message is no longer this worker's to settle: its lease ran out and another
-// worker claimed it, or it was already recorded as sent. Nothing was written.
-var ErrLeaseLost = errors.New("outbound message lease lost")
 
 // dbTime is SQL for the database's clock plus d, and its arguments. Leases and due times are written and compared
 // on that one clock, so instances whose clocks disagree can't take each other's leases. SQLite is embedded in one
@@ -129,7 +124,7 @@ func (s *Store) settle(ctx context.Context, m models.OutboundMessage, what, set 
 		return fmt.Errorf("%s outbound %d: %w", what, m.ID, res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return fmt.Errorf("%s outbound %d: %w", what, m.ID, ErrLeaseLost)
+		return fmt.Errorf("%s outbound %d: %w", what, m.ID, models.ErrLeaseLost)
 	}
 	return nil
 }
@@ -142,14 +137,14 @@ type SentMessage struct {
 
 // MarkOutboundSent records Meta's wamid for a sent message, then applies any status webhook that arrived for that
 // wamid before we knew it, in one transaction. The send happened, so it is recorded whoever holds the lease now;
-// ErrLeaseLost means the row was already recorded as sent: the message went out twice.
+// models.ErrLeaseLost means the row was already recorded as sent: the message went out twice.
 func (s *Store) MarkOutboundSent(ctx context.Context, m models.OutboundMessage, wamid string) error {
 	lost, err := s.MarkOutboundSentBatch(ctx, []SentMessage{{m, wamid}})
 	if err != nil {
 		return err
 	}
 	if len(lost) > 0 {
-		return fmt.Errorf("mark outbound %d sent as %s: %w", m.ID, wamid, ErrLeaseLost)
+		return fmt.Errorf("mark outbound %d sent as %s: %w", m.ID, wamid, models.ErrLeaseLost)
 	}
 	return nil
 }
@@ -261,7 +256,7 @@ func (s *Store) ReplaceOutboundPayload(ctx context.Context, m models.OutboundMes
 		return fmt.Errorf("replace payload of outbound %d: %w", m.ID, res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return fmt.Errorf("replace payload of outbound %d: %w", m.ID, ErrLeaseLost)
+		return fmt.Errorf("replace payload of outbound %d: %w", m.ID, models.ErrLeaseLost)
 	}
 	return nil
 }

@@ -173,15 +173,15 @@ func TestOutbound_ExpiredLeaseIsReclaimedAndTheOldOwnerCannotSettle(t *testing.T
 			if len(dead) != 1 || len(live) != 1 || live[0].ClaimedBy != "live" {
 				t.Fatalf("claims %v then %v", dead, live)
 			}
-			if err := e.s.FailOutbound(ctx, dead[0], 100, "late"); !errors.Is(err, repository.ErrLeaseLost) {
-				t.Fatalf("old owner settling: %v, want ErrLeaseLost", err)
+			if err := e.s.FailOutbound(ctx, dead[0], 100, "late"); !errors.Is(err, models.ErrLeaseLost) {
+				t.Fatalf("old owner settling: %v, want models.ErrLeaseLost", err)
 			}
 			if err := e.s.MarkOutboundSent(ctx, live[0], "wamid.live"); err != nil {
 				t.Fatal(err)
 			}
 			// The old owner's send did happen too: recording it again is refused, which is how a resend shows.
-			if err := e.s.MarkOutboundSent(ctx, dead[0], "wamid.dead"); !errors.Is(err, repository.ErrLeaseLost) {
-				t.Fatalf("second record: %v, want ErrLeaseLost", err)
+			if err := e.s.MarkOutboundSent(ctx, dead[0], "wamid.dead"); !errors.Is(err, models.ErrLeaseLost) {
+				t.Fatalf("second record: %v, want models.ErrLeaseLost", err)
 			}
 			if got := e.get(t, live[0].ID); got.Status != models.OutSent || *got.Wamid != "wamid.live" {
 				t.Fatalf("row %+v", got)
@@ -404,7 +404,7 @@ func TestOutbound_DashboardQueriesAreScopedByBusiness(t *testing.T) {
 			if got, _ := s.OutboundForCustomer(ctx, other.biz.ID, c.ID, 10); len(got) != 0 {
 				t.Fatalf("another business sees %d messages", len(got))
 			}
-			if _, err := s.Outbound(ctx, other.biz.ID, got[0].ID); !errors.Is(err, repository.ErrNotFound) {
+			if _, err := s.Outbound(ctx, other.biz.ID, got[0].ID); !errors.Is(err, models.ErrNotFound) {
 				t.Fatalf("another business loads a message: %v", err)
 			}
 			if n, _ := s.OutboundCounts(ctx, other.biz.ID); len(n) != 0 {

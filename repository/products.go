@@ -4,14 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/waorder/waorder/models"
 	"gorm.io/gorm"
 )
-
-// ErrConflict is returned when a unique value (a product's retailer id) is taken; callers map it to 409.
-var ErrConflict = errors.New("conflict")
 
 // Products lists a business's catalog by category, then sort order and name. onlyAvailable hides unavailable items.
 func (s *Store) Products(ctx context.Context, businessID int64, onlyAvailable bool) ([]models.Product, error) {
@@ -50,7 +46,7 @@ func (s *Store) ProductsByRetailerID(ctx context.Context, businessID int64, reta
 	return out, nil
 }
 
-// CreateProduct inserts p into its business's catalog; a taken retailer id is ErrConflict.
+// CreateProduct inserts p into its business's catalog; a taken retailer id is models.ErrConflict.
 func (s *Store) CreateProduct(ctx context.Context, p *models.Product) error {
 	var n int64
 	if err := s.db.WithContext(ctx).Model(&models.Product{}).
@@ -58,18 +54,18 @@ func (s *Store) CreateProduct(ctx context.Context, p *models.Product) error {
 		return fmt.Errorf("create product: %w", err)
 	}
 	if n > 0 {
-		return fmt.Errorf("create product %q: retailer id taken: %w", p.RetailerID, ErrConflict)
+		return fmt.Errorf("create product %q: retailer id taken: %w", p.RetailerID, models.ErrConflict)
 	}
 	if err := s.db.WithContext(ctx).Create(p).Error; err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) || isUniqueViolation(err) {
-			return fmt.Errorf("create product %q: retailer id taken: %w", p.RetailerID, ErrConflict)
+			return fmt.Errorf("create product %q: retailer id taken: %w", p.RetailerID, models.ErrConflict)
 		}
 		return fmt.Errorf("create product %q: %w", p.RetailerID, err)
 	}
 	return nil
 }
 
-// UpdateProduct saves every editable field of p (scoped by p.BusinessID); a missing product is ErrNotFound.
+// UpdateProduct saves every editable field of p (scoped by p.BusinessID); a missing product is models.ErrNotFound.
 func (s *Store) UpdateProduct(ctx context.Context, p models.Product) error {
 	res := s.db.WithContext(ctx).Model(&models.Product{}).Where("business_id = ? AND id = ?", p.BusinessID, p.ID).
 		Updates(map[string]any{"retailer_id": p.RetailerID, "name": p.Name, "description": p.Description,
@@ -77,12 +73,12 @@ func (s *Store) UpdateProduct(ctx context.Context, p models.Product) error {
 			"sort": p.Sort, "updated_at": now()})
 	if res.Error != nil {
 		if isUniqueViolation(res.Error) {
-			return fmt.Errorf("update product %d: retailer id taken: %w", p.ID, ErrConflict)
+			return fmt.Errorf("update product %d: retailer id taken: %w", p.ID, models.ErrConflict)
 		}
 		return fmt.Errorf("update product %d: %w", p.ID, res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return fmt.Errorf("update product %d: %w", p.ID, ErrNotFound)
+		return fmt.Errorf("update product %d: %w", p.ID, models.ErrNotFound)
 	}
 	return nil
 }
@@ -129,14 +125,8 @@ func (s *Store) DeleteProduct(ctx context.Context, businessID, id int64) error {
 			return fmt.Errorf("delete product %d: %w", id, res.Error)
 		}
 		if res.RowsAffected == 0 {
-			return fmt.Errorf("delete product %d: %w", id, ErrNotFound)
+			return fmt.Errorf("delete product %d: %w", id, models.ErrNotFound)
 		}
 		return nil
 	})
-}
-
-func isUniqueViolation(err error) bool {
-	msg := err.Error()
-	return errors.Is(err, gorm.ErrDuplicatedKey) || strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505") ||
-		strings.Contains(msg, "duplicate key value")
 }

@@ -6,22 +6,18 @@ package repository
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/waorder/waorder/models"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )
-
-// ErrNotFound is returned when a row does not exist for the given business; callers map it to 404.
-var ErrNotFound = errors.New("not found")
 
 // Store wraps the database connection pool.
 type Store struct {
@@ -147,35 +143,13 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	})
 }
 
-// IsUnavailable reports whether err means the database could not be reached (as opposed to a bad statement), so
-// the caller should answer 503 and let the sender retry.
-func IsUnavailable(err error) bool {
-	if err == nil {
-		return false
-	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) {
-		return true
-	}
-	msg := err.Error()
-	for _, s := range []string{"connection refused", "connect:", "broken pipe", "connection reset", "server closed",
-		"database is locked", "the database system is", "terminating connection", "no connection", "i/o timeout",
-		"failed to connect", "conn closed", "unexpected EOF", "database is closed",
-		// A full disk: SQLite's SQLITE_FULL, PostgreSQL's ENOSPC. Nothing was written; retrying later may succeed.
-		"database or disk is full", "no space left on device", "could not extend file", "disk full"} {
-		if strings.Contains(msg, s) {
-			return true
-		}
-	}
-	return false
-}
-
 // now is the single clock for rows this package writes.
 func now() time.Time { return time.Now().UTC() }
 
-// notFound maps GORM's miss to ErrNotFound.
+// notFound maps GORM's miss to models.ErrNotFound.
 func notFound(err error) error {
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return ErrNotFound
+		return models.ErrNotFound
 	}
 	return err
 }

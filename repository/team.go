@@ -19,7 +19,7 @@ func (s *Store) CreateInvite(ctx context.Context, inv *models.Invite) error {
 	return nil
 }
 
-// OpenInvite loads an unused, unexpired invite by its token's hash, or ErrNotFound.
+// OpenInvite loads an unused, unexpired invite by its token's hash, or models.ErrNotFound.
 func (s *Store) OpenInvite(ctx context.Context, tokenHash string, at time.Time) (models.Invite, error) {
 	var inv models.Invite
 	err := s.db.WithContext(ctx).Where("token_hash = ? AND used_at IS NULL AND expires_at > ?", tokenHash, at.UTC()).First(&inv).Error
@@ -29,7 +29,7 @@ func (s *Store) OpenInvite(ctx context.Context, tokenHash string, at time.Time) 
 	return inv, nil
 }
 
-// UseInvite marks the invite used, once: a second use (or an expired invite) is ErrNotFound. Call it in the
+// UseInvite marks the invite used, once: a second use (or an expired invite) is models.ErrNotFound. Call it in the
 // transaction that creates the user, so an invite is never used without a user, nor a user made twice.
 func (s *Store) UseInvite(ctx context.Context, id int64, at time.Time) error {
 	res := s.db.WithContext(ctx).Model(&models.Invite{}).Where("id = ? AND used_at IS NULL AND expires_at > ?", id, at.UTC()).
@@ -38,7 +38,7 @@ func (s *Store) UseInvite(ctx context.Context, id int64, at time.Time) error {
 		return fmt.Errorf("use invite %d: %w", id, res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return fmt.Errorf("use invite %d: %w", id, ErrNotFound)
+		return fmt.Errorf("use invite %d: %w", id, models.ErrNotFound)
 	}
 	return nil
 }
@@ -61,7 +61,7 @@ func (s *Store) DeleteInvite(ctx context.Context, businessID, id int64) error {
 		return fmt.Errorf("delete invite %d: %w", id, res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return fmt.Errorf("delete invite %d: %w", id, ErrNotFound)
+		return fmt.Errorf("delete invite %d: %w", id, models.ErrNotFound)
 	}
 	return nil
 }
@@ -82,7 +82,7 @@ func (s *Store) SetUserRole(ctx context.Context, businessID, userID int64, role 
 		return fmt.Errorf("set role of user %d: %w", userID, res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return fmt.Errorf("set role of user %d: %w", userID, ErrNotFound)
+		return fmt.Errorf("set role of user %d: %w", userID, models.ErrNotFound)
 	}
 	return nil
 }
@@ -98,7 +98,7 @@ func (s *Store) CreatePasswordReset(ctx context.Context, r *models.PasswordReset
 	return nil
 }
 
-// OpenPasswordReset loads an unused, unexpired reset by its token's hash, or ErrNotFound.
+// OpenPasswordReset loads an unused, unexpired reset by its token's hash, or models.ErrNotFound.
 func (s *Store) OpenPasswordReset(ctx context.Context, tokenHash string, at time.Time) (models.PasswordReset, error) {
 	var r models.PasswordReset
 	err := s.db.WithContext(ctx).Where("token_hash = ? AND used_at IS NULL AND expires_at > ?", tokenHash, at.UTC()).First(&r).Error
@@ -108,7 +108,7 @@ func (s *Store) OpenPasswordReset(ctx context.Context, tokenHash string, at time
 	return r, nil
 }
 
-// UsePasswordReset marks the reset used, once: a second use (or an expired link) is ErrNotFound.
+// UsePasswordReset marks the reset used, once: a second use (or an expired link) is models.ErrNotFound.
 func (s *Store) UsePasswordReset(ctx context.Context, id int64, at time.Time) error {
 	res := s.db.WithContext(ctx).Model(&models.PasswordReset{}).Where("id = ? AND used_at IS NULL AND expires_at > ?", id, at.UTC()).
 		Update("used_at", at.UTC())
@@ -116,7 +116,7 @@ func (s *Store) UsePasswordReset(ctx context.Context, id int64, at time.Time) er
 		return fmt.Errorf("use password reset %d: %w", id, res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return fmt.Errorf("use password reset %d: %w", id, ErrNotFound)
+		return fmt.Errorf("use password reset %d: %w", id, models.ErrNotFound)
 	}
 	return nil
 }
@@ -133,7 +133,7 @@ func (s *Store) ResetPasswordWithLink(ctx context.Context, resetID, userID int64
 			return fmt.Errorf("set password of user %d: %w", userID, res.Error)
 		}
 		if res.RowsAffected == 0 {
-			return fmt.Errorf("set password of user %d: %w", userID, ErrNotFound)
+			return fmt.Errorf("set password of user %d: %w", userID, models.ErrNotFound)
 		}
 		if err := tx.db.Table("sessions").Where("user_id = ?", userID).Delete(&models.Session{}).Error; err != nil {
 			return fmt.Errorf("end sessions of user %d: %w", userID, err)
@@ -143,7 +143,7 @@ func (s *Store) ResetPasswordWithLink(ctx context.Context, resetID, userID int64
 }
 
 // RemoveMember deletes one of a business's logins with its sessions and unused reset links; another business's
-// user is ErrNotFound.
+// user is models.ErrNotFound.
 func (s *Store) RemoveMember(ctx context.Context, businessID, userID int64) error {
 	return s.Tx(ctx, func(tx *Store) error {
 		var n int64
@@ -151,7 +151,7 @@ func (s *Store) RemoveMember(ctx context.Context, businessID, userID int64) erro
 			return fmt.Errorf("find user %d: %w", userID, err)
 		}
 		if n == 0 {
-			return fmt.Errorf("remove user %d: %w", userID, ErrNotFound)
+			return fmt.Errorf("remove user %d: %w", userID, models.ErrNotFound)
 		}
 		for _, table := range []string{"sessions", "password_resets"} {
 			if err := tx.db.Table(table).Where("user_id = ?", userID).Delete(nil).Error; err != nil {

@@ -50,7 +50,7 @@ func (s *Store) Templates(ctx context.Context, businessID int64) ([]models.Messa
 	return out, nil
 }
 
-// Template loads one template by name and language, or ErrNotFound when it was never synced.
+// Template loads one template by name and language, or models.ErrNotFound when it was never synced.
 func (s *Store) Template(ctx context.Context, businessID int64, name, language string) (models.MessageTemplate, error) {
 	var t models.MessageTemplate
 	err := s.db.WithContext(ctx).Where("business_id = ? AND name = ? AND language = ?", businessID, name, language).First(&t).Error

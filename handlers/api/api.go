@@ -65,7 +65,7 @@ func (a *Handler) bearer(c *fiber.Ctx) error {
 		return httpx.JSONError(c, fiber.StatusUnauthorized, "unauthorized", "missing bearer token")
 	}
 	biz, err := a.Auth.APIToken(c.UserContext(), tok)
-	if errors.Is(err, auth.ErrBadToken) {
+	if errors.Is(err, models.ErrBadToken) {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="waorder", error="invalid_token"`)
 		return httpx.JSONError(c, fiber.StatusUnauthorized, "unauthorized", "invalid or revoked token")
 	}
@@ -109,22 +109,22 @@ func queryInt(c *fiber.Ctx, name string, def int) (int, bool) {
 	return n, err == nil && n > 0
 }
 
-// decodeJSON decodes a JSON object body strictly; the error is a merchant.ValidationError naming the field.
+// decodeJSON decodes a JSON object body strictly; the error is a models.Invalid naming the field.
 func decodeJSON(c *fiber.Ctx, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(c.Request().Body()))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return &merchant.ValidationError{Field: te.Field, Message: "must be a " + te.Type.String()}
+			return models.Invalid(te.Field, "must be a "+te.Type.String())
 		}
 		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			return &merchant.ValidationError{Field: strings.Trim(f, `"`), Message: "unknown field"}
+			return models.Invalid(strings.Trim(f, `"`), "unknown field")
 		}
-		return &merchant.ValidationError{Field: "body", Message: "must be a JSON object"}
+		return models.Invalid("body", "must be a JSON object")
 	}
 	if dec.More() {
-		return &merchant.ValidationError{Field: "body", Message: "must be a single JSON object"}
+		return models.Invalid("body", "must be a single JSON object")
 	}
 	return nil
 }

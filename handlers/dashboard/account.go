@@ -4,7 +4,7 @@ import (
 	"errors"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/waorder/waorder/auth"
+	"github.com/waorder/waorder/models"
 )
 
 type accountView struct {
@@ -33,13 +33,13 @@ func (d *Handler) changePassword(c *fiber.Ctx) error {
 	switch {
 	case err == nil:
 		return redirect(c, "/account", "Password changed. Your other sessions were logged out.")
-	case errors.Is(err, auth.ErrWeakPassword):
+	case errors.Is(err, models.ErrWeakPassword):
 		status, v.Error = fiber.StatusBadRequest, "Use at least 8 characters for the new password."
-	case errors.Is(err, auth.ErrBadCredentials):
+	case errors.Is(err, models.ErrBadCredentials):
 		status, v.Error = fiber.StatusUnauthorized, "The current password is wrong."
-	case errors.Is(err, auth.ErrRateLimited):
+	case errors.Is(err, models.ErrRateLimited):
 		status, v.Error = fiber.StatusTooManyRequests, "Too many attempts. Please wait a few minutes and try again."
-	case errors.Is(err, auth.ErrBusy):
+	case errors.Is(err, models.ErrBusy):
 		c.Set(fiber.HeaderRetryAfter, "5")
 		status, v.Error = fiber.StatusServiceUnavailable, "Too busy at this moment. Please try again in a few seconds."
 	default:

@@ -8,9 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/waorder/waorder/handlers/httpx"
-	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/models"
-	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/whatsapp"
 )
 
@@ -121,7 +119,7 @@ func slug(name string) string {
 
 // productError turns a service error into a message beside a field; ok is false for errors that are not the input's.
 func productError(f *productForm, err error) bool {
-	if v, ok := merchant.AsValidation(err); ok {
+	if v, ok := models.AsInvalid(err); ok {
 		if _, known := map[string]bool{"name": true, "price": true, "category": true, "retailer_id": true,
 			"sort": true, "description": true}[v.Field]; known {
 			f.Errors[v.Field] = v.Message
@@ -130,7 +128,7 @@ func productError(f *productForm, err error) bool {
 		}
 		return true
 	}
-	if errors.Is(err, repository.ErrConflict) {
+	if errors.Is(err, models.ErrConflict) {
 		f.Errors["retailer_id"] = "Another product already uses this SKU; choose another."
 		return true
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/waorder/waorder/handlers/httpx"
-	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/onboarding"
 )
@@ -95,7 +94,7 @@ func (d *Handler) connected(c *fiber.Ctx, got onboarding.Connected, err error) e
 	if errors.As(err, &se) {
 		return d.renderSettings(c, fiber.StatusUnprocessableEntity, formFromBusiness(biz), nil) // the attempt shows the error
 	}
-	if v, ok := merchant.AsValidation(err); ok {
+	if v, ok := models.AsInvalid(err); ok {
 		field := fieldOr(v.Field, map[string]bool{"phone_number_id": true, "waba_id": true, "access_token": true, "pin": true})
 		if field == "form" {
 			field = "connect"

@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/waorder/waorder/handlers/httpx"
 	"github.com/waorder/waorder/merchant"
+	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
 )
 
@@ -169,9 +170,9 @@ func (d *Handler) reply(c *fiber.Ctx) error {
 		r.Text = ""
 	}
 	err := d.Merchant.SendReply(c.UserContext(), p.BusinessID, r)
-	if v, ok := merchant.AsValidation(err); ok {
+	if v, ok := models.AsInvalid(err); ok {
 		msg := v.Message
-		if errors.Is(err, merchant.ErrWindowClosed) {
+		if errors.Is(err, models.ErrWindowClosed) {
 			msg = "The customer last wrote more than 24 hours ago, so WhatsApp only delivers an approved template: pick one below."
 		}
 		return d.renderThread(c, fiber.StatusUnprocessableEntity, msg, r.Text)

@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/waorder/waorder/auth"
 	"github.com/waorder/waorder/handlers/guard"
+	"github.com/waorder/waorder/models"
 )
 
 // loginCookie holds the login form's own CSRF token (double submit): there is no session yet to hold one, and it
@@ -52,14 +53,14 @@ func (d *Handler) login(c *fiber.Ctx) error {
 	}
 	cookie, _, err := d.Auth.Login(c.UserContext(), email, c.FormValue("password"), guard.ClientIP(c))
 	switch {
-	case errors.Is(err, auth.ErrRateLimited):
+	case errors.Is(err, models.ErrRateLimited):
 		v.Error = "Too many attempts. Please wait a few minutes and try again."
 		return d.renderLogin(c, fiber.StatusTooManyRequests, v)
-	case errors.Is(err, auth.ErrBusy):
+	case errors.Is(err, models.ErrBusy):
 		v.Error = "Too many logins at this moment. Please try again in a few seconds."
 		c.Set(fiber.HeaderRetryAfter, "5")
 		return d.renderLogin(c, fiber.StatusServiceUnavailable, v)
-	case errors.Is(err, auth.ErrBadCredentials):
+	case errors.Is(err, models.ErrBadCredentials):
 		v.Error = "Wrong email or password."
 		return d.renderLogin(c, fiber.StatusUnauthorized, v)
 	case err != nil:

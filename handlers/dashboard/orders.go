@@ -265,7 +265,7 @@ func (d *Handler) changeStatus(c *fiber.Ctx) error {
 		u.ReadyIn = time.Duration(mins) * time.Minute
 	}
 	o, err := d.Merchant.UpdateStatus(c.UserContext(), p.BusinessID, id, u)
-	bad, invalid := merchant.AsValidation(err)
+	bad, invalid := models.AsInvalid(err)
 	switch {
 	case invalid && bad.Field != "status":
 		v, verr := d.orderView(c, id)
@@ -277,7 +277,7 @@ func (d *Handler) changeStatus(c *fiber.Ctx) error {
 	case err == nil:
 		return redirect(c, "/orders/"+strconv.FormatInt(id, 10),
 			d.printer(c).T("orders.moved_flash", "Number", o.Number, "Status", statusLabel(d.printer(c), o.Status)))
-	case invalid || errors.Is(err, repository.ErrInvalidTransition):
+	case invalid || errors.Is(err, models.ErrInvalidTransition):
 		v, verr := d.orderView(c, id)
 		if verr != nil {
 			return d.fail(c, verr)

@@ -1,13 +1,14 @@
 package dashboard
 
 import (
+	"github.com/waorder/waorder/models"
+
 	"bytes"
 	"fmt"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/waorder/waorder/handlers/httpx"
-	"github.com/waorder/waorder/merchant"
 )
 
 // merchantDayRoutes registers the inbox, the customers page, the kitchen ticket and the CSV export.
@@ -55,7 +56,7 @@ func (d *Handler) exportOrders(c *fiber.Ctx) error {
 	from, to := c.Query("from"), c.Query("to")
 	var buf bytes.Buffer
 	err := d.Merchant.ExportOrders(c.UserContext(), &buf, p.BusinessID, from, to)
-	if v, ok := merchant.AsValidation(err); ok {
+	if v, ok := models.AsInvalid(err); ok {
 		return d.render(c, fiber.StatusUnprocessableEntity, "error", "orders", errorView{"Export", "Nothing was exported: " + v.Message + "."})
 	}
 	if err != nil {

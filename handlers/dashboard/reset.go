@@ -1,11 +1,12 @@
 package dashboard
 
 import (
+	"github.com/waorder/waorder/models"
+
 	"errors"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/waorder/waorder/auth"
 	"github.com/waorder/waorder/handlers/httpx"
 )
 
@@ -33,7 +34,7 @@ func (d *Handler) renderReset(c *fiber.Ctx, status int, v resetView) error {
 	path := "/reset/" + c.Params("token")
 	u, _, err := d.Auth.OpenReset(c.UserContext(), c.Params("token"))
 	switch {
-	case errors.Is(err, auth.ErrLinkUsed):
+	case errors.Is(err, models.ErrLinkUsed):
 		v.Gone = true
 		return d.render(c, fiber.StatusGone, "reset", "", v)
 	case err != nil:
@@ -55,13 +56,13 @@ func (d *Handler) reset(c *fiber.Ctx) error {
 		return d.renderReset(c, fiber.StatusForbidden, v)
 	}
 	_, err := d.Auth.ResetWithLink(c.UserContext(), c.Params("token"), c.FormValue("password"))
-	var fe auth.FieldError
+	fe, invalid := models.AsInvalid(err)
 	switch {
-	case errors.As(err, &fe):
+	case invalid:
 		v.Errors = map[string]string{fe.Field: fe.Message}
 		v.Error = "The password was not changed: see below."
 		return d.renderReset(c, fiber.StatusUnprocessableEntity, v)
-	case errors.Is(err, auth.ErrLinkUsed):
+	case errors.Is(err, models.ErrLinkUsed):
 		return d.renderReset(c, fiber.StatusGone, v)
 	case err != nil:
 		return d.fail(c, err)

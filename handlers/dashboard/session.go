@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/waorder/waorder/auth"
+	"github.com/waorder/waorder/models"
 )
 
 // SessionCookie holds a dashboard session: HttpOnly, SameSite=Lax, Secure on https. Its value is random; the
@@ -42,7 +43,7 @@ func RequireSession(a *auth.Service) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		v := c.Cookies(SessionCookie)
 		p, err := a.Session(c.UserContext(), v)
-		if err != nil && !errors.Is(err, auth.ErrNoSession) {
+		if err != nil && !errors.Is(err, models.ErrNoSession) {
 			return err
 		}
 		if err != nil {

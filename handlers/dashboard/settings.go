@@ -152,7 +152,7 @@ func (d *Handler) saveSettings(c *fiber.Ctx) error {
 		if err == nil {
 			return redirect(c, "/settings", "Settings saved.")
 		}
-		v, ok := merchant.AsValidation(err)
+		v, ok := models.AsInvalid(err)
 		if !ok {
 			return d.fail(c, err)
 		}

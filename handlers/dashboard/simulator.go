@@ -14,7 +14,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/waorder/waorder/handlers/httpx"
 	"github.com/waorder/waorder/models"
-	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/whatsapp"
 )
 
@@ -100,7 +99,7 @@ func (d *Handler) simulatorMessages(c *fiber.Ctx) error {
 		}
 		msgs, err = d.conversation(c.UserContext(), p.BusinessID, cust.ID, zone(biz.Timezone), 80)
 	}
-	if err != nil && !errors.Is(err, repository.ErrNotFound) {
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		d.Log.Error("simulator: load conversation", "err", err)
 		return httpx.JSONError(c, fiber.StatusInternalServerError, "internal", "could not load the conversation")
 	}

@@ -108,9 +108,9 @@ func (d *Handler) signup(c *fiber.Ctx) error {
 		return d.renderSignup(c, fiber.StatusUnprocessableEntity, v)
 	}
 	cookie, _, err := d.Auth.SignUp(c.UserContext(), n, guard.ClientIP(c))
-	var fe auth.FieldError
+	fe, invalid := models.AsInvalid(err)
 	switch {
-	case errors.As(err, &fe):
+	case invalid:
 		v.Errors = map[string]string{fe.Field: fe.Message}
 		return d.renderSignup(c, fiber.StatusUnprocessableEntity, v)
 	case err != nil:
@@ -135,7 +135,7 @@ func (d *Handler) renderJoin(c *fiber.Ctx, status int, v joinView) error {
 	path := "/invite/" + c.Params("token")
 	inv, name, err := d.Auth.OpenInvite(c.UserContext(), c.Params("token"))
 	switch {
-	case errors.Is(err, auth.ErrLinkUsed):
+	case errors.Is(err, models.ErrLinkUsed):
 		v.Gone = true
 		return d.render(c, fiber.StatusGone, "join", "", v)
 	case err != nil:
@@ -157,13 +157,13 @@ func (d *Handler) join(c *fiber.Ctx) error {
 		return d.renderJoin(c, fiber.StatusForbidden, v)
 	}
 	cookie, _, err := d.Auth.AcceptInvite(c.UserContext(), c.Params("token"), v.Email, c.FormValue("password"), guard.ClientIP(c))
-	var fe auth.FieldError
+	fe, invalid := models.AsInvalid(err)
 	switch {
-	case errors.As(err, &fe):
+	case invalid:
 		v.Errors = map[string]string{fe.Field: fe.Message}
 		v.Error = "You have not joined yet: please check the fields marked below."
 		return d.renderJoin(c, fiber.StatusUnprocessableEntity, v)
-	case errors.Is(err, auth.ErrLinkUsed):
+	case errors.Is(err, models.ErrLinkUsed):
 		return d.renderJoin(c, fiber.StatusGone, v)
 	case err != nil:
 		return d.fail(c, err)
@@ -222,11 +222,11 @@ func (d *Handler) renderTeam(c *fiber.Ctx, status int, v teamView) error {
 
 // teamFailure shows an auth error on the team page.
 func (d *Handler) teamFailure(c *fiber.Ctx, err error) error {
-	var fe auth.FieldError
+	fe, invalid := models.AsInvalid(err)
 	switch {
-	case errors.Is(err, auth.ErrForbidden):
+	case errors.Is(err, models.ErrForbidden):
 		return d.render(c, fiber.StatusForbidden, "error", "team", errorView{"Owners only", "Only the business owner can manage the team."})
-	case errors.As(err, &fe):
+	case invalid:
 		return d.renderTeam(c, fiber.StatusUnprocessableEntity, teamView{Errors: map[string]string{fe.Field: fe.Message}})
 	}
 	return d.fail(c, err)
@@ -237,7 +237,7 @@ func (d *Handler) invite(c *fiber.Ctx) error {
 	p, _ := principal(c)
 	email := strings.TrimSpace(c.FormValue("email"))
 	if email != "" && !strings.Contains(email, "@") {
-		return d.teamFailure(c, auth.FieldError{Field: "email", Message: "Enter an email address like bruno@example.com, or leave it empty."})
+		return d.teamFailure(c, models.Invalid("email", "Enter an email address like bruno@example.com, or leave it empty."))
 	}
 	token, err := d.Auth.Invite(c.UserContext(), p, models.Role(c.FormValue("role")), c.FormValue("note"))
 	if err != nil {

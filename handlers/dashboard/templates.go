@@ -7,7 +7,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/waorder/waorder/handlers/httpx"
-	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/onboarding"
 	"github.com/waorder/waorder/whatsapp"
@@ -100,7 +99,7 @@ func (d *Handler) templateFailure(c *fiber.Ctx, err error, field string) error {
 	if errors.As(err, &me) {
 		return d.renderTemplates(c, fiber.StatusBadGateway, nil, me.Message)
 	}
-	if v, ok := merchant.AsValidation(err); ok {
+	if v, ok := models.AsInvalid(err); ok {
 		if v.Field == "form" {
 			return d.renderTemplates(c, fiber.StatusUnprocessableEntity, nil, v.Message)
 		}
@@ -176,7 +175,7 @@ func (d *Handler) profilePage(c *fiber.Ctx) error {
 	msg := ""
 	if err != nil {
 		var me onboarding.MetaError
-		v, isField := merchant.AsValidation(err)
+		v, isField := models.AsInvalid(err)
 		switch {
 		case errors.As(err, &me):
 			msg = me.Message
@@ -231,7 +230,7 @@ func (d *Handler) saveProfile(c *fiber.Ctx) error {
 	}
 	err := d.Onboarding.UpdateProfile(c.UserContext(), p.BusinessID, id, prof)
 	var me onboarding.MetaError
-	switch v, isField := merchant.AsValidation(err); {
+	switch v, isField := models.AsInvalid(err); {
 	case err == nil:
 		return redirect(c, "/settings/numbers/"+strconv.FormatInt(id, 10)+"/profile", "Business profile saved.")
 	case errors.As(err, &me):

@@ -2,10 +2,9 @@ package httpx
 
 import (
 	"errors"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/waorder/waorder/merchant"
+	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
 )
 
@@ -16,32 +15,40 @@ type Problem struct {
 	Message string
 }
 
-// ProblemOf maps a service error to its answer, once for every door: bad input is 400 naming the field, an
-// unknown id (or another business's) 404, an impossible status change or a taken retailer id 409, the database
-// unreachable 503, and anything else 500, whose cause only the log may tell.
+// ProblemOf maps a service error to its answer by its code (models.ErrorCode), once for every door: bad input is
+// 400 naming the field, an unknown id (or another business's) 404, an impossible status change or a taken retailer
+// id 409, the database or another dependency unreachable 503, and anything else 500, whose cause only the log may
+// tell.
 func ProblemOf(err error) Problem {
-	if v, ok := merchant.AsValidation(err); ok {
-		return Problem{fiber.StatusBadRequest, "invalid_" + v.Field, v.Error()}
-	}
-	switch {
-	case errors.Is(err, repository.ErrNotFound):
+	e, _ := models.AsError(err)
+	switch models.ErrorCode(err) {
+	case models.EINVALID:
+		return Problem{fiber.StatusBadRequest, "invalid_" + e.Field, e.Error()}
+	case models.ENOTFOUND:
 		return Problem{fiber.StatusNotFound, "not_found", "not found"}
-	case errors.Is(err, repository.ErrInvalidTransition):
-		return Problem{fiber.StatusConflict, "invalid_transition", transitionMessage(err)}
-	case errors.Is(err, repository.ErrConflict):
-		return Problem{fiber.StatusConflict, "conflict", "retailer_id: another product already uses this retailer id"}
-	case repository.IsUnavailable(err):
-		return Problem{fiber.StatusServiceUnavailable, "unavailable", "temporarily unavailable, retry later"}
+	case models.ECONFLICT:
+		switch {
+		case errors.Is(err, models.ErrInvalidTransition):
+			return Problem{fiber.StatusConflict, "invalid_transition", e.Message}
+		case errors.Is(err, models.ErrConflict):
+			return Problem{fiber.StatusConflict, "conflict", "retailer_id: another product already uses this retailer id"}
+		}
+		return Problem{fiber.StatusConflict, "conflict", e.Message}
+	case models.EUNAUTHORIZED:
+		return Problem{fiber.StatusUnauthorized, "unauthorized", e.Message}
+	case models.EFORBIDDEN:
+		return Problem{fiber.StatusForbidden, "forbidden", e.Message}
+	case models.ERATELIMITED:
+		return Problem{fiber.StatusTooManyRequests, "rate_limited", e.Message}
+	case models.EUNAVAILABLE:
+		return unavailable()
+	}
+	if repository.IsUnavailable(err) { // a driver's error, typed but not ours
+		return unavailable()
 	}
 	return Problem{fiber.StatusInternalServerError, "internal", "internal error"}
 }
 
-// transitionMessage keeps the wrapped error from "invalid status transition" on, without what the service was
-// doing around it.
-func transitionMessage(err error) string {
-	msg := err.Error()
-	if i := strings.Index(msg, repository.ErrInvalidTransition.Error()); i >= 0 {
-		msg = msg[i:]
-	}
-	return msg
+func unavailable() Problem {
+	return Problem{fiber.StatusServiceUnavailable, "unavailable", "temporarily unavailable, retry later"}
 }

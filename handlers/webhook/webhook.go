@@ -14,6 +14,7 @@ import (
 	"github.com/waorder/waorder/handlers/httpx"
 	"github.com/waorder/waorder/ingest"
 	"github.com/waorder/waorder/metrics"
+	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/whatsapp"
 )
 
@@ -62,7 +63,7 @@ func (h *Handler) Receive(c *fiber.Ctx) error {
 	defer cancel()
 	if err := h.Ingest.Accept(ctx, body); err != nil {
 		h.Metrics.Webhook("unavailable", start)
-		if !errors.Is(err, ingest.ErrClosed) {
+		if !errors.Is(err, models.ErrIngestClosed) {
 			h.Log.ErrorContext(ctx, "webhook not stored; asked Meta to retry", "err", err)
 		}
 		c.Set("Retry-After", "5")
