@@ -76,11 +76,31 @@ const (
 	OutHeld      OutboundStatus = "held"
 )
 
-var outboundRank = map[OutboundStatus]int{OutQueued: 0, OutHeld: 0, OutSent: 1, OutDelivered: 2, OutRead: 3, OutFailed: 4}
+// OutboundStatuses lists the states in their forward order (see Rank); the repository builds its SQL from it, so the
+// order exists once.
+func OutboundStatuses() []OutboundStatus {
+	return []OutboundStatus{OutQueued, OutHeld, OutSent, OutDelivered, OutRead, OutFailed}
+}
+
+// Rank is s's place in the forward order: queued and held (and anything unknown) are 0, then sent, delivered, read
+// and failed.
+func (s OutboundStatus) Rank() int {
+	switch s {
+	case OutSent:
+		return 1
+	case OutDelivered:
+		return 2
+	case OutRead:
+		return 3
+	case OutFailed:
+		return 4
+	}
+	return 0
+}
 
 // Advances reports whether moving from s to next goes forward: a late "delivered" never overwrites "read".
 func (s OutboundStatus) Advances(next OutboundStatus) bool {
-	return outboundRank[next] > outboundRank[s]
+	return next.Rank() > s.Rank()
 }
 
 // OutboundMessage is a message we send: written in the same transaction as whatever caused it (the outbox), then

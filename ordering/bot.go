@@ -35,64 +35,106 @@ type Listener interface {
 }
 
 // HandleInbound runs one message through the conversation and commits the new state, the order and the replies
-// together. A message already handled (a re-run after a crash) changes nothing.
+// together. A message already handled (a re-run after a crash) changes nothing. It loads what the message is about,
+// steps the pure state machine, then commits what the step decided.
 func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error {
 	now := time.Now
 	if b.Now != nil {
 		now = b.Now
 	}
-	conv, err := b.Store.Conversation(ctx, m.BusinessID, m.CustomerID)
-	if err != nil {
+	l, handled, err := b.load(ctx, m)
+	if err != nil || handled {
 		return err
 	}
-	var st State
-	if conv.Data != "" {
-		if err := json.Unmarshal([]byte(conv.Data), &st); err != nil {
-			b.Log.Warn("conversation state unreadable; starting over", "conversation", conv.ID, "err", err)
-			st = State{}
+	res := Step(l.state, l.in, l.catalog, l.info(b.PicturesURL), now())
+	res.State.LastWamid = m.Wamid
+	created, cancelled, err := b.commit(ctx, l, res)
+	if err != nil {
+		return fmt.Errorf("handle message %s: %w", m.Wamid, err)
+	}
+	if (created != nil || cancelled != nil) && b.Cache != nil {
+		cache.InvalidateOrders(ctx, b.Cache, m.BusinessID)
+	}
+	if b.Listener != nil {
+		b.Listener.Committed(ctx, m, created)
+	}
+	return nil
+}
+
+// loaded is what a message is about, read before the step: its conversation and state, the business, the customer,
+// the catalog and the step's input.
+type loaded struct {
+	msg     models.InboundMessage
+	conv    models.Conversation
+	state   State
+	biz     models.Business
+	cust    models.Customer
+	catalog []models.Product
+	in      Input
+}
+
+// info is the part of the business the step reads.
+func (l *loaded) info(picturesURL string) Business {
+	biz := l.biz
+	return Business{Name: biz.Name, Greeting: biz.Greeting, Currency: biz.Currency, Fulfillment: biz.Fulfillment,
+		MinOrderMinor: biz.MinOrderMinor, OpeningHours: biz.OpeningHours, Timezone: biz.Timezone,
+		DeliveryFeeMinor: biz.DeliveryFeeMinor, FreeDeliveryOverMinor: biz.FreeDeliveryOverMinor,
+		RequireContactPhone: biz.RequireContactPhone, Language: biz.Language, PicturesURL: picturesURL}
+}
+
+// load reads what m is about. handled is true when nothing is left to step: m was handled before, or a person has
+// taken the conversation over (then quiet has already recorded it).
+func (b *Bot) load(ctx context.Context, m models.InboundMessage) (l *loaded, handled bool, err error) {
+	l = &loaded{msg: m}
+	if l.conv, err = b.Store.Conversation(ctx, m.BusinessID, m.CustomerID); err != nil {
+		return nil, false, err
+	}
+	if l.conv.Data != "" {
+		if err := json.Unmarshal([]byte(l.conv.Data), &l.state); err != nil {
+			b.Log.Warn("conversation state unreadable; starting over", "conversation", l.conv.ID, "err", err)
+			l.state = State{}
 		}
 	}
-	if st.LastWamid == m.Wamid {
-		return nil
+	if l.state.LastWamid == m.Wamid {
+		return nil, true, nil
 	}
-	if conv.TakenOverAt != nil {
-		return b.quiet(ctx, m, conv, st)
+	if l.conv.TakenOverAt != nil {
+		return nil, true, b.quiet(ctx, m, l.conv, l.state)
 	}
-	biz, err := cached(ctx, b.Cache, cache.BusinessKey(m.BusinessID), cache.BusinessTTL, func(ctx context.Context) (models.Business, error) {
+	l.biz, err = cached(ctx, b.Cache, cache.BusinessKey(m.BusinessID), cache.BusinessTTL, func(ctx context.Context) (models.Business, error) {
 		return b.Store.Business(ctx, m.BusinessID)
 	})
 	if err != nil {
-		return err
+		return nil, false, err
 	}
-	cust, err := b.Store.Customer(ctx, m.BusinessID, m.CustomerID)
-	if err != nil {
-		return err
+	if l.cust, err = b.Store.Customer(ctx, m.BusinessID, m.CustomerID); err != nil {
+		return nil, false, err
 	}
-	cat, err := cached(ctx, b.Cache, cache.CatalogKey(m.BusinessID), cache.CatalogTTL, func(ctx context.Context) ([]models.Product, error) {
+	l.catalog, err = cached(ctx, b.Cache, cache.CatalogKey(m.BusinessID), cache.CatalogTTL, func(ctx context.Context) ([]models.Product, error) {
 		return b.Store.Products(ctx, m.BusinessID, false)
 	})
 	if err != nil {
-		return err
+		return nil, false, err
 	}
-	in := input(m, cust.Recipient())
-	in.HasPhone = cust.Phone != ""
-	if err := b.loadOrders(ctx, m, &in); err != nil {
-		return err
+	l.in = input(m, l.cust.Recipient())
+	l.in.HasPhone = l.cust.Phone != ""
+	if err := b.loadOrders(ctx, m, &l.in); err != nil {
+		return nil, false, err
 	}
-	in.Language = conv.Language
-	info := Business{Name: biz.Name, Greeting: biz.Greeting, Currency: biz.Currency, Fulfillment: biz.Fulfillment,
-		MinOrderMinor: biz.MinOrderMinor, OpeningHours: biz.OpeningHours, Timezone: biz.Timezone,
-		DeliveryFeeMinor: biz.DeliveryFeeMinor, FreeDeliveryOverMinor: biz.FreeDeliveryOverMinor,
-		RequireContactPhone: biz.RequireContactPhone, Language: biz.Language, PicturesURL: b.PicturesURL}
-	res := Step(st, in, cat, info, now())
-	next, replies, draft := res.State, res.Replies, res.Order
-	next.LastWamid = m.Wamid
-	p := locale.For(res.Language, biz.Language)
+	l.in.Language = l.conv.Language
+	return l, false, nil
+}
 
-	var created, cancelled *models.Order
+// commit writes what the step decided in one transaction: the conversation's new state and language, a flag for a
+// person, a cancellation, the new order and the replies. A cancellation the merchant overtook, or an order that
+// already exists, changes the replies to say so.
+func (b *Bot) commit(ctx context.Context, l *loaded, res Outcome) (created, cancelled *models.Order, err error) {
+	m, conv, to := l.msg, l.conv, l.cust.Recipient()
+	p := locale.For(res.Language, l.biz.Language)
+	replies := res.Replies
 	err = b.Store.Tx(ctx, func(tx *repository.Store) error {
-		data, _ := json.Marshal(next)
-		conv.State, conv.Data, conv.Language = next.Step, string(data), res.Language
+		data, _ := json.Marshal(res.State)
+		conv.State, conv.Data, conv.Language = res.State.Step, string(data), res.Language
 		if err := tx.SaveConversation(ctx, conv, m.SentAt); err != nil {
 			return err
 		}
@@ -105,26 +147,26 @@ func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error 
 			_, err := tx.ChangeOrderStatus(ctx, m.BusinessID, res.Cancel.ID, repository.StatusChange{
 				To: models.StatusCancelled, From: models.StatusPending, Actor: "customer"})
 			if errors.Is(err, models.ErrInvalidTransition) { // the merchant moved it meanwhile
-				replies = append(replies[:0], mustText(cust.Recipient(), p.T("bot.cancel_too_late")))
+				replies = append(replies[:0], mustText(to, p.T("bot.cancel_too_late")))
 			} else if err != nil {
 				return err
 			} else {
 				cancelled = res.Cancel
 			}
 		}
-		if draft != nil {
-			o := models.Order{BusinessID: m.BusinessID, CustomerID: m.CustomerID, Currency: biz.Currency,
+		if draft := res.Order; draft != nil {
+			o := models.Order{BusinessID: m.BusinessID, CustomerID: m.CustomerID, Currency: l.biz.Currency,
 				Fulfillment: draft.Fulfillment, Address: draft.Address, ContactPhone: draft.Contact, Latitude: draft.Latitude, Longitude: draft.Longitude,
 				Note: draft.Note, DeliveryFeeMinor: draft.DeliveryFeeMinor, Source: draft.Source, SourceKey: draft.SourceKey,
 				Items: draft.Items}
 			err := tx.CreateOrder(ctx, &o)
 			if errors.Is(err, models.ErrDuplicate) {
-				replies = append(replies[:0], mustText(cust.Recipient(), p.T("bot.duplicate_order")))
+				replies = append(replies[:0], mustText(to, p.T("bot.duplicate_order")))
 			} else if err != nil {
 				return err
 			} else {
 				created = &o
-				replies = append(replies, placed(p, cust.Recipient(), o, biz.Name)...)
+				replies = append(replies, placed(p, to, o, l.biz.Name)...)
 			}
 		}
 		for i, r := range replies {
@@ -133,7 +175,7 @@ func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error 
 				return fmt.Errorf("encode reply: %w", err)
 			}
 			out := models.OutboundMessage{BusinessID: m.BusinessID, PhoneNumberID: m.PhoneNumberID, CustomerID: m.CustomerID,
-				ToWaID: cust.Recipient(), Kind: r.Type, Payload: string(payload), Summary: r.Summary(),
+				ToWaID: to, Kind: r.Type, Payload: string(payload), Summary: r.Summary(),
 				IdempotencyKey: fmt.Sprintf("in:%s:%d", m.Wamid, i)}
 			if _, err := tx.EnqueueOutbound(ctx, &out); err != nil {
 				return err
@@ -141,16 +183,7 @@ func (b *Bot) HandleInbound(ctx context.Context, m models.InboundMessage) error 
 		}
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("handle message %s: %w", m.Wamid, err)
-	}
-	if (created != nil || cancelled != nil) && b.Cache != nil {
-		cache.InvalidateOrders(ctx, b.Cache, m.BusinessID)
-	}
-	if b.Listener != nil {
-		b.Listener.Committed(ctx, m, created)
-	}
-	return nil
+	return created, cancelled, err
 }
 
 // quiet handles a message of a customer a person has taken over: the bot says nothing and changes nothing but the

@@ -1,0 +1,153 @@
+package repository
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/waorder/waorder/models"
+)
+
+// outboundRankSQL is models.OutboundStatus.Rank as a SQL expression over expr, built from models' order so a status
+// update moves a message forward by the same rule in Go and in SQL.
+func outboundRankSQL(expr string) string {
+	var b strings.Builder
+	b.WriteString("CASE " + expr)
+	for _, st := range models.OutboundStatuses() {
+		if r := st.Rank(); r > 0 {
+			fmt.Fprintf(&b, " WHEN '%s' THEN %d", st, r)
+		}
+	}
+	b.WriteString(" ELSE 0 END")
+	return b.String()
+}
+
+func (s *Store) insertStatuses(ctx context.Context, ds []Delivery) error {
+	type key struct{ wamid, status string }
+	var rows []models.MessageStatus
+	seen := map[key]bool{}
+	for _, d := range ds {
+		for _, st := range d.Statuses {
+			if k := (key{st.Wamid, st.Status}); !seen[k] {
+				seen[k] = true
+				rows = append(rows, st)
+			}
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	t := now()
+	var sb strings.Builder
+	args := make([]any, 0, len(rows)*10)
+	sb.WriteString(`INSERT INTO message_statuses (business_id, wamid, status, recipient, error_code, error_title, error_detail,
+		payload, status_at, received_at) VALUES `)
+	for i, st := range rows {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		sb.WriteString("(?,?,?,?,?,?,?,?,?,?)")
+		args = append(args, st.BusinessID, st.Wamid, st.Status, st.Recipient, st.ErrorCode, st.ErrorTitle, st.ErrorDetail,
+			st.Payload, st.StatusAt.UTC(), t)
+	}
+	sb.WriteString(" ON CONFLICT (wamid, status) DO NOTHING RETURNING wamid, status")
+	var got []struct{ Wamid, Status string }
+	if err := s.db.WithContext(ctx).Raw(sb.String(), args...).Scan(&got).Error; err != nil {
+		return fmt.Errorf("insert %d statuses: %w", len(rows), err)
+	}
+	fresh := make(map[key]bool, len(got))
+	for _, g := range got {
+		fresh[key{g.Wamid, g.Status}] = true
+	}
+	// Statuses move outbound messages forward, one statement per business and status.
+	groups := map[struct {
+		biz    int64
+		status string
+	}][]models.MessageStatus{}
+	for _, st := range rows {
+		if !fresh[key{st.Wamid, st.Status}] {
+			if err := s.keepStatusConflict(ctx, st); err != nil {
+				return err
+			}
+			continue
+		}
+		g := struct {
+			biz    int64
+			status string
+		}{st.BusinessID, st.Status}
+		groups[g] = append(groups[g], st)
+	}
+	for g, sts := range groups {
+		if g.status == "failed" {
+			// Each failure keeps its own error code and reason.
+			for _, st := range sts {
+				if err := s.applyStatus(ctx, st); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if err := s.applyStatuses(ctx, sts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// keepStatusConflict keeps a status whose (wamid, status) was already stored with other content as a conflict event;
+// a true redelivery is dropped.
+func (s *Store) keepStatusConflict(ctx context.Context, st models.MessageStatus) error {
+	var stored string
+	err := s.db.WithContext(ctx).Raw("SELECT payload FROM message_statuses WHERE wamid = ? AND status = ?", st.Wamid, st.Status).
+		Scan(&stored).Error
+	if err != nil {
+		return fmt.Errorf("compare duplicate status: %w", err)
+	}
+	if stored == st.Payload {
+		return nil
+	}
+	biz := st.BusinessID
+	sum := sha256.Sum256([]byte(st.Payload))
+	return s.insertEvents(ctx, []Delivery{{Events: []models.WebhookEvent{{BusinessID: &biz, Kind: models.EventKindConflict,
+		Field: "messages", Reason: st.Status + " status of " + st.Wamid + " already stored with other content",
+		Payload: st.Payload, Hash: "conflict:" + hex.EncodeToString(sum[:])}}}})
+}
+
+// applyStatus moves the outbound message with st's wamid forward to st's status. A status for a wamid we do not
+// (yet) know stays in message_statuses; MarkOutboundSent applies it once the send records the wamid.
+func (s *Store) applyStatus(ctx context.Context, st models.MessageStatus) error {
+	return s.applyStatuses(ctx, []models.MessageStatus{st})
+}
+
+// applyStatuses applies statuses of one business and one status kind in one statement. Never backwards: a late
+// "delivered" leaves a "read" message as it is.
+func (s *Store) applyStatuses(ctx context.Context, sts []models.MessageStatus) error {
+	st := sts[0]
+	col := map[string]string{"sent": "sent_at", "delivered": "delivered_at", "read": "read_at", "failed": "failed_at"}[st.Status]
+	if col == "" {
+		return nil // e.g. "played", "deleted": kept in message_statuses only
+	}
+	wamids := make([]string, len(sts))
+	at := st.StatusAt
+	for i, x := range sts {
+		wamids[i] = x.Wamid
+		if x.StatusAt.After(at) {
+			at = x.StatusAt
+		}
+	}
+	set := "status = ?, " + col + " = ?, updated_at = ?"
+	args := []any{st.Status, at.UTC(), now()}
+	if st.Status == "failed" {
+		set += ", error_code = ?, last_error = ?"
+		args = append(args, st.ErrorCode, strings.TrimSpace(st.ErrorTitle+": "+st.ErrorDetail))
+	}
+	q := "UPDATE outbound_messages SET " + set + " WHERE business_id = ? AND wamid IN ? AND " +
+		outboundRankSQL("status") + " < " + outboundRankSQL("?")
+	args = append(args, st.BusinessID, wamids, st.Status)
+	if err := s.db.WithContext(ctx).Exec(q, args...).Error; err != nil {
+		return fmt.Errorf("apply %d %s statuses: %w", len(sts), st.Status, err)
+	}
+	return nil
+}
