@@ -11,6 +11,11 @@ import (
 // breaker is a circuit breaker with a background prober. After threshold consecutive failures it opens: callers
 // see allow() == false and skip Valkey entirely, so an outage costs no timeouts. While open, one goroutine calls
 // probe after a cool-down that doubles on each failed probe (up to maxCool); the first success closes it.
+//
+// Why not github.com/sony/gobreaker: its half-open state lets a caller's own request be the probe, so a request
+// pays Valkey's time-out after each cool-down, and the cool-down is fixed. Here no request ever waits on a down
+// Valkey (allow is one atomic load), the probe backs off with jitter across instances, and it replays the writes
+// missed meanwhile (replay.go) before the circuit closes, which needs the close to be ours.
 type breaker struct {
 	threshold int32
 	minCool   time.Duration

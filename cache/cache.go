@@ -153,6 +153,12 @@ func loadOwn[T any](loadAndSet func() (any, []byte, error)) (T, error) {
 }
 
 // flights deduplicates concurrent loads process-wide, keyed by cache key (keys are unique per business).
+//
+// Why not golang.org/x/sync/singleflight: its Do keeps a waiter until the load ends, whatever the waiter's own
+// context says, and re-panics the loader's panic in every waiter; its DoChan lets a waiter go but runs the load on
+// a goroutine of its own, where a panic crashes the process. Here the load runs on the first caller's goroutine
+// (so a panic stays with that caller, where the processor recovers it), a waiter leaves when its context ends, and
+// waiters of a load that panicked or was cancelled load on their own.
 var flights = &flightGroup{m: make(map[string]*flight)}
 
 type flightGroup struct {

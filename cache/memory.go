@@ -18,6 +18,10 @@ const entryOverhead = 96
 // Memory is an in-process LRU cache with a per-entry expiry, bounded in entries and in bytes. It is safe for
 // concurrent use. Expired entries are dropped when touched or when they reach the cold end of the list; there is
 // no background sweeper to stop.
+//
+// Why not github.com/hashicorp/golang-lru/v2/expirable: it has one TTL for the whole cache and a bound in entries
+// only, while each key here has its own TTL (cache/keys.go), the bound is in bytes too (catalogs vary in size), and
+// Incr keeps counters (login limits) whose expiry is renewed or not per call.
 type Memory struct {
 	mu         sync.Mutex
 	items      map[string]*entry

@@ -21,6 +21,12 @@ const maxInlineWait = 100 * time.Millisecond
 // It is per instance. With several instances, a number's throughput is booked in Valkey instead (see shared.go),
 // and this limiter keeps it only while Valkey is down, at this instance's share; Meta's rate-limit errors, retried
 // with backoff, catch what the instances do not see of each other.
+//
+// Why not golang.org/x/time/rate: a send is booked on the number's and the pair's schedules together, at the
+// later of the two (and of the gap and any pause), and only if that is within maxInlineWait; rate.Limiter books
+// each bucket at its own earliest time and restores a cancelled token only approximately, and has no pause.
+// The shared budget across instances (shared.go, cache.Valkey.Reserve) is a GCRA in Valkey for the same reason as
+// cache/rate.go says: one schedule on one clock for every instance.
 type limiter struct {
 	mu        sync.Mutex
 	phones    map[int64]*schedule
