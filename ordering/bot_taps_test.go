@@ -3,10 +3,10 @@ package ordering_test
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"testing"
 
 	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/ordering"
 	"github.com/waorder/waorder/testutil"
 	"github.com/waorder/waorder/whatsapp"
 )
@@ -16,30 +16,13 @@ func (e *env) buttons(t *testing.T, wamid string) []string {
 	t.Helper()
 	var rows []models.OutboundMessage
 	e.store.DB(context.Background()).Where("idempotency_key LIKE ?", "in:"+wamid+":%").Order("id").Find(&rows)
-	var ids []string
-	for _, r := range rows {
-		var m whatsapp.OutgoingMessage
-		if err := json.Unmarshal([]byte(r.Payload), &m); err != nil {
+	out := make([]whatsapp.OutgoingMessage, len(rows))
+	for i, r := range rows {
+		if err := json.Unmarshal([]byte(r.Payload), &out[i]); err != nil {
 			t.Fatal(err)
 		}
-		if m.Interactive != nil && m.Interactive.Action.Buttons != nil {
-			for _, b := range m.Interactive.Action.Buttons {
-				ids = append(ids, b.Reply.ID)
-			}
-		}
 	}
-	return ids
-}
-
-func withPrefix(t *testing.T, ids []string, p string) string {
-	t.Helper()
-	for _, id := range ids {
-		if strings.HasPrefix(id, p) {
-			return id
-		}
-	}
-	t.Fatalf("no %q… in %v", p, ids)
-	return ""
+	return ordering.ButtonIDs(out)
 }
 
 // Taps on older messages, delivered late or twice, through the real stores: a quantity adds its product once, an
@@ -50,9 +33,9 @@ func TestBot_LateAndRepeatedTapsDoWhatTheySay(t *testing.T) {
 			e := newEnv(t, be.Open(t), models.FulfillPickup)
 			c := "15550101"
 			w := e.send(t, c, "interactive", listReply("p:tea")) // a row tapped with no conversation yet
-			two := withPrefix(t, e.buttons(t, w), "q:tea:2:")
+			two := ordering.IDWith(t, e.buttons(t, w), "q:tea:2:")
 			w = e.send(t, c, "interactive", buttonReply(two))
-			clearTea := withPrefix(t, e.buttons(t, w), "clear:")
+			clearTea := ordering.IDWith(t, e.buttons(t, w), "clear:")
 			e.send(t, c, "text", text("cake"))
 			w = e.send(t, c, "interactive", buttonReply(two)) // the same "2" again, late
 			if r := e.replies(t, w); !contains(r, "already in your cart") || !contains(r, "2 × Tea") || !contains(r, "Total: USD 5.00") {
@@ -64,7 +47,7 @@ func TestBot_LateAndRepeatedTapsDoWhatTheySay(t *testing.T) {
 				t.Fatalf("old clear tap %v", r)
 			}
 			w = e.send(t, c, "interactive", buttonReply("checkout"))
-			confirm := withPrefix(t, e.buttons(t, w), "confirm:")
+			confirm := ordering.IDWith(t, e.buttons(t, w), "confirm:")
 			e.send(t, c, "interactive", buttonReply(confirm))
 			w = e.send(t, c, "interactive", buttonReply(confirm))
 			if r := e.replies(t, w); !contains(r, "already placed") {
@@ -88,8 +71,8 @@ func TestBot_CustomerCancelsAPendingOrder(t *testing.T) {
 			e.send(t, c, "text", text("cake"))
 			e.send(t, c, "text", text("2"))
 			w := e.send(t, c, "interactive", buttonReply("checkout"))
-			w = e.send(t, c, "interactive", buttonReply(withPrefix(t, e.buttons(t, w), "confirm:")))
-			co := withPrefix(t, e.buttons(t, w), "co:")
+			w = e.send(t, c, "interactive", buttonReply(ordering.IDWith(t, e.buttons(t, w), "confirm:")))
+			co := ordering.IDWith(t, e.buttons(t, w), "co:")
 
 			w = e.send(t, "15550999", "interactive", buttonReply(co))
 			if r := e.replies(t, w); !contains(r, "can't find that order") || e.orders(t)[0].Status != models.StatusPending {
@@ -103,7 +86,7 @@ func TestBot_CustomerCancelsAPendingOrder(t *testing.T) {
 			e.send(t, c, "text", text("cake"))
 			e.send(t, c, "text", text("1"))
 			w = e.send(t, c, "interactive", buttonReply("checkout"))
-			e.send(t, c, "interactive", buttonReply(withPrefix(t, e.buttons(t, w), "confirm:")))
+			e.send(t, c, "interactive", buttonReply(ordering.IDWith(t, e.buttons(t, w), "confirm:")))
 			second := e.orders(t)[0]
 			if _, err := e.store.UpdateOrderStatus(context.Background(), e.biz.ID, second.ID, models.StatusConfirmed, "merchant"); err != nil {
 				t.Fatal(err)

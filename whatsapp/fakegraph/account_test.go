@@ -1,8 +1,6 @@
 package fakegraph_test
 
 import (
-	"encoding/json"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -15,11 +13,7 @@ func TestServer_AccountRoutesRefuseLikeMeta(t *testing.T) {
 	fake := fakegraph.New(fakegraph.WithWABA("200", "100"))
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
-	cases := []struct {
-		name, method, path, auth, body string
-		status, code                   int
-		detail                         string
-	}{
+	expectRefusals(t, srv.URL, []refusal{
 		{"debug_token without bearer", "GET", "/v23.0/debug_token?input_token=x", "", ``, 401, 190, "access token"},
 		{"debug_token without input", "GET", "/v23.0/debug_token", "Bearer app|s", ``, 400, 100, "input_token"},
 		{"unknown WABA", "GET", "/v23.0/999/phone_numbers", "Bearer t", ``, 400, 100, "does not exist"},
@@ -33,30 +27,7 @@ func TestServer_AccountRoutesRefuseLikeMeta(t *testing.T) {
 		{"profile too long", "POST", "/v23.0/100/whatsapp_business_profile", "Bearer t",
 			`{"messaging_product":"whatsapp","about":"` + strings.Repeat("a", 140) + `"}`, 400, 100, "about"},
 		{"subscribe with GET", "GET", "/v23.0/200/subscribed_apps", "Bearer t", ``, 400, 100, "Unsupported get"},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			req, _ := http.NewRequest(c.method, srv.URL+c.path, strings.NewReader(c.body))
-			if c.auth != "" {
-				req.Header.Set("Authorization", c.auth)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			var body struct {
-				Error struct {
-					Message string `json:"message"`
-					Code    int    `json:"code"`
-				} `json:"error"`
-			}
-			_ = json.NewDecoder(resp.Body).Decode(&body)
-			if resp.StatusCode != c.status || body.Error.Code != c.code || !strings.Contains(body.Error.Message, c.detail) {
-				t.Errorf("got %d %+v", resp.StatusCode, body.Error)
-			}
-		})
-	}
+	})
 	if fake.RegisteredPIN("100") != "" || len(fake.Templates("200")) != 0 || fake.Subscribed("200") {
 		t.Error("a refused request changed the fake's state")
 	}

@@ -2,7 +2,6 @@ package fakegraph_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -213,11 +212,7 @@ func TestServer_RefusesLikeMeta(t *testing.T) {
 	fake := fakegraph.New(fakegraph.WithApp("app", "secret"))
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
-	cases := []struct {
-		name, method, path, auth, body string
-		status, code                   int
-		detail                         string
-	}{
+	expectRefusals(t, srv.URL, []refusal{
 		{"no token", "POST", "/v23.0/1/messages", "", `{}`, 401, 190, "access token"},
 		{"not JSON", "POST", "/v23.0/1/messages", "Bearer t", `{`, 400, 100, "JSON"},
 		{"wrong product", "POST", "/v23.0/1/messages", "Bearer t", `{"messaging_product":"x","to":"1","type":"text"}`, 400, 100, "messaging_product"},
@@ -231,32 +226,7 @@ func TestServer_RefusesLikeMeta(t *testing.T) {
 		{"oauth without code", "GET", "/v23.0/oauth/access_token?client_id=app&client_secret=secret", "", ``, 400, 100, "code"},
 		{"oauth wrong app", "GET", "/v23.0/oauth/access_token?client_id=x&client_secret=secret&code=c", "", ``, 400, 101, "application"},
 		{"unknown route", "DELETE", "/v23.0/1/messages", "Bearer t", ``, 400, 100, "Unsupported"},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			req, _ := http.NewRequest(c.method, srv.URL+c.path, strings.NewReader(c.body))
-			if c.auth != "" {
-				req.Header.Set("Authorization", c.auth)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			var body struct {
-				Error struct {
-					Message string `json:"message"`
-					Code    int    `json:"code"`
-				} `json:"error"`
-			}
-			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-				t.Fatal(err)
-			}
-			if resp.StatusCode != c.status || body.Error.Code != c.code || !strings.Contains(body.Error.Message, c.detail) {
-				t.Errorf("got %d %+v", resp.StatusCode, body.Error)
-			}
-		})
-	}
+	})
 	if n := len(fake.Sent()); n != 6 {
 		t.Errorf("Sent() = %d requests; refused sends are recorded too", n)
 	}
