@@ -55,7 +55,7 @@ func start(t *testing.T, be testutil.Backend, maxBytes int64) *rig {
 	if err := s.CreateBusiness(ctx, &b); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddPhoneNumber(ctx, &models.PhoneNumber{BusinessID: b.ID, PhoneNumberID: "42", WABAID: "w",
+	if err := s.AddPhoneNumber(ctx, &models.PhoneNumber{BusinessID: b.ID, MetaPhoneID: "42", WABAID: "w",
 		AccessTokenEnc: sealed}); err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func (s *Service) LatestInboundID(ctx context.Context, bizID, customerID int64) 
 	return in[0].ID, nil
 }
 
-// CustomerByWaID finds the business's customer by WhatsApp id; repository.ErrNotFound when none wrote yet.
+// CustomerByWaID finds the business's customer by WhatsApp id; models.ErrNotFound when none wrote yet.
 func (s *Service) CustomerByWaID(ctx context.Context, bizID int64, waID string) (models.Customer, error) {
 	return s.store.CustomerByWaID(ctx, bizID, waID)
 }
@@ -82,7 +82,7 @@ func (s *Service) Files(ctx context.Context, bizID int64, messageIDs []int64) (m
 	return s.store.InboundMediaOfMessages(ctx, bizID, messageIDs)
 }
 
-// File loads one customer file of the business; another business's id is repository.ErrNotFound.
+// File loads one customer file of the business; another business's id is models.ErrNotFound.
 func (s *Service) File(ctx context.Context, bizID, id int64) (models.InboundMedia, error) {
 	return s.store.InboundMedia(ctx, bizID, id)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/waorder/waorder/cache"
 	"github.com/waorder/waorder/mediacheck"
 	"github.com/waorder/waorder/mediastore"
+	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
 )
 
@@ -44,17 +45,17 @@ func NewPictures(store *repository.Store, c cache.Cache, files mediastore.Store,
 func (p *Pictures) MaxBytes() int64 { return p.maxBytes }
 
 // Set checks data (JPEG or PNG, as announced and as its bytes show, within the size cap), keeps it and makes it
-// the product's picture; the one it replaces is deleted. Bad input is a ValidationError on "picture".
+// the product's picture; the one it replaces is deleted. Bad input is a models.Invalid error on "picture".
 func (p *Pictures) Set(ctx context.Context, bizID, productID int64, data []byte, announced string) error {
 	if int64(len(data)) > p.maxBytes {
-		return invalid("picture", fmt.Sprintf("is larger than %d KB", p.maxBytes>>10))
+		return models.Invalid("picture", fmt.Sprintf("is larger than %d KB", p.maxBytes>>10))
 	}
 	if _, err := p.store.Product(ctx, bizID, productID); err != nil {
 		return err
 	}
 	mimeType, ext, err := mediacheck.Check(mediacheck.KindProduct, announced, data)
 	if err != nil {
-		return invalid("picture", "must be a JPEG or PNG picture ("+strings.TrimPrefix(err.Error(), mediacheck.ErrRefused.Error()+": ")+")")
+		return models.Invalid("picture", "must be a JPEG or PNG picture ("+strings.TrimPrefix(err.Error(), mediacheck.ErrRefused.Error()+": ")+")")
 	}
 	key := mediastore.Key(fmt.Sprintf("b%d/products", bizID), ext)
 	if err := p.files.Put(ctx, key, data, mimeType); err != nil {
@@ -91,12 +92,12 @@ func (p *Pictures) drop(ctx context.Context, key string) {
 }
 
 // Open returns a product's picture by its key ("b<business>/products/<random>.<ext>"), its size and its type; any
-// key that is not a product's current picture is repository.ErrNotFound.
+// key that is not a product's current picture is models.ErrNotFound.
 func (p *Pictures) Open(ctx context.Context, key string) (io.ReadCloser, int64, string, error) {
 	biz, rest, ok := strings.Cut(key, "/")
 	id, err := strconv.ParseInt(strings.TrimPrefix(biz, "b"), 10, 64)
 	if !ok || !strings.HasPrefix(biz, "b") || err != nil || !strings.HasPrefix(rest, "products/") {
-		return nil, 0, "", fmt.Errorf("product picture %q: %w", key, repository.ErrNotFound)
+		return nil, 0, "", fmt.Errorf("product picture %q: %w", key, models.ErrNotFound)
 	}
 	prod, err := p.store.ProductByImageKey(ctx, id, key)
 	if err != nil {
@@ -104,7 +105,7 @@ func (p *Pictures) Open(ctx context.Context, key string) (io.ReadCloser, int64, 
 	}
 	rc, size, err := p.files.Open(ctx, key)
 	if errors.Is(err, mediastore.ErrNotFound) {
-		return nil, 0, "", fmt.Errorf("product picture %q: %w", key, repository.ErrNotFound)
+		return nil, 0, "", fmt.Errorf("product picture %q: %w", key, models.ErrNotFound)
 	}
 	if err != nil {
 		return nil, 0, "", err

@@ -17,7 +17,7 @@ import (
 	"github.com/waorder/waorder/mediastore"
 	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/merchant/merchanttest"
-	"github.com/waorder/waorder/repository"
+	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/testutil"
 )
 
@@ -78,14 +78,14 @@ func TestPictures_SetReplaceAndServeOnlyTheCurrentPicture(t *testing.T) {
 			if err := pics.Set(ctx, b.Business.ID, prod.ID, pic, "image/png"); err != nil {
 				t.Fatal(err)
 			}
-			if _, _, _, err := pics.Open(ctx, first); !errors.Is(err, repository.ErrNotFound) {
+			if _, _, _, err := pics.Open(ctx, first); !errors.Is(err, models.ErrNotFound) {
 				t.Fatalf("the replaced picture is still served: %v", err)
 			}
 			if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(first))); !os.IsNotExist(err) {
 				t.Fatalf("the replaced file was not deleted: %v", err)
 			}
 			for _, key := range []string{"b1/in/x.png", "../etc/passwd", "bX/products/a.png", ""} {
-				if _, _, _, err := pics.Open(ctx, key); !errors.Is(err, repository.ErrNotFound) {
+				if _, _, _, err := pics.Open(ctx, key); !errors.Is(err, models.ErrNotFound) {
 					t.Errorf("Open(%q): %v, want ErrNotFound", key, err)
 				}
 			}
@@ -112,12 +112,12 @@ func TestPictures_RefusesWhatIsNotAPictureOrTooLarge(t *testing.T) {
 		"too large":   {append(pngPicture(t), make([]byte, 4096)...), "image/png"},
 	} {
 		err := pics.Set(ctx, b.Business.ID, b.Products[0].ID, c.data, c.typ)
-		if v, ok := merchant.AsValidation(err); !ok || v.Field != "picture" {
+		if v, ok := models.AsInvalid(err); !ok || v.Field != "picture" {
 			t.Errorf("%s: %v, want a validation error on picture", name, err)
 		}
 	}
 	other := merchanttest.Seed(t, s, "B", 0)
-	if err := pics.Set(ctx, other.Business.ID, b.Products[0].ID, pngPicture(t), "image/png"); !errors.Is(err, repository.ErrNotFound) {
+	if err := pics.Set(ctx, other.Business.ID, b.Products[0].ID, pngPicture(t), "image/png"); !errors.Is(err, models.ErrNotFound) {
 		t.Fatalf("another business's product: %v", err)
 	}
 	p, _ := s.Product(ctx, b.Business.ID, b.Products[0].ID)

@@ -11,7 +11,7 @@ func (s *Service) Templates(ctx context.Context, bizID int64) ([]models.MessageT
 	return s.Store.Templates(ctx, bizID)
 }
 
-// PhoneNumber loads one of the business's numbers by our id; repository.ErrNotFound for another business's.
+// PhoneNumber loads one of the business's numbers by our id; models.ErrNotFound for another business's.
 func (s *Service) PhoneNumber(ctx context.Context, bizID, phoneID int64) (models.PhoneNumber, error) {
 	return s.Store.PhoneNumber(ctx, bizID, phoneID)
 }

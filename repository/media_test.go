@@ -44,7 +44,7 @@ func TestInboundMedia_QueuedOncePerMessageAndScopedToItsBusiness(t *testing.T) {
 			if err != nil || got.Status != models.MediaStored || got.StorageKey != "b1/in/x.png" || got.SizeBytes != 99 {
 				t.Fatalf("stored file: %+v, %v", got, err)
 			}
-			if _, err := s.InboundMedia(ctx, other.ID, claimed[0].ID); !errors.Is(err, repository.ErrNotFound) {
+			if _, err := s.InboundMedia(ctx, other.ID, claimed[0].ID); !errors.Is(err, models.ErrNotFound) {
 				t.Fatalf("another business read the file: %v", err)
 			}
 			if byMsg, err := s.InboundMediaOfMessages(ctx, other.ID, []int64{ids[0]}); err != nil || len(byMsg) != 0 {
@@ -109,11 +109,11 @@ func TestProductImage_SetReplacedAndFoundOnlyInItsBusiness(t *testing.T) {
 				biz int64
 				key string
 			}{{other.ID, "b1/products/b.jpg"}, {b.ID, "b1/products/a.png"}, {b.ID, ""}} {
-				if _, err := s.ProductByImageKey(ctx, c.biz, c.key); !errors.Is(err, repository.ErrNotFound) {
+				if _, err := s.ProductByImageKey(ctx, c.biz, c.key); !errors.Is(err, models.ErrNotFound) {
 					t.Errorf("business %d key %q: %v, want ErrNotFound", c.biz, c.key, err)
 				}
 			}
-			if _, err := s.SetProductImage(ctx, other.ID, p.ID, "x/y.png", "image/png"); !errors.Is(err, repository.ErrNotFound) {
+			if _, err := s.SetProductImage(ctx, other.ID, p.ID, "x/y.png", "image/png"); !errors.Is(err, models.ErrNotFound) {
 				t.Fatalf("another business set the picture: %v", err)
 			}
 		})

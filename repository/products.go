@@ -105,7 +105,7 @@ func (s *Store) SetProductImage(ctx context.Context, businessID, id int64, key, 
 func (s *Store) ProductByImageKey(ctx context.Context, businessID int64, key string) (models.Product, error) {
 	var p models.Product
 	if key == "" {
-		return p, fmt.Errorf("product picture: %w", ErrNotFound)
+		return p, fmt.Errorf("product picture: %w", models.ErrNotFound)
 	}
 	if err := s.db.WithContext(ctx).Where("business_id = ? AND image_key = ?", businessID, key).First(&p).Error; err != nil {
 		return p, fmt.Errorf("product picture %s: %w", key, notFound(err))

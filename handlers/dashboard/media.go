@@ -11,9 +11,7 @@ import (
 	"github.com/waorder/waorder/handlers/httpx"
 	"github.com/waorder/waorder/mediacheck"
 	"github.com/waorder/waorder/mediastore"
-	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/models"
-	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/whatsapp"
 )
 
@@ -135,7 +133,7 @@ func (d *Handler) productPicture(c *fiber.Ctx) error {
 		return c.SendStatus(fiber.StatusNotFound)
 	}
 	rc, size, typ, err := d.Pictures.Open(c.UserContext(), c.Params("*"))
-	if errors.Is(err, repository.ErrNotFound) {
+	if errors.Is(err, models.ErrNotFound) {
 		return c.SendStatus(fiber.StatusNotFound)
 	}
 	if err != nil {
@@ -189,7 +187,7 @@ func (d *Handler) uploadPicture(c *fiber.Ctx) error {
 		return d.fail(c, err)
 	}
 	err = d.Pictures.Set(c.UserContext(), p.BusinessID, id, data, fh.Header.Get(fiber.HeaderContentType))
-	if v, ok := merchant.AsValidation(err); ok {
+	if v, ok := models.AsInvalid(err); ok {
 		return d.renderProduct(c, fiber.StatusUnprocessableEntity, id, "The picture "+v.Message+".")
 	}
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/waorder/waorder/handlers/guard"
 	"github.com/waorder/waorder/locale"
-	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/whatsapp"
 )

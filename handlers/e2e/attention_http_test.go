@@ -83,7 +83,7 @@ func (e *dashEnv) settled(t *testing.T) {
 // sentTo reports whether the fake Graph API accepted a message to waID since its last Reset.
 func (e *dashEnv) sentTo(waID string) bool {
 	for _, r := range e.graph.Sent() {
-		if r.To == waID && r.PhoneNumberID == e.phone.PhoneNumberID && r.Status == http.StatusOK {
+		if r.To == waID && r.MetaPhoneID == e.phone.MetaPhoneID && r.Status == http.StatusOK {
 			return true
 		}
 	}
