@@ -7,11 +7,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // clusterPIDs lists the processes of the private PostgreSQL cluster listening on port: its postmaster and every
@@ -25,6 +28,7 @@ func clusterPIDs(t *testing.T, port string) []int {
 	type proc struct{ ppid int }
 	procs := map[int]proc{}
 	master := 0
+	var candidates []int
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
@@ -40,6 +44,13 @@ func clusterPIDs(t *testing.T, port string) []int {
 		procs[pid] = proc{ppid}
 		args := strings.Split(string(cmd), "\x00")
 		if strings.HasSuffix(args[0], "/postgres") && strings.Contains(strings.Join(args, " "), "-p "+port+" ") {
+			candidates = append(candidates, pid)
+		}
+	}
+	// A child the postmaster has just forked still shows the postmaster's command line until it sets its own title:
+	// the postmaster is the candidate whose parent is not one.
+	for _, pid := range candidates {
+		if !slices.Contains(candidates, procs[pid].ppid) {
 			master = pid
 		}
 	}
@@ -85,23 +96,40 @@ func TestServe_StopsWithinItsGracePeriodWhilePostgresIsPaused(t *testing.T) {
 	// Webhooks in flight while the database hangs: they hold connections, commits and workers.
 	// Stop every process of the cluster; scan again after the postmaster is stopped, so that a backend it forked
 	// between the first scan and its own stop (the service opens connections as it starts) is stopped too.
+	// Then check the premise: a new connection must not be answered (the postmaster is stopped). A stop that missed
+	// a process is tried again rather than testing a database that is not paused.
 	var pids []int
 	stopped := map[int]bool{}
-	for range 3 {
-		for _, pid := range clusterPIDs(t, u.Port()) {
-			if !stopped[pid] {
-				stopped[pid] = true
-				pids = append(pids, pid)
-				syscall.Kill(pid, syscall.SIGSTOP) //nolint:errcheck
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 	t.Cleanup(func() {
 		for _, pid := range pids {
 			syscall.Kill(pid, syscall.SIGCONT) //nolint:errcheck
 		}
 	})
+	paused := false
+	for try := 0; try < 5 && !paused; try++ {
+		for range 3 {
+			for _, pid := range clusterPIDs(t, u.Port()) {
+				if !stopped[pid] {
+					stopped[pid] = true
+					pids = append(pids, pid)
+					syscall.Kill(pid, syscall.SIGSTOP) //nolint:errcheck
+				}
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		probe, cancelProbe := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		conn, err := pgx.Connect(probe, dbURL)
+		cancelProbe()
+		if err == nil {
+			conn.Close(context.Background()) //nolint:errcheck
+			t.Logf("PostgreSQL still answers after stopping %v; stopping again", pids)
+			continue
+		}
+		paused = true
+	}
+	if !paused {
+		t.Fatalf("could not pause the private PostgreSQL (stopped %v)", pids)
+	}
 	client := &http.Client{Timeout: 20 * time.Second}
 	answered := make(chan int, 8)
 	for i := range 8 {
@@ -129,7 +157,7 @@ func TestServe_StopsWithinItsGracePeriodWhilePostgresIsPaused(t *testing.T) {
 	took := time.Since(start)
 	for range 8 {
 		if code := <-answered; code == http.StatusOK {
-			t.Fatal("a webhook was acknowledged while the database was paused")
+			t.Fatalf("a webhook was acknowledged while the database was paused\n%s", logs.String())
 		}
 	}
 	t.Logf("stopped %s after the signal (grace 4s) with PostgreSQL paused", took.Round(10*time.Millisecond))
