@@ -121,8 +121,8 @@ func (s *Store) applyStatus(ctx context.Context, st models.MessageStatus) error 
 	return s.applyStatuses(ctx, []models.MessageStatus{st})
 }
 
-// applyStatuses applies statuses of one business and one status kind in one statement. Never backwards: a late
-// "delivered" leaves a "read" message as it is.
+// applyStatuses applies statuses of one business and one status kind. Never backwards: a late "delivered" leaves a
+// "read" message read, and only fills its empty delivered_at.
 func (s *Store) applyStatuses(ctx context.Context, sts []models.MessageStatus) error {
 	st := sts[0]
 	col := map[string]string{"sent": "sent_at", "delivered": "delivered_at", "read": "read_at", "failed": "failed_at"}[st.Status]
@@ -148,6 +148,16 @@ func (s *Store) applyStatuses(ctx context.Context, sts []models.MessageStatus) e
 	args = append(args, st.BusinessID, wamids, st.Status)
 	if err := s.db.WithContext(ctx).Exec(q, args...).Error; err != nil {
 		return fmt.Errorf("apply %d %s statuses: %w", len(sts), st.Status, err)
+	}
+	if st.Status == "failed" {
+		return nil
+	}
+	// Meta's statuses arrive out of order (and commit out of order across committers): a late "delivered" on a "read"
+	// message keeps the status, but its time is still news, so an empty timestamp is filled.
+	late := "UPDATE outbound_messages SET " + col + " = ?, updated_at = ? WHERE business_id = ? AND wamid IN ? AND " +
+		col + " IS NULL AND status <> 'failed' AND " + outboundRankSQL("status") + " > " + outboundRankSQL("?")
+	if err := s.db.WithContext(ctx).Exec(late, at.UTC(), now(), st.BusinessID, wamids, st.Status).Error; err != nil {
+		return fmt.Errorf("record the time of %d late %s statuses: %w", len(sts), st.Status, err)
 	}
 	return nil
 }
