@@ -82,6 +82,10 @@ func TestProcessor_PanickingMessageIsRetriedThenFailedWithOneFallbackAndOthersGo
 			}
 			waitFor(t, "the panicking message given up", func() bool { return inbound(t, s, "boom").ProcessedAt != nil })
 			waitFor(t, "the other messages handled", func() bool { return len(h.got()) == 2 })
+			// A round marks its messages processed after its last handler returns: wait for that write too.
+			waitFor(t, "the other messages marked processed", func() bool {
+				return inbound(t, s, "after").ProcessedAt != nil && inbound(t, s, "fine").ProcessedAt != nil
+			})
 			m := inbound(t, s, "boom")
 			if m.Attempts != 2 || !strings.Contains(m.ProcessError, "gave up after 2 attempts: panic:") ||
 				!strings.Contains(m.ProcessError, "nil pointer") {
