@@ -149,9 +149,10 @@ func (s *Store) MarkOutboundSent(ctx context.Context, m models.OutboundMessage, 
 	return nil
 }
 
-// MarkOutboundSentBatch is MarkOutboundSent for many messages in one transaction of three statements, whatever
-// their number: one update, one read of early statuses, and the statuses applied. It returns the ids that were
-// already recorded as sent (each one a message that went out twice); an error means none was recorded.
+// MarkOutboundSentBatch is MarkOutboundSent for many messages in one transaction of four statements, whatever
+// their number: a lock on the wamids (see lockWamids), one update, one read of early statuses, and the statuses
+// applied. It returns the ids that were already recorded as sent (each one a message that went out twice); an error
+// means none was recorded.
 func (s *Store) MarkOutboundSentBatch(ctx context.Context, sent []SentMessage) (lost []int64, err error) {
 	if len(sent) == 0 {
 		return nil, nil
@@ -173,6 +174,13 @@ func (s *Store) MarkOutboundSentBatch(ctx context.Context, sent []SentMessage) (
 			attemptsArgs = append(attemptsArgs, id, x.Message.Attempts)
 			bizCase.WriteString(" WHEN ? THEN CAST(? AS BIGINT)")
 			bizArgs = append(bizArgs, id, x.Message.BusinessID)
+		}
+		all := make([]string, len(sent))
+		for i, x := range sent {
+			all[i] = x.Wamid
+		}
+		if err := tx.lockWamids(ctx, all); err != nil {
+			return err
 		}
 		var args []any
 		args = append(args, wamidArgs...)

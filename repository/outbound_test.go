@@ -423,3 +423,57 @@ func (e *outEnv) status(t *testing.T, wamid, status string, code int) {
 		t.Fatal(err)
 	}
 }
+
+// A status webhook that commits while the send's wamid is being recorded must not fall between the two: the send's
+// transaction does not yet see the status row, and the status's update does not yet see the wamid. Each pair runs
+// concurrently; every message must end read.
+func TestOutbound_StatusRacingTheRecordOfItsSendIsNeverLost(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			ctx := context.Background()
+			e := newOutEnv(t, be.Open(t), "4650")
+			const n = 40
+			for i := range n {
+				c := e.customer(t, fmt.Sprintf("1555%04d", i), time.Now())
+				e.enqueue(t, c, fmt.Sprintf("k%d", i), "text")
+			}
+			_, ms := claimKeys(t, e.s, "w", time.Minute)
+			if len(ms) != n {
+				t.Fatalf("claimed %d of %d", len(ms), n)
+			}
+			var wg sync.WaitGroup
+			errs := make(chan error, 2*n)
+			for i, m := range ms {
+				wamid := fmt.Sprintf("wamid.race.%d", i)
+				start := make(chan struct{})
+				wg.Add(2)
+				go func() {
+					defer wg.Done()
+					<-start
+					errs <- e.s.MarkOutboundSent(ctx, m, wamid)
+				}()
+				go func() {
+					defer wg.Done()
+					<-start
+					st := models.MessageStatus{BusinessID: e.biz.ID, Wamid: wamid, Status: "read", Recipient: m.ToWaID,
+						Payload: fmt.Sprintf(`{"id":%q,"status":"read"}`, wamid), StatusAt: time.Now().UTC()}
+					_, err := e.s.StoreDeliveries(ctx, []repository.Delivery{{Statuses: []models.MessageStatus{st}}})
+					errs <- err
+				}()
+				close(start)
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, m := range ms {
+				if got := e.get(t, m.ID); got.Status != models.OutRead || got.ReadAt == nil {
+					t.Errorf("message %d: status %s, read_at %v", m.ID, got.Status, got.ReadAt)
+				}
+			}
+		})
+	}
+}

@@ -5,6 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash/fnv"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/waorder/waorder/models"
@@ -38,6 +41,14 @@ func (s *Store) insertStatuses(ctx context.Context, ds []Delivery) error {
 	}
 	if len(rows) == 0 {
 		return nil
+	}
+	wamids := make([]string, len(rows))
+	for i, st := range rows {
+		wamids[i] = st.Wamid
+	}
+	// Before the insert: a transaction waiting here holds no status row another one could be waiting for.
+	if err := s.lockWamids(ctx, wamids); err != nil {
+		return err
 	}
 	t := now()
 	var sb strings.Builder
@@ -92,6 +103,41 @@ func (s *Store) insertStatuses(ctx context.Context, ds []Delivery) error {
 		if err := s.applyStatuses(ctx, sts); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// wamidLockSpace is the first key of the advisory locks lockWamids takes, so they share no key with other locks.
+const wamidLockSpace = 0x77616d // "wam"
+
+// lockWamids serialises, until the transaction ends, the two writers that meet on a wamid: the outbox recording the
+// wamid of a send (MarkOutboundSentBatch) and a status webhook for it (insertStatuses). Without it, on PostgreSQL's
+// read committed, a status can commit in between: the send's read of early statuses does not see the status row
+// yet, and the status's update does not see the wamid yet, so the status is stored and never applied. Keys are
+// taken in ascending order, so two batches cannot deadlock on each other; a hash collision only serialises two
+// unrelated wamids. SQLite runs one writer at a time and needs none.
+func (s *Store) lockWamids(ctx context.Context, wamids []string) error {
+	if !s.postgres || len(wamids) == 0 {
+		return nil
+	}
+	keys := make([]int32, 0, len(wamids))
+	for _, w := range wamids {
+		h := fnv.New32a()
+		h.Write([]byte(w))
+		keys = append(keys, int32(h.Sum32()))
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	// The keys go as one array literal; unnest WITH ORDINALITY yields them in the order given, so the locks are
+	// taken in that order.
+	lit := make([]string, len(keys))
+	for i, k := range keys {
+		lit[i] = strconv.Itoa(int(k))
+	}
+	err := s.db.WithContext(ctx).Exec("SELECT pg_advisory_xact_lock(?, k) FROM unnest(CAST(? AS int[])) WITH ORDINALITY AS u(k, n) ORDER BY n",
+		wamidLockSpace, "{"+strings.Join(lit, ",")+"}").Error
+	if err != nil {
+		return fmt.Errorf("lock %d wamids: %w", len(keys), err)
 	}
 	return nil
 }
