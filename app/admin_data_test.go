@@ -1,9 +1,16 @@
 package app
 
 import (
+	"archive/tar"
+	"compress/gzip"
 	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -11,6 +18,7 @@ import (
 	"time"
 
 	"github.com/waorder/waorder/auth"
+	"github.com/waorder/waorder/mediastore"
 	"github.com/waorder/waorder/merchant/merchanttest"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
@@ -61,7 +69,8 @@ func TestAdmin_ExportFromSQLiteImportIntoPostgresRemapsIdsAndReencryptsTokens(t 
 	dir := t.TempDir()
 	src := production(map[string]string{"DATA_DIR": dir, "ENCRYPTION_KEY": keyA})
 	pgURL := testutil.PostgresSchemaURL(t)
-	dst := production(map[string]string{"DATABASE_URL": pgURL, "ENCRYPTION_KEY": keyB})
+	dstMedia := t.TempDir()
+	dst := production(map[string]string{"DATABASE_URL": pgURL, "ENCRYPTION_KEY": keyB, "MEDIA_DIR": dstMedia})
 
 	// The target already holds a business, so the imported rows cannot keep their ids by chance.
 	if _, err := lastLine(t, dst, "admin", "create-business", "--name", "Other", "--phone-number-id", "other-1",
@@ -79,9 +88,22 @@ func TestAdmin_ExportFromSQLiteImportIntoPostgresRemapsIdsAndReencryptsTokens(t 
 		Data: `{"step":"cart","cart":[{"retailer_id":"cake","product_id":` + strconv.FormatInt(b.Products[1].ID, 10) + `,"quantity":2}]}`}
 	must(t, s.DB(ctx).Create(&conv).Error)
 	at := time.Now().UTC()
-	must(t, s.DB(ctx).Create(&models.InboundMessage{BusinessID: b.Business.ID, PhoneNumberID: b.Phone.ID,
-		CustomerID: b.Customer.ID, Wamid: "wamid.moving." + testutil.RandomHex(4), Type: "text", Body: "hi", Payload: "{}",
-		SentAt: at, ReceivedAt: at, ProcessedAt: &at}).Error)
+	photo := models.InboundMessage{BusinessID: b.Business.ID, PhoneNumberID: b.Phone.ID,
+		CustomerID: b.Customer.ID, Wamid: "wamid.moving." + testutil.RandomHex(4), Type: "image", Body: "", Payload: "{}",
+		SentAt: at, ReceivedAt: at, ProcessedAt: &at}
+	must(t, s.DB(ctx).Create(&photo).Error)
+	// The customer's picture and a product's picture are files in the source's media folder.
+	srcFiles, err := mediastore.NewLocal(filepath.Join(dir, "media"))
+	must(t, err)
+	defer srcFiles.Close()
+	photoKey := mediastore.Key(fmt.Sprintf("b%d/in", b.Business.ID), ".jpg")
+	pictureKey := mediastore.Key(fmt.Sprintf("b%d/p", b.Business.ID), ".png")
+	must(t, srcFiles.Put(ctx, photoKey, []byte("\xff\xd8\xff the customer's photo"), "image/jpeg"))
+	must(t, srcFiles.Put(ctx, pictureKey, []byte("\x89PNG the cake"), "image/png"))
+	must(t, s.DB(ctx).Create(&models.InboundMedia{BusinessID: b.Business.ID, InboundMessageID: photo.ID,
+		PhoneNumberID: b.Phone.ID, Kind: "image", MediaID: "media-1", MimeType: "image/jpeg", SizeBytes: 25,
+		StorageKey: photoKey, Status: models.MediaStored, NextAttemptAt: at, CreatedAt: at, UpdatedAt: at}).Error)
+	must(t, s.DB(ctx).Model(&models.Product{}).Where("id = ?", b.Products[1].ID).Update("image_key", pictureKey).Error)
 	must(t, s.DB(ctx).Create(&models.OutboundMessage{BusinessID: b.Business.ID, PhoneNumberID: b.Phone.ID,
 		CustomerID: b.Customer.ID, ToWaID: b.Customer.WaID, Kind: "text", Payload: "{}", Summary: "Hello",
 		Status: models.OutQueued, IdempotencyKey: "moving:" + testutil.RandomHex(4), NextAttemptAt: at}).Error)
@@ -95,13 +117,16 @@ func TestAdmin_ExportFromSQLiteImportIntoPostgresRemapsIdsAndReencryptsTokens(t 
 		t.Fatal(err)
 	}
 
-	file := filepath.Join(t.TempDir(), "moving.json")
+	file := filepath.Join(t.TempDir(), "moving.tar.gz")
 	if out, err := lastLine(t, src, "admin", "export-business", "--business", biz, file); err != nil || out != file {
 		t.Fatalf("export: %q %v", out, err)
 	}
-	raw, _ := os.ReadFile(file)
-	if strings.Contains(string(raw), "EAAG-moving-secret") {
+	entries := readArchive(t, file)
+	if strings.Contains(entries["business.json"], "EAAG-moving-secret") {
 		t.Fatal("the export holds the access token in the clear")
+	}
+	if entries["media/"+photoKey] != "\xff\xd8\xff the customer's photo" || entries["media/"+pictureKey] != "\x89PNG the cake" {
+		t.Fatalf("the export's files: %v", slices.Sorted(maps.Keys(entries)))
 	}
 
 	pg := openTest(t, pgURL, "")
@@ -167,6 +192,26 @@ func TestAdmin_ExportFromSQLiteImportIntoPostgresRemapsIdsAndReencryptsTokens(t 
 	if msgs.In != 1 || msgs.Out != 1 {
 		t.Fatalf("imported messages pointing at the imported customer and number: %+v, want 1 each way", msgs)
 	}
+	// The picture arrived with its record, pointing at the imported message, and the file is in the target's folder.
+	var media models.InboundMedia
+	must(t, pg.DB(ctx).Where("business_id = ?", newBiz).First(&media).Error)
+	var photoMsg models.InboundMessage
+	must(t, pg.DB(ctx).First(&photoMsg, media.InboundMessageID).Error)
+	if photoMsg.BusinessID != newBiz || photoMsg.Wamid != photo.Wamid || media.StorageKey != photoKey {
+		t.Fatalf("imported media %+v of message %+v", media, photoMsg)
+	}
+	dstFiles, err := mediastore.NewLocal(dstMedia)
+	must(t, err)
+	defer dstFiles.Close()
+	for key, want := range map[string]string{photoKey: "\xff\xd8\xff the customer's photo", pictureKey: "\x89PNG the cake"} {
+		r, _, err := dstFiles.Open(ctx, key)
+		must(t, err)
+		got, _ := io.ReadAll(r)
+		r.Close()
+		if string(got) != want {
+			t.Fatalf("file %s in the target: %q", key, got)
+		}
+	}
 	a := auth.New(pg, nil, nil, nil)
 	if _, p, err := a.Login(ctx, "owner@moving.example", "correct horse", "127.0.0.1"); err != nil || p.BusinessID != newBiz {
 		t.Fatalf("the merchant's login after the move: %+v %v", p, err)
@@ -181,6 +226,83 @@ func TestAdmin_ExportFromSQLiteImportIntoPostgresRemapsIdsAndReencryptsTokens(t 
 	}
 	if after, _ := pg.Businesses(ctx); len(after) != len(before)+1 {
 		t.Fatalf("businesses after a refused second import: %d, want %d", len(after), len(before)+1)
+	}
+	if r, _, err := dstFiles.Open(ctx, photoKey); err != nil {
+		t.Fatalf("the refused second import removed the first one's file: %v", err)
+	} else {
+		r.Close()
+	}
+}
+
+// A refused import leaves none of the files it brought; a bare JSON dump (how exports were written before they
+// carried files) still imports.
+func TestAdmin_RefusedImportLeavesNoFilesAndABareJSONDumpStillImports(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	src := production(map[string]string{"DATA_DIR": dir, "ENCRYPTION_KEY": keyA})
+	if _, err := lastLine(t, src, "migrate"); err != nil {
+		t.Fatal(err)
+	}
+	s := openTest(t, "", dir)
+	b := merchanttest.Seed(t, s, "Pictured", 1)
+	sealed, _ := boxOf(t, keyA).Seal("EAAG-pictured")
+	must(t, s.DB(ctx).Model(&models.PhoneNumber{}).Where("id = ?", b.Phone.ID).Update("access_token_enc", sealed).Error)
+	files, err := mediastore.NewLocal(filepath.Join(dir, "media"))
+	must(t, err)
+	defer files.Close()
+	key := mediastore.Key(fmt.Sprintf("b%d/p", b.Business.ID), ".png")
+	must(t, files.Put(ctx, key, []byte("\x89PNG"), "image/png"))
+	must(t, s.DB(ctx).Model(&models.Product{}).Where("id = ?", b.Products[0].ID).Update("image_key", key).Error)
+	archive := filepath.Join(t.TempDir(), "pictured.tar.gz")
+	if _, err := lastLine(t, src, "admin", "export-business", "--business", strconv.FormatInt(b.Business.ID, 10), archive); err != nil {
+		t.Fatal(err)
+	}
+
+	// The target already has this number: the import is refused, and the picture it brought is gone again.
+	dstMedia := t.TempDir()
+	dst := production(map[string]string{"DATABASE_URL": testutil.PostgresSchemaURL(t), "ENCRYPTION_KEY": keyA, "MEDIA_DIR": dstMedia})
+	if _, err := lastLine(t, dst, "admin", "create-business", "--name", "Squatter", "--phone-number-id", b.Phone.MetaPhoneID,
+		"--access-token", "EAAG-x"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lastLine(t, dst, "admin", "import-business", archive); err == nil {
+		t.Fatal("an import whose number exists succeeded")
+	}
+	dstFiles, err := mediastore.NewLocal(dstMedia)
+	must(t, err)
+	defer dstFiles.Close()
+	if _, _, err := dstFiles.Open(ctx, key); !errors.Is(err, mediastore.ErrNotFound) {
+		t.Fatalf("the refused import's picture: %v, want it removed", err)
+	}
+
+	// The rows alone, as a bare JSON file, import into a fresh target.
+	bare := filepath.Join(t.TempDir(), "pictured.json")
+	must(t, os.WriteFile(bare, []byte(readArchive(t, archive)["business.json"]), 0o600))
+	fresh := production(map[string]string{"DATABASE_URL": testutil.PostgresSchemaURL(t), "ENCRYPTION_KEY": keyA, "MEDIA_DIR": t.TempDir()})
+	if out, err := lastLine(t, fresh, "admin", "import-business", bare); err != nil {
+		t.Fatalf("bare JSON import: %q %v", out, err)
+	}
+}
+
+// readArchive returns the entries of an export archive by name.
+func readArchive(t *testing.T, path string) map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	must(t, err)
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	must(t, err)
+	tr := tar.NewReader(zr)
+	out := map[string]string{}
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		must(t, err)
+		b, err := io.ReadAll(tr)
+		must(t, err)
+		out[hdr.Name] = string(b)
 	}
 }
 

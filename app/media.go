@@ -34,6 +34,17 @@ func openMediaStore(ctx context.Context, cfg config.Config) (store mediastore.St
 	return local, func() { local.Close() }, nil
 }
 
+// pictureFormOverhead is what an upload form carries beside the picture itself (boundaries, headers, the CSRF token).
+const pictureFormOverhead = 64 << 10
+
+// pictureCap is the largest product picture the dashboard takes: MEDIA_MAX_BYTES, but no more than fits in a
+// request body of WEBHOOK_BODY_LIMIT (which bounds every request, the upload form's too) — 3 MB less the form by
+// default — so the merchant is told the real limit instead of meeting a bare 413. merchant.MaxPictureBytes (Meta's
+// 5 MB) caps it further.
+func pictureCap(cfg config.Config) int64 {
+	return min(cfg.MediaMaxBytes, int64(cfg.BodyLimitBytes)-pictureFormOverhead)
+}
+
 // picturesURL is the address Meta fetches product pictures under for the item message's image header: PUBLIC_URL
 // + "/p/". In sandbox mode without PUBLIC_URL it is the service's own address (own), which the built-in fake and
 // the simulator reach; in production without PUBLIC_URL item messages go without pictures, as Meta can only fetch

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/waorder/waorder/config"
+	"github.com/waorder/waorder/mediastore"
 	"github.com/waorder/waorder/metrics"
 	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/retention"
@@ -31,10 +32,11 @@ func observe(m *metrics.Metrics, store *repository.Store) error {
 	return nil
 }
 
-// newRetention makes the purger every instance runs, from the RETENTION_* settings.
-func newRetention(cfg config.Config, store *repository.Store, log *slog.Logger, m *metrics.Metrics) *retention.Purger {
-	return retention.New(store, retention.Options{
-		StatusAge: cfg.RetainStatuses, EventAge: cfg.RetainEvents, OutboundAge: cfg.RetainOutbound,
+// newRetention makes the purger every instance runs, from the RETENTION_* settings; files is where customers'
+// files are kept.
+func newRetention(cfg config.Config, store *repository.Store, files mediastore.Store, log *slog.Logger, m *metrics.Metrics) *retention.Purger {
+	return retention.New(store, files, retention.Options{
+		StatusAge: cfg.RetainStatuses, EventAge: cfg.RetainEvents, OutboundAge: cfg.RetainOutbound, MediaAge: cfg.RetainMedia,
 		Batch: cfg.RetentionBatch, Pause: retentionPause, Interval: cfg.RetentionInterval,
 	}, log, m)
 }

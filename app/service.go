@@ -214,7 +214,7 @@ func (s *Service) build() error {
 	s.onboarding = onb
 	dash := &dashboard.Handler{
 		Merchant: merch, Auth: accounts, Ingest: s.ingest, Log: log,
-		Files: s.files, Pictures: merchant.NewPictures(s.store, c, s.files, cfg.MediaMaxBytes, log),
+		Files: s.files, Pictures: merchant.NewPictures(s.store, c, s.files, pictureCap(cfg), log),
 		Onboarding: onb, SandboxMeta: sandboxMeta, Team: team,
 		Sandbox: cfg.Sandbox, AppSecret: cfg.AppSecret, MetaAppID: cfg.MetaAppID, MetaConfigID: cfg.MetaConfig,
 		GraphVersion: cfg.GraphVer, HeldTTL: cfg.HeldMessageTTL, EventPoll: s.opts.poll, EventStream: s.opts.eventStream,
@@ -327,7 +327,7 @@ func (s *Service) Run(ctx context.Context) error {
 	run(s.proc.Run)
 	run(s.media.Run)
 	run(s.outbox.Run)
-	run(newRetention(s.cfg, s.store, s.log, s.metrics).Run)
+	run(newRetention(s.cfg, s.store, s.files, s.log, s.metrics).Run)
 	run(func(ctx context.Context) { s.onboarding.Run(ctx, s.accountPoll()) })
 	run(func(ctx context.Context) {
 		metrics.MonitorMemory(ctx, s.log, s.cfg.MemoryWarnMB, s.cfg.MemoryCriticalMB, s.cfg.MemoryInterval)

@@ -62,6 +62,7 @@ type Config struct {
 	RetainStatuses    time.Duration `mapstructure:"RETENTION_STATUSES"`
 	RetainEvents      time.Duration `mapstructure:"RETENTION_EVENTS"`
 	RetainOutbound    time.Duration `mapstructure:"RETENTION_OUTBOUND_PAYLOADS"`
+	RetainMedia       time.Duration `mapstructure:"RETENTION_MEDIA"`
 	RetentionBatch    int           `mapstructure:"RETENTION_BATCH"`
 	RetentionInterval time.Duration `mapstructure:"RETENTION_INTERVAL"`
 	// HeldMessageTTL: a reply not sent this long after it was written (held for a closed window, or retried
@@ -124,6 +125,7 @@ var keys = map[string]any{
 	"RETENTION_STATUSES":           "720h",
 	"RETENTION_EVENTS":             "720h",
 	"RETENTION_OUTBOUND_PAYLOADS":  "720h",
+	"RETENTION_MEDIA":              "0",
 	"RETENTION_BATCH":              500,
 	"RETENTION_INTERVAL":           "15m",
 	"HELD_MESSAGE_TTL":             "24h",
@@ -319,6 +321,10 @@ func (c Config) Validate() error {
 	}
 	if c.RetainOutbound < 0 {
 		bad("RETENTION_OUTBOUND_PAYLOADS", "must be 0 (keep forever) or positive")
+	}
+	// A file is fetched with retries over hours; one removed sooner than a day would vanish from a thread being read.
+	if c.RetainMedia != 0 && c.RetainMedia < 24*time.Hour {
+		bad("RETENTION_MEDIA", "must be 0 (keep forever) or at least 24h")
 	}
 	if c.RetentionBatch <= 0 || c.RetentionBatch > 10000 {
 		bad("RETENTION_BATCH", "must be between 1 and 10000")

@@ -48,6 +48,7 @@ func TestLoad_BadValuesAreNamed(t *testing.T) {
 		{"interval", map[string]string{"MEMORY_CHECK_INTERVAL": "5ms"}, "MEMORY_CHECK_INTERVAL"},
 		{"statuses purged before Meta stops redelivering", map[string]string{"RETENTION_STATUSES": "48h"}, "RETENTION_STATUSES"},
 		{"events age", map[string]string{"RETENTION_EVENTS": "1h"}, "RETENTION_EVENTS"},
+		{"media removed within the day", map[string]string{"RETENTION_MEDIA": "2h"}, "RETENTION_MEDIA"},
 		{"retention batch", map[string]string{"RETENTION_BATCH": "0"}, "RETENTION_BATCH"},
 		{"retention interval", map[string]string{"RETENTION_INTERVAL": "1s"}, "RETENTION_INTERVAL"},
 	}

@@ -82,6 +82,12 @@ func (s *Service) Files(ctx context.Context, bizID int64, messageIDs []int64) (m
 	return s.store.InboundMediaOfMessages(ctx, bizID, messageIDs)
 }
 
+// InboundWithFilesSettledSince returns the customer's messages whose file was stored, refused or removed at or
+// after from: an open thread redraws them.
+func (s *Service) InboundWithFilesSettledSince(ctx context.Context, bizID, customerID int64, from time.Time, limit int) ([]models.InboundMessage, error) {
+	return s.store.InboundWithFilesSettledSince(ctx, bizID, customerID, from, limit)
+}
+
 // File loads one customer file of the business; another business's id is models.ErrNotFound.
 func (s *Service) File(ctx context.Context, bizID, id int64) (models.InboundMedia, error) {
 	return s.store.InboundMedia(ctx, bizID, id)

@@ -31,11 +31,15 @@ func (InboundMedia) TableName() string { return "inbound_media" }
 // MediaStatus is where fetching a customer's file stands.
 type MediaStatus string
 
-// Media states: waiting to be fetched (or retried), kept in the media store, or given up with a reason.
+// Media states: waiting to be fetched (or retried), kept in the media store, or given up with a reason; and,
+// once older than the media retention age, being removed (expiring: the file may still be there) and removed
+// (expired: the row stays, with why, so the thread still shows that a file was sent).
 const (
-	MediaPending MediaStatus = "pending"
-	MediaStored  MediaStatus = "stored"
-	MediaFailed  MediaStatus = "failed"
+	MediaPending  MediaStatus = "pending"
+	MediaStored   MediaStatus = "stored"
+	MediaFailed   MediaStatus = "failed"
+	MediaExpiring MediaStatus = "expiring"
+	MediaExpired  MediaStatus = "expired"
 )
 
 // IsMediaKind reports whether messages of type t carry a file to fetch.

@@ -133,3 +133,46 @@ func (s *Store) InboundMedia(ctx context.Context, businessID, id int64) (models.
 	}
 	return m, nil
 }
+
+// InboundWithFilesSettledSince returns the customer's messages whose file was stored, refused or removed at or
+// after from, oldest change first: an open thread redraws them as their files arrive.
+func (s *Store) InboundWithFilesSettledSince(ctx context.Context, businessID, customerID int64, from time.Time, limit int) ([]models.InboundMessage, error) {
+	var out []models.InboundMessage
+	err := s.db.WithContext(ctx).Raw(`SELECT m.* FROM inbound_media f JOIN inbound_messages m ON m.id = f.inbound_message_id
+		WHERE f.business_id = ? AND f.updated_at >= ? AND f.status IN ? AND m.customer_id = ?
+		ORDER BY f.updated_at, f.id LIMIT ?`, businessID, from.UTC(),
+		[]models.MediaStatus{models.MediaStored, models.MediaFailed, models.MediaExpired}, customerID, limit).
+		Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("list files of customer %d settled since %s: %w", customerID, from.Format(time.RFC3339), err)
+	}
+	return out, nil
+}
+
+// ExpiringMedia marks up to limit stored files received before before as expiring and returns them, so the caller
+// removes each from the media store and then records it with MediaExpired. Rows an earlier pass left expiring (it
+// stopped between the two) are taken again; removing a file twice is harmless, so two instances may overlap.
+func (s *Store) ExpiringMedia(ctx context.Context, before time.Time, limit int) ([]models.InboundMedia, error) {
+	var out []models.InboundMedia
+	err := s.db.WithContext(ctx).Raw(`UPDATE inbound_media SET status = ?, updated_at = ? WHERE id IN (
+			SELECT id FROM inbound_media WHERE status IN ? AND created_at < ? ORDER BY created_at LIMIT ?`+s.skipLocked()+`)
+		RETURNING *`, models.MediaExpiring, now(), []models.MediaStatus{models.MediaStored, models.MediaExpiring},
+		before.UTC(), limit).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("pick files received before %s to remove: %w", before.Format(time.RFC3339), err)
+	}
+	return out, nil
+}
+
+// MediaExpired records that the files ids were removed from the media store, with the reason the thread shows.
+func (s *Store) MediaExpired(ctx context.Context, ids []int64, reason string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	err := s.db.WithContext(ctx).Exec(`UPDATE inbound_media SET status = ?, storage_key = '', reason = ?, updated_at = ?
+		WHERE id IN ? AND status = ?`, models.MediaExpired, reason, now(), ids, models.MediaExpiring).Error
+	if err != nil {
+		return fmt.Errorf("record %d removed files: %w", len(ids), err)
+	}
+	return nil
+}

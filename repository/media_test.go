@@ -119,3 +119,61 @@ func TestProductImage_SetReplacedAndFoundOnlyInItsBusiness(t *testing.T) {
 		})
 	}
 }
+
+// An open thread asks which of its customer's messages had their file settled since a moment: stored, refused or
+// removed files count, pending ones and other customers' or businesses' do not.
+func TestInboundMedia_SettledSinceListsTheCustomersMessagesWhoseFileSettled(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			s := be.Open(t)
+			ctx := context.Background()
+			b, p := seedBusiness(t, s, "64")
+			other, op := seedBusiness(t, s, "65")
+			record := func(biz models.Business, phone models.PhoneNumber, wamid, waID string) (msgID, mediaID int64) {
+				ids, err := s.StoreDeliveries(ctx, []repository.Delivery{delivery(biz, phone, wamid, waID, time.Now())})
+				if err != nil || len(ids) != 1 {
+					t.Fatalf("store %s: %v %v", wamid, ids, err)
+				}
+				if _, err := s.RecordInboundMedia(ctx, models.InboundMedia{BusinessID: biz.ID, InboundMessageID: ids[0],
+					PhoneNumberID: phone.ID, Kind: "image", MediaID: wamid, MimeType: "image/png"}); err != nil {
+					t.Fatal(err)
+				}
+				f, err := s.InboundMediaOfMessages(ctx, biz.ID, ids)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return ids[0], f[ids[0]].ID
+			}
+			before := time.Now().Add(-time.Second)
+			stored, storedFile := record(b, p, "s1", "1555")
+			refused, refusedFile := record(b, p, "s2", "1555")
+			_, _ = record(b, p, "s3", "1555") // still pending
+			_, otherCustFile := record(b, p, "s4", "1666")
+			_, otherBizFile := record(other, op, "s5", "1555")
+			must := func(err error) {
+				t.Helper()
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			must(s.MediaStored(ctx, b.ID, storedFile, "b/in/1.png", "image/png", 9))
+			must(s.MediaFailed(ctx, b.ID, refusedFile, "too large"))
+			must(s.MediaStored(ctx, b.ID, otherCustFile, "b/in/2.png", "image/png", 9))
+			must(s.MediaStored(ctx, other.ID, otherBizFile, "o/in/3.png", "image/png", 9))
+			cust, err := s.CustomerByWaID(ctx, b.ID, "1555")
+			must(err)
+			got, err := s.InboundWithFilesSettledSince(ctx, b.ID, cust.ID, before, 10)
+			must(err)
+			var ids []int64
+			for _, m := range got {
+				ids = append(ids, m.ID)
+			}
+			if len(ids) != 2 || ids[0] != stored || ids[1] != refused {
+				t.Fatalf("settled since: %v, want [%d %d]", ids, stored, refused)
+			}
+			if later, err := s.InboundWithFilesSettledSince(ctx, b.ID, cust.ID, time.Now().Add(time.Minute), 10); err != nil || len(later) != 0 {
+				t.Fatalf("settled after now: %v %v", later, err)
+			}
+		})
+	}
+}

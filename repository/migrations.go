@@ -421,6 +421,11 @@ var migrations = []string{
 	ALTER TABLE products ADD COLUMN image_key TEXT NOT NULL DEFAULT '';
 	ALTER TABLE products ADD COLUMN image_type TEXT NOT NULL DEFAULT '';
 	CREATE INDEX products_image_key ON products(image_key) WHERE image_key <> '';`,
+
+	// 15: an open thread follows its files as they arrive (or are refused, or expire), and retention finds the
+	// old ones, by time.
+	`CREATE INDEX inbound_media_business_updated ON inbound_media(business_id, updated_at);
+	CREATE INDEX inbound_media_stored_created ON inbound_media(created_at) WHERE status IN ('stored', 'expiring');`,
 }
 
 func (s *Store) render(sql string) string {

@@ -11,15 +11,17 @@ import (
 	"gorm.io/gorm"
 )
 
-// DumpFormat and DumpVersion identify a business export; an import refuses anything else.
+// DumpFormat and DumpVersion identify a business export; an import takes versions 1 (before media) to DumpVersion
+// and refuses anything else.
 const (
 	DumpFormat  = "waorder-business"
-	DumpVersion = 1
+	DumpVersion = 2
 )
 
 // BusinessDump is one business and what belongs to it, for moving it to another deployment: settings, numbers
 // (with their access tokens still encrypted), customers, catalog, templates, conversations, orders with their items
-// and history, the messages both ways, merchants' logins and API tokens (as hashes). Left out on purpose: delivery
+// and history, the messages both ways with the records of customers' files (the files themselves travel beside the
+// dump: FileKeys), merchants' logins and API tokens (as hashes). Left out on purpose: delivery
 // statuses and raw webhook events (logs retention deletes anyway), sessions (merchants log in again), open invites,
 // password-reset links and unfinished connection attempts (short-lived).
 type BusinessDump struct {
@@ -37,6 +39,7 @@ type BusinessDump struct {
 	OrderEvents   []models.OrderEvent      `json:"order_events"`
 	Inbound       []models.InboundMessage  `json:"inbound_messages"`
 	Outbound      []models.OutboundMessage `json:"outbound_messages"`
+	Media         []models.InboundMedia    `json:"inbound_media"`
 	Users         []models.User            `json:"users"`
 	APITokens     []models.APIToken        `json:"api_tokens"`
 }
@@ -60,7 +63,7 @@ func (s *Store) ExportBusiness(ctx context.Context, businessID int64) (BusinessD
 			{"phone numbers", &d.PhoneNumbers}, {"customers", &d.Customers}, {"products", &d.Products},
 			{"message templates", &d.Templates}, {"conversations", &d.Conversations}, {"orders", &d.Orders},
 			{"order items", &d.OrderItems}, {"order events", &d.OrderEvents}, {"inbound messages", &d.Inbound},
-			{"outbound messages", &d.Outbound}, {"users", &d.Users}, {"api tokens", &d.APITokens},
+			{"outbound messages", &d.Outbound}, {"media", &d.Media}, {"users", &d.Users}, {"api tokens", &d.APITokens},
 		} {
 			if err := tx.Where("business_id = ?", businessID).Order("id").Find(t.dst).Error; err != nil {
 				return fmt.Errorf("read %s: %w", t.what, err)
@@ -79,8 +82,8 @@ func (s *Store) ExportBusiness(ctx context.Context, businessID int64) (BusinessD
 // into one this deployment can open. Nothing is written if any row conflicts (a phone number or login email that
 // already exists here).
 func (s *Store) ImportBusiness(ctx context.Context, d BusinessDump, reseal func(string) (string, error)) (int64, error) {
-	if d.Format != DumpFormat || d.Version != DumpVersion {
-		return 0, fmt.Errorf("import business: not a %s dump of version %d (format %q, version %d)", DumpFormat, DumpVersion, d.Format, d.Version)
+	if d.Format != DumpFormat || d.Version < 1 || d.Version > DumpVersion {
+		return 0, fmt.Errorf("import business: not a %s dump of version 1 to %d (format %q, version %d)", DumpFormat, DumpVersion, d.Format, d.Version)
 	}
 	var bizID int64
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -156,8 +159,9 @@ func (s *Store) ImportBusiness(ctx context.Context, d BusinessDump, reseal func(
 			}
 		}
 		for _, m := range d.Inbound {
+			old := m.ID
 			m.ID, m.BusinessID, m.PhoneNumberID, m.CustomerID, m.ClaimUntil = 0, bizID, im.id("phone", m.PhoneNumberID), im.id("customer", m.CustomerID), nil
-			if err := im.create("", 0, &m, &m.ID, "inbound message "+m.Wamid); err != nil {
+			if err := im.create("inbound", old, &m, &m.ID, "inbound message "+m.Wamid); err != nil {
 				return err
 			}
 		}
@@ -165,6 +169,13 @@ func (s *Store) ImportBusiness(ctx context.Context, d BusinessDump, reseal func(
 			m.ID, m.BusinessID, m.PhoneNumberID, m.CustomerID = 0, bizID, im.id("phone", m.PhoneNumberID), im.id("customer", m.CustomerID)
 			m.ClaimUntil, m.ClaimedBy = nil, ""
 			if err := im.create("", 0, &m, &m.ID, "outbound message "+m.IdempotencyKey); err != nil {
+				return err
+			}
+		}
+		for _, m := range d.Media {
+			m.ID, m.BusinessID, m.ClaimUntil = 0, bizID, nil
+			m.InboundMessageID, m.PhoneNumberID = im.id("inbound", m.InboundMessageID), im.id("phone", m.PhoneNumberID)
+			if err := im.create("", 0, &m, &m.ID, "media of message "+m.MediaID); err != nil {
 				return err
 			}
 		}
@@ -186,6 +197,27 @@ func (s *Store) ImportBusiness(ctx context.Context, d BusinessDump, reseal func(
 		return 0, fmt.Errorf("import business: %w", err)
 	}
 	return bizID, nil
+}
+
+// FileKeys are the media store keys of the dump's files: customers' stored files and products' pictures, each once.
+func (d BusinessDump) FileKeys() []string {
+	var keys []string
+	seen := map[string]bool{}
+	add := func(k string) {
+		if k != "" && !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	for _, m := range d.Media {
+		if m.Status == models.MediaStored {
+			add(m.StorageKey)
+		}
+	}
+	for _, p := range d.Products {
+		add(p.ImageKey)
+	}
+	return keys
 }
 
 // importer inserts rows and remembers each entity's old id → new id.

@@ -2,12 +2,14 @@ package retention_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/waorder/waorder/mediastore"
 	"github.com/waorder/waorder/merchant/merchanttest"
 	"github.com/waorder/waorder/metrics"
 	"github.com/waorder/waorder/models"
@@ -91,7 +93,7 @@ func TestPass_RemovesWhatIsOlderThanItsAgeInBatchesAndKeepsOrders(t *testing.T) 
 			oldHeld := f.outbound(t, models.OutHeld, 0, 40*day)
 			newRead := f.outbound(t, models.OutRead, 0, day)
 			m := metrics.New()
-			p := retention.New(f.store, retention.Options{StatusAge: 30 * day, EventAge: 30 * day, OutboundAge: 7 * day,
+			p := retention.New(f.store, nil, retention.Options{StatusAge: 30 * day, EventAge: 30 * day, OutboundAge: 7 * day,
 				Batch: 2}, quiet, m)
 
 			res, err := p.Pass(context.Background())
@@ -138,7 +140,7 @@ func TestPass_ZeroAgeKeepsThatKindForever(t *testing.T) {
 	f := newFixture(t, testutil.SQLite(t))
 	f.statuses(t, 3, 400*day)
 	f.events(t, 3, 400*day)
-	res, err := retention.New(f.store, retention.Options{EventAge: 30 * day}, quiet, nil).Pass(context.Background())
+	res, err := retention.New(f.store, nil, retention.Options{EventAge: 30 * day}, quiet, nil).Pass(context.Background())
 	if err != nil || res.Statuses != 0 || res.Events != 3 {
 		t.Fatalf("pass %+v %v: want only the events purged", res, err)
 	}
@@ -164,7 +166,7 @@ func TestPass_ConcurrentInstancesShareTheWorkWithoutErrors(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					res, err := retention.New(f.store, retention.Options{StatusAge: 30 * day, Batch: 7}, quiet, nil).
+					res, err := retention.New(f.store, nil, retention.Options{StatusAge: 30 * day, Batch: 7}, quiet, nil).
 						Pass(context.Background())
 					mu.Lock()
 					defer mu.Unlock()
@@ -209,5 +211,99 @@ func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// media records a customer's picture received age ago, its file in files (status stored), and returns its id and key.
+func (f *fixture) media(t *testing.T, files mediastore.Store, age time.Duration, status models.MediaStatus) (int64, string) {
+	t.Helper()
+	ctx := context.Background()
+	at := time.Now().UTC().Add(-age)
+	msg := models.InboundMessage{BusinessID: f.biz.Business.ID, PhoneNumberID: f.biz.Phone.ID, CustomerID: f.biz.Customer.ID,
+		Wamid: "wamid." + testutil.RandomHex(8), Type: "image", Payload: "{}", SentAt: at, ReceivedAt: at, ProcessedAt: &at}
+	must(t, f.store.DB(ctx).Create(&msg).Error)
+	key := ""
+	if status == models.MediaStored {
+		key = mediastore.Key(fmt.Sprintf("b%d/in", f.biz.Business.ID), ".jpg")
+		must(t, files.Put(ctx, key, []byte("\xff\xd8\xff picture"), "image/jpeg"))
+	}
+	m := models.InboundMedia{BusinessID: f.biz.Business.ID, InboundMessageID: msg.ID, PhoneNumberID: f.biz.Phone.ID,
+		Kind: "image", MediaID: "m-" + testutil.RandomHex(4), MimeType: "image/jpeg", StorageKey: key, Status: status,
+		NextAttemptAt: at, CreatedAt: at, UpdatedAt: at}
+	must(t, f.store.DB(ctx).Create(&m).Error)
+	return m.ID, key
+}
+
+func TestPass_RemovesOldCustomerFilesAndKeepsTheirMessages(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			ctx := context.Background()
+			f := newFixture(t, be.Open(t))
+			files, err := mediastore.NewLocal(t.TempDir())
+			must(t, err)
+			defer files.Close()
+			var old []int64
+			var oldKeys []string
+			for range 5 {
+				id, key := f.media(t, files, 100*day, models.MediaStored)
+				old, oldKeys = append(old, id), append(oldKeys, key)
+			}
+			recent, recentKey := f.media(t, files, 10*day, models.MediaStored)
+			failed, _ := f.media(t, files, 100*day, models.MediaFailed)
+			res, err := retention.New(f.store, files, retention.Options{MediaAge: 90 * day, Batch: 2}, quiet, nil).Pass(ctx)
+			if err != nil || res.Media != 5 || !res.Completed {
+				t.Fatalf("pass: %+v %v, want 5 files removed", res, err)
+			}
+			for i, id := range old {
+				m, err := f.store.InboundMedia(ctx, f.biz.Business.ID, id)
+				must(t, err)
+				if m.Status != models.MediaExpired || m.StorageKey != "" || m.Reason != "removed after 90 days (media retention)" {
+					t.Errorf("old file %d: %+v", id, m)
+				}
+				if _, _, err := files.Open(ctx, oldKeys[i]); !errors.Is(err, mediastore.ErrNotFound) {
+					t.Errorf("old file %s still in the store: %v", oldKeys[i], err)
+				}
+			}
+			if m, _ := f.store.InboundMedia(ctx, f.biz.Business.ID, recent); m.Status != models.MediaStored {
+				t.Errorf("recent file: %s", m.Status)
+			}
+			if r, _, err := files.Open(ctx, recentKey); err != nil {
+				t.Errorf("recent file gone from the store: %v", err)
+			} else {
+				r.Close()
+			}
+			if m, _ := f.store.InboundMedia(ctx, f.biz.Business.ID, failed); m.Status != models.MediaFailed {
+				t.Errorf("refused file: %s", m.Status)
+			}
+			if n := f.count(t, "inbound_messages"); n != 7 {
+				t.Errorf("%d messages left, want all 7", n)
+			}
+		})
+	}
+}
+
+// A pass that stopped between marking files and removing them leaves them expiring; the next pass finishes them,
+// and a file already gone from the store is no error.
+func TestPass_FinishesFilesAnInterruptedPassLeftExpiring(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			ctx := context.Background()
+			f := newFixture(t, be.Open(t))
+			files, err := mediastore.NewLocal(t.TempDir())
+			must(t, err)
+			defer files.Close()
+			id, key := f.media(t, files, 100*day, models.MediaStored)
+			if got, err := f.store.ExpiringMedia(ctx, time.Now().Add(-90*day), 10); err != nil || len(got) != 1 {
+				t.Fatalf("mark expiring: %v %v", got, err)
+			}
+			must(t, files.Delete(ctx, key)) // the interrupted pass got this far
+			res, err := retention.New(f.store, files, retention.Options{MediaAge: 90 * day}, quiet, nil).Pass(ctx)
+			if err != nil || res.Media != 1 {
+				t.Fatalf("pass: %+v %v", res, err)
+			}
+			if m, _ := f.store.InboundMedia(ctx, f.biz.Business.ID, id); m.Status != models.MediaExpired {
+				t.Fatalf("status %s, want expired", m.Status)
+			}
+		})
 	}
 }

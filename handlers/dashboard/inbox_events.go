@@ -88,14 +88,14 @@ func (d *Handler) inboxEvents(c *fiber.Ctx) error {
 		}
 		loc, tpl, pr := zone(biz.Timezone), d.page(biz.Language, "inbox"), locale.For(biz.Language)
 		seenThread := map[int64]time.Time{}
-		seenOut := map[int64]string{}
+		seen := threadSeen{out: map[int64]string{}, files: map[int64]bool{}}
 		seenMoves := map[int64]bool{}
 		poll := func(ctx context.Context, w *bufio.Writer) {
 			from := since.Add(-lateCommitWindow) // a slow commit can land behind a change already seen
 			d.streamThreads(ctx, w, tpl, bizID, customer, from, loc, seenThread)
 			d.streamOrderMoves(ctx, w, tpl, pr, bizID, from, seenMoves)
 			if customer != 0 {
-				afterIn = d.streamMessages(ctx, w, tpl, bizID, customer, afterIn, from, loc, seenOut)
+				afterIn = d.streamMessages(ctx, w, tpl, bizID, customer, afterIn, from, loc, seen)
 			}
 		}
 		return feed{head: "retry: 1500\n\n", poll: poll}, nil
@@ -127,10 +127,17 @@ func (d *Handler) streamThreads(ctx context.Context, w *bufio.Writer, tpl *templ
 	}
 }
 
-// streamMessages sends the open thread's new customer messages and new or changed outbound ones; it returns the
-// newest customer message id sent.
+// threadSeen is what a stream already sent of the open thread: each outbound message's status, and the customer
+// messages already redrawn with their settled file.
+type threadSeen struct {
+	out   map[int64]string
+	files map[int64]bool
+}
+
+// streamMessages sends the open thread's new customer messages, those whose file has since arrived (or was refused
+// or removed), and new or changed outbound ones; it returns the newest customer message id sent.
 func (d *Handler) streamMessages(ctx context.Context, w *bufio.Writer, tpl *template.Template, bizID, customer, afterIn int64, from time.Time,
-	loc *time.Location, seen map[int64]string) int64 {
+	loc *time.Location, seen threadSeen) int64 {
 	now := time.Now()
 	send := func(v messageView) {
 		var buf bytes.Buffer
@@ -151,8 +158,12 @@ func (d *Handler) streamMessages(ctx context.Context, w *bufio.Writer, tpl *temp
 	}
 	for i, v := range views {
 		afterIn = max(afterIn, in[i].ID)
+		if v.Media != nil && v.Media.Status != string(models.MediaPending) {
+			seen.files[in[i].ID] = true
+		}
 		send(v)
 	}
+	d.streamSettledFiles(ctx, bizID, customer, afterIn, from, loc, now, seen, send)
 	if len(in) > 0 { // the merchant has the thread open: what arrives is read
 		if err := d.Merchant.MarkThreadRead(ctx, bizID, customer, now); err != nil && ctx.Err() == nil {
 			d.Log.Warn("live inbox: mark read failed", "business", bizID, "err", err)
@@ -163,13 +174,37 @@ func (d *Handler) streamMessages(ctx context.Context, w *bufio.Writer, tpl *temp
 		d.Log.Warn("live inbox: poll replies failed", "business", bizID, "err", err)
 	}
 	for _, m := range out {
-		if seen[m.ID] == string(m.Status) {
+		if seen.out[m.ID] == string(m.Status) {
 			continue
 		}
-		seen[m.ID] = string(m.Status)
+		seen.out[m.ID] = string(m.Status)
 		v := outboundView(m)
 		v.Time, v.Full = clock(m.CreatedAt, loc, now), fullTime(m.CreatedAt, loc)
 		send(v)
 	}
 	return afterIn
+}
+
+// streamSettledFiles redraws the open thread's customer messages (up to afterIn, those already on the page) whose
+// file settled since from: the picture replaces "arriving…" without a reload.
+func (d *Handler) streamSettledFiles(ctx context.Context, bizID, customer, afterIn int64, from time.Time, loc *time.Location,
+	now time.Time, seen threadSeen, send func(messageView)) {
+	settled, err := d.Merchant.InboundWithFilesSettledSince(ctx, bizID, customer, from, 50)
+	if err != nil && ctx.Err() == nil {
+		d.Log.Warn("live inbox: poll files failed", "business", bizID, "err", err)
+	}
+	var redraw []models.InboundMessage
+	for _, m := range settled {
+		if m.ID <= afterIn && !seen.files[m.ID] {
+			redraw = append(redraw, m)
+		}
+	}
+	views, err := d.inboundViews(ctx, bizID, redraw, loc, now)
+	if err != nil && ctx.Err() == nil {
+		d.Log.Warn("live inbox: load files failed", "business", bizID, "err", err)
+	}
+	for i, v := range views {
+		seen.files[redraw[i].ID] = true
+		send(v)
+	}
 }

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"mime"
@@ -44,6 +45,10 @@ var kindLabels = map[string]string{"image": "Picture", "sticker": "Sticker", "au
 // newMediaView describes f, the file of a message of kind.
 func newMediaView(f models.InboundMedia) *mediaView {
 	v := &mediaView{Kind: f.Kind, Label: kindLabels[f.Kind], Status: string(f.Status), Reason: f.Reason}
+	if f.Status == models.MediaExpiring || f.Status == models.MediaExpired {
+		// Shown like a refused file, with why: "Picture not shown: removed after 90 days (media retention)".
+		v.Status, v.Reason = string(models.MediaFailed), cmp.Or(f.Reason, "removed (media retention)")
+	}
 	if f.Filename != "" {
 		v.Label = f.Filename
 	}

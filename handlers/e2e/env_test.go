@@ -72,7 +72,7 @@ func newDashEnv(t *testing.T, store *repository.Store) *dashEnv {
 }
 
 // newDashEnvLogging is newDashEnv with the app logging to log.
-func newDashEnvLogging(t *testing.T, store *repository.Store, log *slog.Logger) *dashEnv {
+func newDashEnvLogging(t *testing.T, store *repository.Store, log *slog.Logger, opts ...app.Option) *dashEnv {
 	t.Helper()
 	e := &dashEnv{store: store, log: log, password: dashPassword, sessionSecret: "dash-test-" + testutil.RandomHex(16), graph: fakegraph.New(fakegraph.WithApp(dashAppID, dashSecret),
 		fakegraph.WithWABA("2098765432101", "1098765432101", "1098765432102"))}
@@ -80,7 +80,7 @@ func newDashEnvLogging(t *testing.T, store *repository.Store, log *slog.Logger) 
 	t.Cleanup(srv.Close)
 	e.graphURL = srv.URL
 	e.biz, e.phone, e.email = seedBusiness(t, store, "Casa Nonna")
-	e.URL = startApp(t, e)
+	e.URL = startApp(t, e, opts...)
 	return e
 }
 
@@ -115,13 +115,14 @@ func seedBusiness(t *testing.T, store *repository.Store, name string) (models.Bu
 // fake; sandbox mode shows the simulator. The session key is the env's (so instances accept each other's sessions)
 // and random, which gives each test its own login rate-limit counters on the shared Redis (they are keyed by it):
 // otherwise the test that trips the per-IP limit would lock every other test out of 127.0.0.1.
-func startApp(t *testing.T, e *dashEnv) string {
+func startApp(t *testing.T, e *dashEnv, opts ...app.Option) string {
 	t.Helper()
 	cfg := apptest.Config(t)
 	cfg.AppSecret, cfg.VerifyToken, cfg.MetaAppID, cfg.MetaConfig = dashSecret, "v", dashAppID, "cfg-1"
 	cfg.SessionSecret, cfg.EncryptionKey = e.sessionSecret, hex.EncodeToString([]byte(dashKey))
-	svc := apptest.StartLogging(t, cfg, e.log, app.WithStore(e.store), app.WithGraphURL(e.graphURL),
-		app.WithPoll(200*time.Millisecond), app.WithEventStream(4*time.Second))
+	opts = append([]app.Option{app.WithStore(e.store), app.WithGraphURL(e.graphURL),
+		app.WithPoll(200 * time.Millisecond), app.WithEventStream(4 * time.Second)}, opts...) // later options win
+	svc := apptest.StartLogging(t, cfg, e.log, opts...)
 	return svc.URL()
 }
 

@@ -1,13 +1,18 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/waorder/waorder/app"
+	"github.com/waorder/waorder/app/apptest"
 	"github.com/waorder/waorder/testutil"
+	"github.com/waorder/waorder/whatsapp/fakegraph"
 )
 
 // A customer sends a picture, a voice note, a document and a location; the merchant opens the thread and sees the
@@ -46,5 +51,43 @@ func TestBrowser_ThreadShowsTheCustomersPictureVoiceNoteDocumentAndLocation(t *t
 		if over := eval[int](t, ctx, `document.documentElement.scrollWidth - window.innerWidth`); over > 0 {
 			t.Errorf("thread with media on %s: page is %dpx wider than the screen", vp.name, over)
 		}
+	}
+}
+
+// The merchant has the thread open when a picture comes in whose file Meta is slow to hand over: the bubble says it
+// is arriving, and the picture takes its place when it is kept, without a reload and on the same live stream (it
+// lasts a minute here, so the browser's reconnect, which redraws everything, cannot be what shows it).
+func TestBrowser_OpenThreadShowsThePictureWhenItsFileArrives(t *testing.T) {
+	t.Parallel()
+	e := newDashEnvLogging(t, testutil.SQLite(t), apptest.Log(), app.WithEventStream(time.Minute))
+	const waID = "351910000092"
+	e.webhook(t, e.textWebhook(waID, "Nuno", "Hello, a picture is coming"))
+	cust, err := e.store.CustomerByWaID(context.Background(), e.biz.ID, waID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := tab(t, 1280, 800)
+	loginAs(t, ctx, e.URL, e.email, e.password)
+	do(t, ctx, "open the thread", chromedp.Navigate(fmt.Sprintf("%s/conversations/%d", e.URL, cust.ID)),
+		chromedp.WaitVisible(chromedp.CSS("#conversation")))
+	eval[bool](t, ctx, `(window.sameDocument = true)`)
+
+	// The first lookup of the file fails, so it is retried a couple of seconds later.
+	e.graph.AddMedia("late-pic", "image/png", pngPicture(t, 240, 160))
+	e.graph.FailNext(fakegraph.KindMedia, fakegraph.Response{Status: http.StatusServiceUnavailable})
+	e.webhook(t, e.mediaWebhook(waID, "Nuno", "image", "late-pic", "image/png", nil))
+	do(t, ctx, "the bubble says the picture is arriving", chromedp.WaitVisible(chromedp.CSS("#conversation span.media")))
+	if n := eval[int](t, ctx, `document.querySelectorAll("#conversation img.media-img").length`); n != 0 {
+		t.Fatalf("%d pictures shown before the file was kept", n)
+	}
+	dashEventually(t, 30*time.Second, "the picture replaces the arriving note", func() bool {
+		return eval[int](t, ctx, `(() => { const i = document.querySelector("#conversation img.media-img");
+			return i && i.complete ? i.naturalWidth : 0 })()`) == 240
+	})
+	if !eval[bool](t, ctx, `window.sameDocument === true`) {
+		t.Fatal("the page was reloaded")
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll("#conversation span.media").length`); n != 0 {
+		t.Fatalf("%d arriving notes left beside the picture", n)
 	}
 }
