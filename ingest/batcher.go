@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
@@ -49,8 +50,7 @@ func (b *batcher) submit(ctx context.Context, d repository.Delivery) error {
 		return models.ErrIngestClosed
 	default:
 	}
-	b.arrivals.committing(1)
-	defer b.arrivals.committing(-1)
+	defer b.arrivals.committing(time.Now())()
 	select {
 	case b.reqs <- r:
 	case <-b.closing:

@@ -1,7 +1,7 @@
 package ingest
 
-// HoldCommitting makes a look like a webhook delivery is waiting for its commit until the returned func is called.
-func HoldCommitting(a *Arrivals) (release func()) {
-	a.committing(1)
-	return func() { a.committing(-1) }
-}
+import "time"
+
+// HoldCommitting makes a look like a webhook delivery has been waiting for its commit since at, until the returned
+// func is called.
+func HoldCommitting(a *Arrivals, at time.Time) (release func()) { return a.committing(at) }
