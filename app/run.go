@@ -84,7 +84,16 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 }
 
 func openStore(ctx context.Context, cfg config.Config) (*repository.Store, error) {
-	return repository.Open(ctx, cfg.Database, cfg.DataDir, repository.Options{QueryTimeout: cfg.DBTimeout})
+	return repository.Open(ctx, cfg.Database, cfg.DataDir, repository.Options{QueryTimeout: cfg.DBTimeout, MaxOpenConns: dbPool(cfg)})
+}
+
+// dbPool is DB_POOL connections on PostgreSQL; the embedded database keeps its one writer connection (0: the
+// repository's own choice).
+func dbPool(cfg config.Config) int {
+	if cfg.Database == "" {
+		return 0
+	}
+	return cfg.DBPool
 }
 
 // openMigrated opens the database and brings its schema up to date, as every command but migrate wants it, and

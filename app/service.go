@@ -233,6 +233,7 @@ func (s *Service) build() error {
 	s.media = mediafetch.New(s.store, graph, box, s.files, cfg.MediaMaxBytes, log)
 	handler = s.media.Before(handler)
 	s.proc = ingest.NewProcessor(s.store, arrivals, handler, log)
+	s.proc.Parallel = cfg.BotWorkers
 	s.proc.Queued = s.outbox.Wake // a fallback reply was queued
 	if s.opts.poll > 0 {
 		s.proc.Poll, s.outbox.Poll, s.media.Poll = s.opts.poll, s.opts.poll, s.opts.poll

@@ -57,6 +57,8 @@ type Config struct {
 	BodyLimitBytes int    `mapstructure:"WEBHOOK_BODY_LIMIT"`
 	SendRatePerSec int    `mapstructure:"SEND_RATE_PER_SECOND"`
 	Workers        int    `mapstructure:"SEND_WORKERS"`
+	BotWorkers     int    `mapstructure:"BOT_WORKERS"`
+	DBPool         int    `mapstructure:"DB_POOL"`
 	LogLevel       string `mapstructure:"LOG_LEVEL"`
 
 	RetainStatuses    time.Duration `mapstructure:"RETENTION_STATUSES"`
@@ -121,6 +123,8 @@ var keys = map[string]any{
 	"WEBHOOK_BODY_LIMIT":           3 << 20,
 	"SEND_RATE_PER_SECOND":         models.DefaultSendRatePerSec,
 	"SEND_WORKERS":                 4,
+	"BOT_WORKERS":                  16,
+	"DB_POOL":                      24,
 	"LOG_LEVEL":                    "info",
 	"RETENTION_STATUSES":           "720h",
 	"RETENTION_EVENTS":             "720h",
@@ -312,6 +316,12 @@ func (c Config) Validate() error {
 	}
 	if c.Workers <= 0 {
 		bad("SEND_WORKERS", "must be positive")
+	}
+	if c.BotWorkers <= 0 || c.BotWorkers > 256 {
+		bad("BOT_WORKERS", "must be between 1 and 256")
+	}
+	if c.DBPool < 4 || c.DBPool > 1000 {
+		bad("DB_POOL", "must be between 4 and 1000")
 	}
 	// Meta redelivers a webhook for up to 7 days; a status or event purged sooner could come back as new.
 	for key, age := range map[string]time.Duration{"RETENTION_STATUSES": c.RetainStatuses, "RETENTION_EVENTS": c.RetainEvents} {

@@ -49,6 +49,8 @@ func TestLoad_BadValuesAreNamed(t *testing.T) {
 		{"statuses purged before Meta stops redelivering", map[string]string{"RETENTION_STATUSES": "48h"}, "RETENTION_STATUSES"},
 		{"events age", map[string]string{"RETENTION_EVENTS": "1h"}, "RETENTION_EVENTS"},
 		{"media removed within the day", map[string]string{"RETENTION_MEDIA": "2h"}, "RETENTION_MEDIA"},
+		{"no bot workers", map[string]string{"BOT_WORKERS": "0"}, "BOT_WORKERS"},
+		{"a pool too small for the workers", map[string]string{"DB_POOL": "2"}, "DB_POOL"},
 		{"retention batch", map[string]string{"RETENTION_BATCH": "0"}, "RETENTION_BATCH"},
 		{"retention interval", map[string]string{"RETENTION_INTERVAL": "1s"}, "RETENTION_INTERVAL"},
 	}
