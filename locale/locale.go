@@ -59,6 +59,26 @@ func Supported(lang string) string {
 	return ""
 }
 
+// FromAcceptLanguage is the supported language a browser's Accept-Language header prefers ("es-MX,es;q=0.9" →
+// "es"), by golang.org/x/text/language's matcher over Languages(), or "" when the header is missing, unreadable or
+// names none of them.
+func FromAcceptLanguage(header string) string {
+	prefs, _, err := language.ParseAcceptLanguage(header)
+	if err != nil || len(prefs) == 0 {
+		return ""
+	}
+	langs := Languages()
+	tags := make([]language.Tag, len(langs))
+	for i, l := range langs {
+		tags[i] = language.Make(l)
+	}
+	_, i, conf := language.NewMatcher(tags).Match(prefs...)
+	if conf == language.No {
+		return ""
+	}
+	return langs[i]
+}
+
 // Printer writes messages in one language.
 type Printer struct {
 	lang string

@@ -180,3 +180,22 @@ func TestCatalogs_ButtonAndRowTitlesFitWhatsApp(t *testing.T) {
 		}
 	}
 }
+
+func TestFromAcceptLanguage_PicksTheBrowsersPreferredSupportedLanguage(t *testing.T) {
+	cases := map[string]string{
+		"es-MX,es;q=0.9":          "es",
+		"pt-BR":                   "pt",
+		"pt-PT,pt;q=0.9,en;q=0.5": "pt",
+		"en-US,en;q=0.9,es;q=0.8": "en",
+		"fr-FR,fr;q=0.9,es;q=0.5": "es", // French is not offered: the next one the browser accepts
+		"de-DE,es;q=0.2,pt;q=0.7": "pt", // by weight, not by position
+		"fr-FR,de;q=0.9":          "",
+		"":                        "",
+		"not a ;; header ===":     "",
+	}
+	for header, want := range cases {
+		if got := FromAcceptLanguage(header); got != want {
+			t.Errorf("FromAcceptLanguage(%q) = %q, want %q", header, got, want)
+		}
+	}
+}
