@@ -19,9 +19,10 @@ const (
 	ResetTTL  = time.Hour
 )
 
-// NewBusiness is what a merchant gives to sign up.
+// NewBusiness is what a merchant gives to sign up; Language (the bot's and the dashboard's, empty for English) is
+// the sign-up page's.
 type NewBusiness struct {
-	Email, Password, Name, Currency, Timezone string
+	Email, Password, Name, Currency, Timezone, Language string
 }
 
 var currencyRe = regexp.MustCompile(`^[A-Z]{3}$`)
@@ -72,7 +73,7 @@ func (s *Service) SignUp(ctx context.Context, n NewBusiness, ip string) (string,
 		return "", Principal{}, err
 	}
 	err = s.store.Tx(ctx, func(tx *repository.Store) error {
-		b := models.Business{Name: n.Name, Currency: n.Currency, Timezone: n.Timezone}
+		b := models.Business{Name: n.Name, Currency: n.Currency, Timezone: n.Timezone, Language: n.Language}
 		if err := tx.CreateBusiness(ctx, &b); err != nil {
 			return err
 		}

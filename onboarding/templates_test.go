@@ -84,7 +84,7 @@ func TestTemplates_CreateSyncChooseAndStatusWebhooks(t *testing.T) {
 			"other_info":{"title":"FIRST_PAUSE","description":"Paused for 3 hours because of low quality."}}`)
 		bs, err := e.svc.Banners(ctx, biz, nil)
 		if err != nil || len(bs) != 1 || !strings.Contains(bs[0].Text, "paused the template order_update") ||
-			!strings.Contains(bs[0].Text, "low quality") {
+			!strings.Contains(bs[0].Text, "low quality") || bs[0].ID != "banner.template_paused" {
 			t.Errorf("banners %+v %v", bs, err)
 		}
 	})

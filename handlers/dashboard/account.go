@@ -23,25 +23,26 @@ func (d *Handler) account(c *fiber.Ctx) error {
 func (d *Handler) changePassword(c *fiber.Ctx) error {
 	p, _ := principal(c)
 	v := accountView{Email: p.Email}
+	pr := d.printer(c)
 	next := c.FormValue("new_password")
 	if next != c.FormValue("confirm_password") {
-		v.Error = "The new passwords do not match."
+		v.Error = pr.T("account.mismatch")
 		return d.render(c, fiber.StatusBadRequest, "account", "account", v)
 	}
 	err := d.Auth.ChangePassword(c.UserContext(), p, c.FormValue("current_password"), next)
 	status := fiber.StatusOK
 	switch {
 	case err == nil:
-		return redirect(c, "/account", "Password changed. Your other sessions were logged out.")
+		return redirect(c, "/account", pr.T("account.changed_flash"))
 	case errors.Is(err, models.ErrWeakPassword):
-		status, v.Error = fiber.StatusBadRequest, "Use at least 8 characters for the new password."
+		status, v.Error = fiber.StatusBadRequest, pr.T("account.weak")
 	case errors.Is(err, models.ErrBadCredentials):
-		status, v.Error = fiber.StatusUnauthorized, "The current password is wrong."
+		status, v.Error = fiber.StatusUnauthorized, pr.T("account.wrong_current")
 	case errors.Is(err, models.ErrRateLimited):
-		status, v.Error = fiber.StatusTooManyRequests, "Too many attempts. Please wait a few minutes and try again."
+		status, v.Error = fiber.StatusTooManyRequests, pr.T("common.too_many_attempts")
 	case errors.Is(err, models.ErrBusy):
 		c.Set(fiber.HeaderRetryAfter, "5")
-		status, v.Error = fiber.StatusServiceUnavailable, "Too busy at this moment. Please try again in a few seconds."
+		status, v.Error = fiber.StatusServiceUnavailable, pr.T("account.busy")
 	default:
 		return d.fail(c, err)
 	}

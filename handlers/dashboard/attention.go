@@ -43,11 +43,11 @@ func (d *Handler) attention(c *fiber.Ctx) error {
 	if err != nil {
 		return d.fail(c, err)
 	}
-	loc, now := zone(biz.Timezone), time.Now()
+	loc, now, pr := zone(biz.Timezone), time.Now(), d.printer(c)
 	who := func(id int64) (string, string) {
 		cust, ok := a.Customers[id]
 		if !ok {
-			return "Unknown customer", ""
+			return pr.T("common.unknown_customer"), ""
 		}
 		return customerName(&cust)
 	}
@@ -65,9 +65,9 @@ func (d *Handler) attention(c *fiber.Ctx) error {
 		}
 		r.When = clock(when, loc, now)
 		if r.Held {
-			r.Expires = "sent when the customer writes again"
+			r.Expires = pr.T("attention.held_note")
 			if d.HeldTTL > 0 {
-				r.Expires += "; expires " + clock(m.CreatedAt.Add(d.HeldTTL), loc, now)
+				r.Expires = pr.T("attention.held_expires", "Time", clock(m.CreatedAt.Add(d.HeldTTL), loc, now))
 			}
 		}
 		view.Replies = append(view.Replies, r)
@@ -91,5 +91,5 @@ func (d *Handler) retryReply(c *fiber.Ctx) error {
 	if err := d.Merchant.RetryReply(c.UserContext(), p.BusinessID, id); err != nil {
 		return d.fail(c, err)
 	}
-	return redirect(c, "/attention", "Sending it again. If it fails once more, it comes back here with the reason.")
+	return redirect(c, "/attention", d.printer(c).T("attention.retry_flash"))
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/waorder/waorder/handlers/httpx"
+	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/whatsapp"
 )
@@ -63,13 +64,14 @@ func (d *Handler) renderCatalog(c *fiber.Ctx, status int, form productForm) erro
 	form.Currency = biz.Currency
 	v.Form = form
 	if len(form.Errors) > 0 {
-		v.Error = "The product was not saved: please check the fields marked below."
+		v.Error = d.printer(c).T("catalog.not_saved")
 	}
 	return d.render(c, status, "catalog", "catalog", v)
 }
 
-// readProductForm parses the posted form into a product of the business; bad values come back as field errors.
-func readProductForm(c *fiber.Ctx, biz models.Business) (productForm, models.Product) {
+// readProductForm parses the posted form into a product of the business; bad values come back as field errors, in
+// pr's language.
+func readProductForm(c *fiber.Ctx, pr locale.Printer, biz models.Business) (productForm, models.Product) {
 	f := productForm{
 		Name: strings.TrimSpace(c.FormValue("name")), Price: strings.TrimSpace(c.FormValue("price")),
 		Category: strings.TrimSpace(c.FormValue("category")), RetailerID: strings.TrimSpace(c.FormValue("retailer_id")),
@@ -79,19 +81,19 @@ func readProductForm(c *fiber.Ctx, biz models.Business) (productForm, models.Pro
 	p := models.Product{BusinessID: biz.ID, Name: f.Name, Description: f.Description, Category: f.Category,
 		Currency: biz.Currency, Available: f.Available, RetailerID: f.RetailerID}
 	if f.Name == "" {
-		f.Errors["name"] = "Enter a name."
+		f.Errors["name"] = pr.T("catalog.error_name")
 	}
 	if f.Price == "" {
-		f.Errors["price"] = "Enter a price."
+		f.Errors["price"] = pr.T("catalog.error_price")
 	} else if minor, err := whatsapp.MinorUnits(strings.ReplaceAll(f.Price, ",", "."), biz.Currency); err != nil {
-		f.Errors["price"] = "Enter a price as a number, like 12.50."
+		f.Errors["price"] = pr.T("catalog.error_price_number")
 	} else {
 		p.PriceMinor = minor
 	}
 	if f.Sort != "" {
 		n, err := strconv.Atoi(f.Sort)
 		if err != nil {
-			f.Errors["sort"] = "Enter a whole number, or leave it empty."
+			f.Errors["sort"] = pr.T("catalog.error_sort")
 		}
 		p.Sort = n
 	}
@@ -117,19 +119,20 @@ func slug(name string) string {
 	return strings.TrimSuffix(b.String(), "-")
 }
 
-// productError turns a service error into a message beside a field; ok is false for errors that are not the input's.
-func productError(f *productForm, err error) bool {
+// productError turns a service error into a message beside a field, in pr's language; ok is false for errors that
+// are not the input's.
+func productError(f *productForm, pr locale.Printer, err error) bool {
 	if v, ok := models.AsInvalid(err); ok {
 		if _, known := map[string]bool{"name": true, "price": true, "category": true, "retailer_id": true,
 			"sort": true, "description": true}[v.Field]; known {
-			f.Errors[v.Field] = v.Message
+			f.Errors[v.Field] = errorText(pr, v)
 		} else {
-			f.Errors["form"] = v.Message
+			f.Errors["form"] = errorText(pr, v)
 		}
 		return true
 	}
 	if errors.Is(err, models.ErrConflict) {
-		f.Errors["retailer_id"] = "Another product already uses this SKU; choose another."
+		f.Errors["retailer_id"] = pr.T("catalog.error_sku_taken")
 		return true
 	}
 	return false
@@ -141,13 +144,14 @@ func (d *Handler) createProduct(c *fiber.Ctx) error {
 	if err != nil {
 		return d.fail(c, err)
 	}
-	f, prod := readProductForm(c, biz)
+	pr := d.printer(c)
+	f, prod := readProductForm(c, pr, biz)
 	if len(f.Errors) == 0 {
 		err = d.Merchant.CreateProduct(c.UserContext(), &prod)
 		if err == nil {
-			return redirect(c, "/catalog", "Added "+prod.Name+".")
+			return redirect(c, "/catalog", pr.T("catalog.added_flash", "Name", prod.Name))
 		}
-		if !productError(&f, err) {
+		if !productError(&f, pr, err) {
 			return d.fail(c, err)
 		}
 	}
@@ -200,13 +204,14 @@ func (d *Handler) updateProduct(c *fiber.Ctx) error {
 		return d.fail(c, err)
 	}
 	biz.Currency = existing.Currency // a product keeps the currency it was priced in
-	f, prod := readProductForm(c, biz)
+	pr := d.printer(c)
+	f, prod := readProductForm(c, pr, biz)
 	f.ID, prod.ID = id, id
 	if len(f.Errors) == 0 {
 		if err = d.Merchant.UpdateProduct(ctx, prod); err == nil {
-			return redirect(c, "/catalog", "Saved "+prod.Name+".")
+			return redirect(c, "/catalog", pr.T("catalog.saved_flash", "Name", prod.Name))
 		}
-		if !productError(&f, err) {
+		if !productError(&f, pr, err) {
 			return d.fail(c, err)
 		}
 	}
@@ -230,11 +235,11 @@ func (d *Handler) setAvailability(c *fiber.Ctx) error {
 	if err := d.Merchant.UpdateProduct(ctx, pr); err != nil {
 		return d.fail(c, err)
 	}
-	msg := pr.Name + " is unavailable: customers no longer see it."
+	msg := "catalog.unavailable_flash"
 	if pr.Available {
-		msg = pr.Name + " is available again."
+		msg = "catalog.available_flash"
 	}
-	return redirect(c, "/catalog", msg)
+	return redirect(c, "/catalog", d.printer(c).T(msg, "Name", pr.Name))
 }
 
 // deleteProduct removes a product; past orders keep their lines. Only owners may: staff can mark a product
@@ -246,11 +251,10 @@ func (d *Handler) deleteProduct(c *fiber.Ctx) error {
 	}
 	p, _ := principal(c)
 	if p.Role != models.RoleOwner {
-		return d.render(c, fiber.StatusForbidden, "error", "catalog", errorView{"Owners only",
-			"Only the business owner can delete products; mark it unavailable instead."})
+		return d.ownersOnly(c, "catalog", "catalog.delete_owner_only")
 	}
 	if err := d.Merchant.DeleteProduct(c.UserContext(), p.BusinessID, id); err != nil {
 		return d.fail(c, err)
 	}
-	return redirect(c, "/catalog", "Product deleted.")
+	return redirect(c, "/catalog", d.printer(c).T("catalog.deleted_flash"))
 }

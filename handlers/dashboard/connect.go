@@ -75,7 +75,7 @@ func numberOf(n models.PhoneNumber) numberView {
 func (d *Handler) ownerConnecting(c *fiber.Ctx) (bool, error) {
 	p, _ := principal(c)
 	if p.Role != models.RoleOwner || d.Onboarding == nil {
-		return false, d.render(c, fiber.StatusForbidden, "error", "settings", errorView{"Owners only", "Only the business owner can connect numbers."})
+		return false, d.ownersOnly(c, "settings", "settings.connect_owner_only")
 	}
 	return true, nil
 }
@@ -87,7 +87,7 @@ func (d *Handler) connected(c *fiber.Ctx, got onboarding.Connected, err error) e
 		return d.fail(c, berr)
 	}
 	if err == nil {
-		c.Locals("dashboard.flash", "WhatsApp number "+got.Phone.DisplayPhoneNumber+" connected.")
+		c.Locals("dashboard.flash", d.printer(c).T("settings.connected_flash", "Number", got.Phone.DisplayPhoneNumber))
 		return d.renderSettingsWith(c, fiber.StatusOK, formFromBusiness(biz), nil, got.PIN)
 	}
 	var se *onboarding.StepError
@@ -99,7 +99,7 @@ func (d *Handler) connected(c *fiber.Ctx, got onboarding.Connected, err error) e
 		if field == "form" {
 			field = "connect"
 		}
-		return d.renderSettings(c, fiber.StatusUnprocessableEntity, formFromBusiness(biz), map[string]string{field: v.Message})
+		return d.renderSettings(c, fiber.StatusUnprocessableEntity, formFromBusiness(biz), map[string]string{field: errorText(d.printer(c), v)})
 	}
 	return d.fail(c, err)
 }
@@ -112,18 +112,18 @@ func (d *Handler) connectManual(c *fiber.Ctx) error {
 	p, _ := principal(c)
 	phone, waba := strings.TrimSpace(c.FormValue("phone_number_id")), strings.TrimSpace(c.FormValue("waba_id"))
 	token, pin := strings.TrimSpace(c.FormValue("access_token")), strings.TrimSpace(c.FormValue("pin"))
-	errs := map[string]string{}
+	errs, pr := map[string]string{}, d.printer(c)
 	if !idRe.MatchString(phone) {
-		errs["phone_number_id"] = "Enter the phone number id: digits, from WhatsApp Manager (not the phone number itself)."
+		errs["phone_number_id"] = pr.T("settings.error_phone_id")
 	}
 	if !idRe.MatchString(waba) {
-		errs["waba_id"] = "Enter the WhatsApp Business Account id: digits."
+		errs["waba_id"] = pr.T("settings.error_waba")
 	}
 	if len(token) < 20 {
-		errs["access_token"] = "Paste the system-user access token."
+		errs["access_token"] = pr.T("settings.error_token")
 	}
 	if pin != "" && !pinRe.MatchString(pin) {
-		errs["pin"] = "The PIN is six digits; leave it empty to have one made for you."
+		errs["pin"] = pr.T("settings.error_pin")
 	}
 	if len(errs) > 0 {
 		biz, err := d.business(c)
@@ -183,7 +183,7 @@ func (d *Handler) connectCancel(c *fiber.Ctx) error {
 	if err := d.Onboarding.Cancel(c.UserContext(), p.BusinessID); err != nil {
 		return d.fail(c, err)
 	}
-	return redirect(c, "/settings#connect", "Connection cancelled.")
+	return redirect(c, "/settings#connect", d.printer(c).T("settings.cancelled_flash"))
 }
 
 // disconnect stops sending from a number; its history stays.
@@ -199,5 +199,5 @@ func (d *Handler) disconnect(c *fiber.Ctx) error {
 	if err := d.Onboarding.Disconnect(c.UserContext(), p.BusinessID, id); err != nil {
 		return d.fail(c, err)
 	}
-	return redirect(c, "/settings", "Number disconnected. Nothing more is sent from it; its orders and conversations stay.")
+	return redirect(c, "/settings", d.printer(c).T("settings.disconnected_flash"))
 }

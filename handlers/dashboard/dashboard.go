@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -203,7 +204,7 @@ func parsePages(p locale.Printer) (map[string]*template.Template, error) {
 	return pages, nil
 }
 
-// page is the template set of a page in lang (the business's language; English before login).
+// page is the template set of a page in lang (see printer).
 func (d *Handler) page(lang, name string) *template.Template {
 	if pages, ok := d.pages[locale.Supported(lang)]; ok {
 		return pages[name]
@@ -236,11 +237,10 @@ type page struct {
 // render executes a page into a buffer first, so a template error becomes a clean 500 rather than half a page.
 func (d *Handler) render(c *fiber.Ctx, status int, name, nav string, data any) error {
 	p := page{Nav: nav, Sandbox: d.Sandbox, Asset: d.asset, CSRFField: CSRFField, Data: data}
-	lang := locale.Default
 	if pr, ok := principal(c); ok {
 		p.Email, p.CSRF = pr.Email, pr.CSRFToken
 		if b, err := d.business(c); err == nil {
-			p.BusinessName, lang = b.Name, b.Language
+			p.BusinessName = b.Name
 			p.Banners = d.banners(c, b)
 		}
 		p.Flash = takeFlash(c)
@@ -248,7 +248,7 @@ func (d *Handler) render(c *fiber.Ctx, status int, name, nav string, data any) e
 			p.Flash = f
 		}
 	}
-	t := d.page(lang, name)
+	t := d.page(d.printer(c).Lang(), name)
 	if t == nil {
 		return fmt.Errorf("no page template %q", name)
 	}
@@ -260,10 +260,14 @@ func (d *Handler) render(c *fiber.Ctx, status int, name, nav string, data any) e
 	return c.Status(status).Send(buf.Bytes())
 }
 
-// printer writes in the language of the logged-in merchant's business.
+// printer writes in the page's language: the business's for a logged-in merchant; before login (sign-in pages,
+// error pages of anonymous visitors) the browser's first supported language by Accept-Language; else English.
 func (d *Handler) printer(c *fiber.Ctx) locale.Printer {
-	b, _ := d.business(c)
-	return locale.For(b.Language)
+	if _, ok := principal(c); ok {
+		b, _ := d.business(c)
+		return locale.For(b.Language)
+	}
+	return locale.For(locale.FromAcceptLanguage(c.Get(fiber.HeaderAcceptLanguage)))
 }
 
 // business loads the logged-in merchant's business once per request.
@@ -289,23 +293,40 @@ type errorView struct{ Title, Message string }
 
 // notFound answers the 404 page: for unknown ids and for another business's ids alike, so nothing leaks.
 func (d *Handler) notFound(c *fiber.Ctx) error {
-	return d.render(c, fiber.StatusNotFound, "error", "", errorView{"Not found", "This page does not exist in your business."})
+	p := d.printer(c)
+	return d.render(c, fiber.StatusNotFound, "error", "", errorView{p.T("error.not_found_title"), p.T("error.not_found")})
+}
+
+// ownersOnly answers the 403 page of an owner's action a staff member tried; id is the catalog message saying so.
+func (d *Handler) ownersOnly(c *fiber.Ctx, nav, id string) error {
+	p := d.printer(c)
+	return d.render(c, fiber.StatusForbidden, "error", nav, errorView{p.T("common.owners_only"), p.T(id)})
 }
 
 // ErrorPage renders an error the router or a middleware raised (404 for an unknown page, 403 for a missing CSRF
-// token, 413, 415, 500…) as the dashboard's HTML error page, for browsers.
+// token, 413, 415, 500…) as the dashboard's HTML error page, for browsers, in the page's language (see printer).
 func (d *Handler) ErrorPage(c *fiber.Ctx, code int, msg string) error {
-	title := http.StatusText(code)
+	title, msg := statusText(d.printer(c), code, msg)
+	return d.render(c, code, "error", "", errorView{title, msg})
+}
+
+// statusText is the error page's title and message for an HTTP status: the catalog's error.title_<code> and
+// error.text_<code> where it has them, else the status's English name and the message the router gave.
+func statusText(p locale.Printer, code int, msg string) (title, text string) {
 	switch {
 	case code == fiber.StatusNotFound:
-		msg = "This page does not exist in your business."
+		return p.T("error.not_found_title"), p.T("error.not_found")
 	case code >= 500:
-		title, msg = "Something went wrong", "Please try again in a moment. If it keeps happening, the logs say why."
+		return p.T("error.went_wrong_title"), p.T("error.went_wrong")
 	}
-	if title == "" {
-		title = "Error"
+	title, text = cmp.Or(http.StatusText(code), p.T("error.title")), msg
+	if id := "error.title_" + strconv.Itoa(code); p.T(id) != id {
+		title = p.T(id)
 	}
-	return d.render(c, code, "error", "", errorView{title, msg})
+	if id := "error.text_" + strconv.Itoa(code); p.T(id) != id {
+		text = p.T(id)
+	}
+	return title, text
 }
 
 // fail maps a service error to the right page: not found → 404, anything else → logged 500.
@@ -314,8 +335,8 @@ func (d *Handler) fail(c *fiber.Ctx, err error) error {
 		return d.notFound(c)
 	}
 	d.Log.ErrorContext(c.UserContext(), "dashboard request failed", "method", c.Method(), "path", c.Path(), "err", err)
-	return d.render(c, fiber.StatusInternalServerError, "error", "",
-		errorView{"Something went wrong", "Please try again in a moment. If it keeps happening, the logs say why."})
+	p := d.printer(c)
+	return d.render(c, fiber.StatusInternalServerError, "error", "", errorView{p.T("error.went_wrong_title"), p.T("error.went_wrong")})
 }
 
 const flashCookie = "waorder_flash"

@@ -178,11 +178,11 @@ func TestSimulator_BuildsMetaShapedWebhooks(t *testing.T) {
 }
 
 func TestNextActions_PickupIsHandedOver(t *testing.T) {
-	got := nextActions(models.Order{Status: models.StatusReady, Fulfillment: models.FulfillPickup})
+	got := nextActions(locale.For("en"), models.Order{Status: models.StatusReady, Fulfillment: models.FulfillPickup})
 	if len(got) != 2 || got[0].Value != "delivered" || got[0].Label != "Mark picked up" || !got[1].Cancel {
 		t.Fatalf("%+v", got)
 	}
-	if got := nextActions(models.Order{Status: models.StatusDelivered}); len(got) != 0 {
+	if got := nextActions(locale.For("es"), models.Order{Status: models.StatusDelivered}); len(got) != 0 {
 		t.Fatalf("%+v", got)
 	}
 }

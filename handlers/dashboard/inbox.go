@@ -171,16 +171,17 @@ func (d *Handler) reply(c *fiber.Ctx) error {
 	}
 	err := d.Merchant.SendReply(c.UserContext(), p.BusinessID, r)
 	if v, ok := models.AsInvalid(err); ok {
-		msg := v.Message
+		pr := d.printer(c)
+		msg := errorText(pr, v)
 		if errors.Is(err, models.ErrWindowClosed) {
-			msg = "The customer last wrote more than 24 hours ago, so WhatsApp only delivers an approved template: pick one below."
+			msg = pr.T("inbox.window_closed_error")
 		}
 		return d.renderThread(c, fiber.StatusUnprocessableEntity, msg, r.Text)
 	}
 	if err != nil {
 		return d.fail(c, err)
 	}
-	return redirect(c, "/conversations/"+strconv.FormatInt(id, 10), "Sent. You are answering this customer; the bot stays quiet until you hand back.")
+	return redirect(c, "/conversations/"+strconv.FormatInt(id, 10), d.printer(c).T("inbox.sent_flash"))
 }
 
 // takeOver and handBack switch who answers the customer.
@@ -193,7 +194,7 @@ func (d *Handler) takeOver(c *fiber.Ctx) error {
 	if err := d.Merchant.TakeOver(c.UserContext(), p.BusinessID, id, p.UserID); err != nil {
 		return d.fail(c, err)
 	}
-	return redirect(c, "/conversations/"+strconv.FormatInt(id, 10), "You are answering this customer; the bot stays quiet.")
+	return redirect(c, "/conversations/"+strconv.FormatInt(id, 10), d.printer(c).T("inbox.taken_over_flash"))
 }
 
 func (d *Handler) handBack(c *fiber.Ctx) error {
@@ -205,7 +206,7 @@ func (d *Handler) handBack(c *fiber.Ctx) error {
 	if err := d.Merchant.HandBack(c.UserContext(), p.BusinessID, id); err != nil {
 		return d.fail(c, err)
 	}
-	return redirect(c, "/conversations/"+strconv.FormatInt(id, 10), "The bot answers this customer again.")
+	return redirect(c, "/conversations/"+strconv.FormatInt(id, 10), d.printer(c).T("inbox.handed_back_flash"))
 }
 
 // customers lists the business's customers with their orders and a link to their thread.

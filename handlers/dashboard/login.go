@@ -46,22 +46,23 @@ func (d *Handler) renderLogin(c *fiber.Ctx, status int, v loginView) error {
 func (d *Handler) login(c *fiber.Ctx) error {
 	email := strings.TrimSpace(c.FormValue("email"))
 	v := loginView{Email: email, Next: auth.SafeNext(c.FormValue("next"))}
+	p := d.printer(c)
 	want, got := c.Cookies(loginCookie), c.FormValue("login_token")
 	if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
-		v.Error = "The form expired. Please log in again."
+		v.Error = p.T("login.expired")
 		return d.renderLogin(c, fiber.StatusForbidden, v)
 	}
 	cookie, _, err := d.Auth.Login(c.UserContext(), email, c.FormValue("password"), guard.ClientIP(c))
 	switch {
 	case errors.Is(err, models.ErrRateLimited):
-		v.Error = "Too many attempts. Please wait a few minutes and try again."
+		v.Error = p.T("common.too_many_attempts")
 		return d.renderLogin(c, fiber.StatusTooManyRequests, v)
 	case errors.Is(err, models.ErrBusy):
-		v.Error = "Too many logins at this moment. Please try again in a few seconds."
+		v.Error = p.T("login.busy")
 		c.Set(fiber.HeaderRetryAfter, "5")
 		return d.renderLogin(c, fiber.StatusServiceUnavailable, v)
 	case errors.Is(err, models.ErrBadCredentials):
-		v.Error = "Wrong email or password."
+		v.Error = p.T("login.wrong")
 		return d.renderLogin(c, fiber.StatusUnauthorized, v)
 	case err != nil:
 		return d.fail(c, err)

@@ -39,18 +39,13 @@ type placeView struct {
 	Label  string `json:"label"`
 }
 
-var kindLabels = map[string]string{"image": "Picture", "sticker": "Sticker", "audio": "Voice note", "video": "Video",
-	"document": "Document"}
-
-// newMediaView describes f, the file of a message of kind.
+// newMediaView describes f, the file of a message of kind. Its label is the file's name; a file without one is
+// named by its kind where it is shown (partials.html, "media"), in the page's language.
 func newMediaView(f models.InboundMedia) *mediaView {
-	v := &mediaView{Kind: f.Kind, Label: kindLabels[f.Kind], Status: string(f.Status), Reason: f.Reason}
+	v := &mediaView{Kind: f.Kind, Label: f.Filename, Status: string(f.Status), Reason: f.Reason}
 	if f.Status == models.MediaExpiring || f.Status == models.MediaExpired {
 		// Shown like a refused file, with why: "Picture not shown: removed after 90 days (media retention)".
 		v.Status, v.Reason = string(models.MediaFailed), cmp.Or(f.Reason, "removed (media retention)")
-	}
-	if f.Filename != "" {
-		v.Label = f.Filename
 	}
 	if f.Status == models.MediaStored {
 		v.URL = "/media/" + strconv.FormatInt(f.ID, 10)
@@ -176,11 +171,11 @@ func (d *Handler) uploadPicture(c *fiber.Ctx) error {
 	}
 	fh, err := c.FormFile("picture")
 	if err != nil {
-		return d.renderProduct(c, fiber.StatusUnprocessableEntity, id, "Choose a JPEG or PNG picture.")
+		return d.renderProduct(c, fiber.StatusUnprocessableEntity, id, d.printer(c).T("product.picture_choose"))
 	}
 	if fh.Size > d.Pictures.MaxBytes() {
 		return d.renderProduct(c, fiber.StatusUnprocessableEntity, id,
-			"The picture is too large: at most "+humanSize(d.Pictures.MaxBytes())+".")
+			d.printer(c).T("product.picture_too_large", "Size", humanSize(d.Pictures.MaxBytes())))
 	}
 	file, err := fh.Open()
 	if err != nil {
@@ -193,12 +188,12 @@ func (d *Handler) uploadPicture(c *fiber.Ctx) error {
 	}
 	err = d.Pictures.Set(c.UserContext(), p.BusinessID, id, data, fh.Header.Get(fiber.HeaderContentType))
 	if v, ok := models.AsInvalid(err); ok {
-		return d.renderProduct(c, fiber.StatusUnprocessableEntity, id, "The picture "+v.Message+".")
+		return d.renderProduct(c, fiber.StatusUnprocessableEntity, id, d.printer(c).T("product.picture_refused", "Why", v.Message))
 	}
 	if err != nil {
 		return d.fail(c, err)
 	}
-	return redirect(c, "/catalog/"+strconv.FormatInt(id, 10), "Picture saved: customers see it when they pick this product.")
+	return redirect(c, "/catalog/"+strconv.FormatInt(id, 10), d.printer(c).T("product.picture_saved_flash"))
 }
 
 // removePicture takes the product's picture away.
@@ -214,7 +209,7 @@ func (d *Handler) removePicture(c *fiber.Ctx) error {
 	if err := d.Pictures.Remove(c.UserContext(), p.BusinessID, id); err != nil {
 		return d.fail(c, err)
 	}
-	return redirect(c, "/catalog/"+strconv.FormatInt(id, 10), "Picture removed.")
+	return redirect(c, "/catalog/"+strconv.FormatInt(id, 10), d.printer(c).T("product.picture_removed_flash"))
 }
 
 // pictureMaxKB is the largest product picture in KB; 0 when pictures are not kept here (the form is hidden).

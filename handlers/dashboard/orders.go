@@ -216,13 +216,10 @@ func (d *Handler) orderView(c *fiber.Ctx, id int64) (orderView, error) {
 	if err != nil {
 		return orderView{}, err
 	}
-	loc, now := zone(biz.Timezone), time.Now()
+	loc, now, pr := zone(biz.Timezone), time.Now(), d.printer(c)
 	v := orderView{ID: o.ID, Number: o.Number, Status: string(o.Status), Total: money(o.TotalMinor, o.Currency),
 		Created: clock(o.CreatedAt, loc, now), CreatedFull: fullTime(o.CreatedAt, loc), Note: o.Note,
-		Source: o.Source, Fulfillment: fulfillmentLabels[o.Fulfillment], Address: o.Address, Next: nextActions(o)}
-	if v.Fulfillment == "" {
-		v.Fulfillment = "Not chosen yet"
-	}
+		Source: o.Source, Fulfillment: fulfillmentLabel(pr, o.Fulfillment), Address: o.Address, Next: nextActions(pr, o)}
 	v.MapURL, v.Coords = mapURL(o.Latitude, o.Longitude)
 	if o.Customer != nil {
 		cu := o.Customer
@@ -272,7 +269,7 @@ func (d *Handler) changeStatus(c *fiber.Ctx) error {
 		if verr != nil {
 			return d.fail(c, verr)
 		}
-		v.Error = "Nothing was changed: " + bad.Message + "."
+		v.Error = d.printer(c).T("order.not_changed", "Why", errorText(d.printer(c), bad))
 		return d.render(c, fiber.StatusUnprocessableEntity, "order", "orders", v)
 	case err == nil:
 		return redirect(c, "/orders/"+strconv.FormatInt(id, 10),
@@ -282,7 +279,7 @@ func (d *Handler) changeStatus(c *fiber.Ctx) error {
 		if verr != nil {
 			return d.fail(c, verr)
 		}
-		v.Error = "That change is not possible any more: the order may have been changed meanwhile. Here is where it stands now."
+		v.Error = d.printer(c).T("order.conflict")
 		return d.render(c, fiber.StatusConflict, "order", "orders", v)
 	}
 	return d.fail(c, err)

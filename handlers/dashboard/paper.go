@@ -57,7 +57,9 @@ func (d *Handler) exportOrders(c *fiber.Ctx) error {
 	var buf bytes.Buffer
 	err := d.Merchant.ExportOrders(c.UserContext(), &buf, p.BusinessID, from, to)
 	if v, ok := models.AsInvalid(err); ok {
-		return d.render(c, fiber.StatusUnprocessableEntity, "error", "orders", errorView{"Export", "Nothing was exported: " + v.Message + "."})
+		pr := d.printer(c)
+		return d.render(c, fiber.StatusUnprocessableEntity, "error", "orders", errorView{pr.T("orders.export"),
+			pr.T("orders.export_failed", "Why", errorText(pr, v))})
 	}
 	if err != nil {
 		return d.fail(c, err)

@@ -1,13 +1,11 @@
 package dashboard
 
 import (
-	"github.com/waorder/waorder/models"
-
 	"errors"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/waorder/waorder/handlers/httpx"
+	"github.com/waorder/waorder/models"
 )
 
 // resetRoutes registers password reset by one-time link (public) and the owner's issuing of links and removal of
@@ -51,23 +49,24 @@ func (d *Handler) renderReset(c *fiber.Ctx, status int, v resetView) error {
 // reset sets the new password, ends every session of the user, and sends them to log in.
 func (d *Handler) reset(c *fiber.Ctx) error {
 	var v resetView
+	p := d.printer(c)
 	if !formTokenOK(c) {
-		v.Error = "The form expired. Please send it again."
+		v.Error = p.T("common.form_expired")
 		return d.renderReset(c, fiber.StatusForbidden, v)
 	}
 	_, err := d.Auth.ResetWithLink(c.UserContext(), c.Params("token"), c.FormValue("password"))
 	fe, invalid := models.AsInvalid(err)
 	switch {
 	case invalid:
-		v.Errors = map[string]string{fe.Field: fe.Message}
-		v.Error = "The password was not changed: see below."
+		v.Errors = map[string]string{fe.Field: errorText(p, fe)}
+		v.Error = p.T("reset.not_changed")
 		return d.renderReset(c, fiber.StatusUnprocessableEntity, v)
 	case errors.Is(err, models.ErrLinkUsed):
 		return d.renderReset(c, fiber.StatusGone, v)
 	case err != nil:
 		return d.fail(c, err)
 	}
-	return redirect(c, "/login", "Password changed: log in with the new one.")
+	return redirect(c, "/login", p.T("reset.changed_flash"))
 }
 
 // issueReset makes a one-time reset link for a member (shown, and emailed to them when SMTP is configured).
@@ -81,9 +80,9 @@ func (d *Handler) issueReset(c *fiber.Ctx) error {
 	if err != nil {
 		return d.teamFailure(c, err)
 	}
-	v := teamView{Link: d.link(c, "/reset/"+token), LinkLabel: "Password reset link for " + u.Email + ":"}
-	v.Mailed = d.mail(c, u.Email, "Set a new password", "Open this link within an hour to set a new password:\n\n"+v.Link+
-		"\n\nIf you did not ask for it, ignore this email: your password stays as it is.\n")
+	pr := d.printer(c)
+	v := teamView{Link: d.link(c, "/reset/"+token), LinkLabel: pr.T("reset.link_label", "Email", u.Email)}
+	v.Mailed = d.mail(c, u.Email, pr.T("reset.title"), pr.T("reset.mail_body", "Link", v.Link))
 	return d.renderTeam(c, fiber.StatusOK, v)
 }
 
@@ -97,5 +96,5 @@ func (d *Handler) removeMember(c *fiber.Ctx) error {
 	if err != nil {
 		return d.teamFailure(c, err)
 	}
-	return redirect(c, "/team", strings.TrimSpace(u.Email+" was removed and logged out."))
+	return redirect(c, "/team", d.printer(c).T("reset.removed_flash", "Email", u.Email))
 }

@@ -91,11 +91,11 @@ func (d *Handler) renderSettingsWith(c *fiber.Ctx, status int, f settingsForm, e
 	if v.GraphVersion == "" {
 		v.GraphVersion = "v23.0"
 	}
+	pr := d.printer(c)
 	if len(errs) > 0 {
-		v.Error = "Nothing was saved: please check the fields marked below."
+		v.Error = pr.T("common.nothing_saved")
 	}
 	v.Connect.MetaPhoneID, v.Connect.WABAID = c.FormValue("phone_number_id"), c.FormValue("waba_id")
-	pr := d.printer(c)
 	for _, fl := range []models.Fulfillment{models.FulfillBoth, models.FulfillDelivery, models.FulfillPickup} {
 		label := map[models.Fulfillment]string{models.FulfillBoth: pr.T("settings.fulfill_both"),
 			models.FulfillDelivery: pr.T("settings.fulfill_delivery"), models.FulfillPickup: pr.T("settings.fulfill_pickup")}[fl]
@@ -136,26 +136,27 @@ func formFromBusiness(b models.Business) settingsForm {
 func (d *Handler) saveSettings(c *fiber.Ctx) error {
 	p, _ := principal(c)
 	if p.Role != models.RoleOwner {
-		return d.render(c, fiber.StatusForbidden, "error", "settings", errorView{"Owners only", "Only the business owner can change settings."})
+		return d.ownersOnly(c, "settings", "settings.owner_only")
 	}
 	biz, err := d.business(c)
 	if err != nil {
 		return d.fail(c, err)
 	}
-	f, errs := readSettingsForm(c)
+	pr := d.printer(c)
+	f, errs := readSettingsForm(c, pr)
 	if len(errs) == 0 {
 		biz, errs = applySettings(biz, f)
 	}
 	if len(errs) == 0 {
 		err = d.Merchant.UpdateSettings(c.UserContext(), biz)
 		if err == nil {
-			return redirect(c, "/settings", "Settings saved.")
+			return redirect(c, "/settings", pr.T("settings.saved_flash"))
 		}
 		v, ok := models.AsInvalid(err)
 		if !ok {
 			return d.fail(c, err)
 		}
-		errs = map[string]string{fieldOr(v.Field, settingsFields): v.Message}
+		errs = map[string]string{fieldOr(v.Field, settingsFields): errorText(pr, v)}
 	}
 	return d.renderSettings(c, fiber.StatusUnprocessableEntity, f, errs)
 }
@@ -172,7 +173,8 @@ func fieldOr(field string, known map[string]bool) string {
 	return "form"
 }
 
-func readSettingsForm(c *fiber.Ctx) (settingsForm, map[string]string) {
+// readSettingsForm reads the posted settings; bad values come back as field errors in pr's language.
+func readSettingsForm(c *fiber.Ctx, pr locale.Printer) (settingsForm, map[string]string) {
 	f := settingsForm{Name: strings.TrimSpace(c.FormValue("name")), Currency: strings.ToUpper(strings.TrimSpace(c.FormValue("currency"))),
 		Timezone: strings.TrimSpace(c.FormValue("timezone")), MinOrder: strings.TrimSpace(c.FormValue("min_order")),
 		Greeting: strings.TrimSpace(c.FormValue("greeting")), WindowTemplate: strings.TrimSpace(c.FormValue("window_template")),
@@ -182,35 +184,35 @@ func readSettingsForm(c *fiber.Ctx) (settingsForm, map[string]string) {
 		Exceptions:          c.FormValue("exceptions"),
 		RequireContactPhone: c.FormValue("require_contact_phone") == "true"}
 	for _, wd := range weekdays {
-		f.Days = append(f.Days, dayHours{wd.Key, wd.Label, strings.TrimSpace(c.FormValue("hours_" + wd.Key))})
+		f.Days = append(f.Days, dayHours{wd.Key, pr.T("day." + wd.Key), strings.TrimSpace(c.FormValue("hours_" + wd.Key))})
 	}
 	errs := map[string]string{}
 	if f.Name == "" {
-		errs["name"] = "Enter the business name customers see."
+		errs["name"] = pr.T("settings.error_name")
 	}
 	if !regexp.MustCompile(`^[A-Z]{3}$`).MatchString(f.Currency) {
-		errs["currency"] = "Enter a three-letter currency code, like USD or EUR."
+		errs["currency"] = pr.T("errors.invalid_currency")
 	}
 	if f.Timezone == "" {
 		f.Timezone = "UTC"
 	}
 	if _, err := time.LoadLocation(f.Timezone); err != nil {
-		errs["timezone"] = "Enter a time zone like Europe/Lisbon or America/Sao_Paulo."
+		errs["timezone"] = pr.T("errors.invalid_timezone")
 	}
 	switch models.Fulfillment(f.Fulfillment) {
 	case models.FulfillBoth, models.FulfillDelivery, models.FulfillPickup:
 	default:
-		errs["fulfillment"] = "Choose how orders are handed over."
+		errs["fulfillment"] = pr.T("settings.error_fulfillment")
 	}
 	if f.MinOrder != "" {
 		if _, err := whatsapp.MinorUnits(f.MinOrder, f.Currency); err != nil {
-			errs["min_order"] = "Enter an amount like 10 or 12.50, or leave it empty."
+			errs["min_order"] = pr.T("settings.error_min_order")
 		}
 	}
 	for field, v := range map[string]string{"delivery_fee": f.DeliveryFee, "free_delivery_over": f.FreeDeliveryOver} {
 		if v != "" {
 			if _, err := whatsapp.MinorUnits(v, f.Currency); err != nil {
-				errs[field] = "Enter an amount like 2 or 2.50, or leave it empty."
+				errs[field] = pr.T("settings.error_fee")
 			}
 		}
 	}

@@ -49,7 +49,8 @@ func (d *Handler) stats(c *fiber.Ctx) error {
 		return d.fail(c, err)
 	}
 	v := statsView{Orders: st.Orders, Revenue: money(st.RevenueMinor, biz.Currency), AvgBasket: money(st.AvgBasketMinor, biz.Currency)}
-	for _, pd := range []period{{1, "Today", false}, {7, "7 days", false}, {30, "30 days", false}} {
+	pr := d.printer(c)
+	for _, pd := range []period{{1, pr.T("stats.today"), false}, {7, pr.T("stats.days", "N", 7), false}, {30, pr.T("stats.days", "N", 30), false}} {
 		pd.Current = pd.Days == days
 		v.Periods = append(v.Periods, pd)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/waorder/waorder/auth"
 	"github.com/waorder/waorder/handlers/guard"
 	"github.com/waorder/waorder/handlers/httpx"
+	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/models"
 )
 
@@ -89,19 +90,21 @@ func (d *Handler) renderSignup(c *fiber.Ctx, status int, v signupView) error {
 	}
 	v.Token = t
 	if v.Error == "" && len(v.Errors) > 0 {
-		v.Error = "Your account was not created: please check the fields marked below."
+		v.Error = d.printer(c).T("signup.not_created")
 	}
 	return d.render(c, status, "signup", "", v)
 }
 
 // signup creates a business and its owner, and logs the owner in.
 func (d *Handler) signup(c *fiber.Ctx) error {
+	p := d.printer(c)
 	n := auth.NewBusiness{Email: c.FormValue("email"), Password: c.FormValue("password"), Name: c.FormValue("name"),
-		Currency: c.FormValue("currency"), Timezone: c.FormValue("timezone")}
-	errs := n.Validate()
+		Currency: c.FormValue("currency"), Timezone: c.FormValue("timezone"),
+		Language: locale.FromAcceptLanguage(c.Get(fiber.HeaderAcceptLanguage))} // the sign-up page's, if any
+	errs := signupErrors(p, n.Validate())
 	v := signupView{Name: n.Name, Currency: n.Currency, Timezone: n.Timezone, Email: n.Email, Errors: errs}
 	if !formTokenOK(c) {
-		v.Error = "The form expired. Please send it again."
+		v.Error = p.T("common.form_expired")
 		return d.renderSignup(c, fiber.StatusForbidden, v)
 	}
 	if len(errs) > 0 {
@@ -111,13 +114,13 @@ func (d *Handler) signup(c *fiber.Ctx) error {
 	fe, invalid := models.AsInvalid(err)
 	switch {
 	case invalid:
-		v.Errors = map[string]string{fe.Field: fe.Message}
+		v.Errors = map[string]string{fe.Field: errorText(p, fe)}
 		return d.renderSignup(c, fiber.StatusUnprocessableEntity, v)
 	case err != nil:
 		return d.fail(c, err)
 	}
 	setSessionCookie(c, cookie)
-	return redirect(c, "/settings#connect", "Welcome! Connect your WhatsApp number to start taking orders.")
+	return redirect(c, "/settings#connect", p.T("signup.welcome_flash"))
 }
 
 type joinView struct {
@@ -152,16 +155,17 @@ func (d *Handler) renderJoin(c *fiber.Ctx, status int, v joinView) error {
 // join accepts an invite: a new login in the inviting business.
 func (d *Handler) join(c *fiber.Ctx) error {
 	v := joinView{Email: strings.TrimSpace(c.FormValue("email"))}
+	p := d.printer(c)
 	if !formTokenOK(c) {
-		v.Error = "The form expired. Please send it again."
+		v.Error = p.T("common.form_expired")
 		return d.renderJoin(c, fiber.StatusForbidden, v)
 	}
 	cookie, _, err := d.Auth.AcceptInvite(c.UserContext(), c.Params("token"), v.Email, c.FormValue("password"), guard.ClientIP(c))
 	fe, invalid := models.AsInvalid(err)
 	switch {
 	case invalid:
-		v.Errors = map[string]string{fe.Field: fe.Message}
-		v.Error = "You have not joined yet: please check the fields marked below."
+		v.Errors = map[string]string{fe.Field: errorText(p, fe)}
+		v.Error = p.T("join.not_joined")
 		return d.renderJoin(c, fiber.StatusUnprocessableEntity, v)
 	case errors.Is(err, models.ErrLinkUsed):
 		return d.renderJoin(c, fiber.StatusGone, v)
@@ -169,7 +173,7 @@ func (d *Handler) join(c *fiber.Ctx) error {
 		return d.fail(c, err)
 	}
 	setSessionCookie(c, cookie)
-	return redirect(c, "/", "Welcome to the team!")
+	return redirect(c, "/", p.T("join.welcome_flash"))
 }
 
 type memberView struct {
@@ -215,7 +219,7 @@ func (d *Handler) renderTeam(c *fiber.Ctx, status int, v teamView) error {
 		v.Invites = append(v.Invites, inviteView{ID: inv.ID, Role: inv.Role, Note: inv.Note, Expires: inv.ExpiresAt.Format("2 Jan 2006")})
 	}
 	if v.Error == "" && len(v.Errors) > 0 {
-		v.Error = "Nothing was changed: see below."
+		v.Error = d.printer(c).T("common.nothing_changed")
 	}
 	return d.render(c, status, "team", "team", v)
 }
@@ -225,9 +229,9 @@ func (d *Handler) teamFailure(c *fiber.Ctx, err error) error {
 	fe, invalid := models.AsInvalid(err)
 	switch {
 	case errors.Is(err, models.ErrForbidden):
-		return d.render(c, fiber.StatusForbidden, "error", "team", errorView{"Owners only", "Only the business owner can manage the team."})
+		return d.ownersOnly(c, "team", "team.owner_only")
 	case invalid:
-		return d.renderTeam(c, fiber.StatusUnprocessableEntity, teamView{Errors: map[string]string{fe.Field: fe.Message}})
+		return d.renderTeam(c, fiber.StatusUnprocessableEntity, teamView{Errors: map[string]string{fe.Field: errorText(d.printer(c), fe)}})
 	}
 	return d.fail(c, err)
 }
@@ -237,16 +241,17 @@ func (d *Handler) invite(c *fiber.Ctx) error {
 	p, _ := principal(c)
 	email := strings.TrimSpace(c.FormValue("email"))
 	if email != "" && !strings.Contains(email, "@") {
-		return d.teamFailure(c, models.Invalid("email", "Enter an email address like bruno@example.com, or leave it empty."))
+		return d.teamFailure(c, models.Invalid("email", d.printer(c).T("team.error_email")))
 	}
 	token, err := d.Auth.Invite(c.UserContext(), p, models.Role(c.FormValue("role")), c.FormValue("note"))
 	if err != nil {
 		return d.teamFailure(c, err)
 	}
 	biz, _ := d.business(c)
-	v := teamView{Link: d.link(c, "/invite/"+token), LinkLabel: "Invite link:"}
-	v.Mailed = d.mail(c, email, "Join "+biz.Name+" on waorder",
-		"You are invited to join "+biz.Name+"'s team. Open this link within 7 days to choose your password:\n\n"+v.Link+"\n")
+	pr := d.printer(c)
+	v := teamView{Link: d.link(c, "/invite/"+token), LinkLabel: pr.T("team.invite_link")}
+	v.Mailed = d.mail(c, email, pr.T("team.invite_subject", "Business", biz.Name),
+		pr.T("team.invite_body", "Business", biz.Name, "Link", v.Link))
 	return d.renderTeam(c, fiber.StatusOK, v)
 }
 
@@ -271,7 +276,7 @@ func (d *Handler) withdrawInvite(c *fiber.Ctx) error {
 	if err := d.Auth.WithdrawInvite(c.UserContext(), p, id); err != nil {
 		return d.teamFailure(c, err)
 	}
-	return redirect(c, "/team", "Invite withdrawn: its link no longer works.")
+	return redirect(c, "/team", d.printer(c).T("team.withdrawn_flash"))
 }
 
 func (d *Handler) setRole(c *fiber.Ctx) error {
@@ -284,5 +289,6 @@ func (d *Handler) setRole(c *fiber.Ctx) error {
 	if err := d.Auth.SetRole(c.UserContext(), p, id, role); err != nil {
 		return d.teamFailure(c, err)
 	}
-	return redirect(c, "/team", "Role changed to "+string(role)+".")
+	pr, name := d.printer(c), "team.role_"+string(role)
+	return redirect(c, "/team", pr.T("team.role_flash", "Role", pr.T(name)))
 }

@@ -1,12 +1,14 @@
 package dashboard
 
 import (
+	"cmp"
 	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/waorder/waorder/handlers/httpx"
+	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/onboarding"
 	"github.com/waorder/waorder/whatsapp"
@@ -26,6 +28,12 @@ func (d *Handler) banners(c *fiber.Ctx, b models.Business) []onboarding.Banner {
 	bs, err := d.Onboarding.Banners(c.UserContext(), b, phones)
 	if err != nil {
 		d.Log.Warn("banners: template not read", "err", err)
+	}
+	p := locale.For(b.Language)
+	for i := range bs {
+		if bs[i].ID != "" {
+			bs[i].Text = p.T(bs[i].ID, bs[i].Args...)
+		}
 	}
 	return bs
 }
@@ -68,7 +76,7 @@ func (d *Handler) renderTemplates(c *fiber.Ctx, status int, errs map[string]stri
 		return d.fail(c, err)
 	}
 	v := templatesView{Templates: ts, Errors: errs, Error: msg, CanEdit: p.Role == models.RoleOwner,
-		Wording: onboarding.OrderTemplateWording("en_US"), Languages: onboarding.OrderTemplateLanguages(),
+		Wording: onboarding.OrderTemplateWording(wordingLanguage(biz.Language)), Languages: onboarding.OrderTemplateLanguages(),
 		Chosen: biz.WindowTemplate, ChosenLanguage: biz.TemplateLanguage, Sources: models.TemplateParamSources}
 	chosen := strings.Split(biz.TemplateParams, ",")
 	for i := range maxTemplateParams {
@@ -79,16 +87,28 @@ func (d *Handler) renderTemplates(c *fiber.Ctx, status int, errs map[string]stri
 		v.Params = append(v.Params, pv)
 	}
 	if msg == "" && len(errs) > 0 {
-		v.Error = "Nothing was changed: see below."
+		v.Error = d.printer(c).T("common.nothing_changed")
 	}
 	return d.render(c, status, "templates", "templates", v)
 }
 
-// ownerOnly answers 403 unless the merchant is an owner.
-func (d *Handler) ownerOnly(c *fiber.Ctx, what string) (bool, error) {
+// wordingLanguage is the order-update template's language (onboarding.OrderTemplateLanguages) closest to the
+// business's, whose wording the page shows.
+func wordingLanguage(lang string) string {
+	switch locale.Supported(lang) {
+	case "es":
+		return "es"
+	case "pt":
+		return "pt_BR"
+	}
+	return "en_US"
+}
+
+// ownerOnly answers 403 unless the merchant is an owner; id is the catalog message saying who may.
+func (d *Handler) ownerOnly(c *fiber.Ctx, id string) (bool, error) {
 	p, _ := principal(c)
 	if p.Role != models.RoleOwner || d.Onboarding == nil {
-		return false, d.render(c, fiber.StatusForbidden, "error", "", errorView{"Owners only", "Only the business owner can " + what + "."})
+		return false, d.ownersOnly(c, "", id)
 	}
 	return true, nil
 }
@@ -100,19 +120,17 @@ func (d *Handler) templateFailure(c *fiber.Ctx, err error, field string) error {
 		return d.renderTemplates(c, fiber.StatusBadGateway, nil, me.Message)
 	}
 	if v, ok := models.AsInvalid(err); ok {
+		msg := errorText(d.printer(c), v)
 		if v.Field == "form" {
-			return d.renderTemplates(c, fiber.StatusUnprocessableEntity, nil, v.Message)
+			return d.renderTemplates(c, fiber.StatusUnprocessableEntity, nil, msg)
 		}
-		if v.Field == "" {
-			v.Field = field
-		}
-		return d.renderTemplates(c, fiber.StatusUnprocessableEntity, map[string]string{v.Field: v.Message}, "")
+		return d.renderTemplates(c, fiber.StatusUnprocessableEntity, map[string]string{cmp.Or(v.Field, field): msg}, "")
 	}
 	return d.fail(c, err)
 }
 
 func (d *Handler) syncTemplates(c *fiber.Ctx) error {
-	if ok, err := d.ownerOnly(c, "sync templates"); !ok {
+	if ok, err := d.ownerOnly(c, "templates.sync_owner_only"); !ok {
 		return err
 	}
 	p, _ := principal(c)
@@ -120,11 +138,11 @@ func (d *Handler) syncTemplates(c *fiber.Ctx) error {
 	if err != nil {
 		return d.templateFailure(c, err, "form")
 	}
-	return redirect(c, "/templates", "Synced "+strconv.Itoa(len(ts))+" templates from Meta.")
+	return redirect(c, "/templates", d.printer(c).T("templates.synced_flash", "N", len(ts)))
 }
 
 func (d *Handler) createTemplate(c *fiber.Ctx) error {
-	if ok, err := d.ownerOnly(c, "create templates"); !ok {
+	if ok, err := d.ownerOnly(c, "templates.create_owner_only"); !ok {
 		return err
 	}
 	p, _ := principal(c)
@@ -132,11 +150,12 @@ func (d *Handler) createTemplate(c *fiber.Ctx) error {
 	if err != nil {
 		return d.templateFailure(c, err, "language")
 	}
-	return redirect(c, "/templates", "Template "+t.Name+" ("+t.Language+") submitted: Meta says "+strings.ToLower(t.Status)+".")
+	return redirect(c, "/templates", d.printer(c).T("templates.submitted_flash", "Name", t.Name, "Language", t.Language,
+		"Status", strings.ToLower(t.Status)))
 }
 
 func (d *Handler) chooseTemplate(c *fiber.Ctx) error {
-	if ok, err := d.ownerOnly(c, "choose the template"); !ok {
+	if ok, err := d.ownerOnly(c, "templates.choose_owner_only"); !ok {
 		return err
 	}
 	p, _ := principal(c)
@@ -149,9 +168,9 @@ func (d *Handler) chooseTemplate(c *fiber.Ctx) error {
 		return d.templateFailure(c, err, "template")
 	}
 	if name == "" {
-		return redirect(c, "/templates", "No template: updates outside the 24-hour window wait until the customer writes.")
+		return redirect(c, "/templates", d.printer(c).T("templates.none_flash"))
 	}
-	return redirect(c, "/templates", "Updates outside the 24-hour window now use "+name+".")
+	return redirect(c, "/templates", d.printer(c).T("templates.chosen_flash", "Name", name))
 }
 
 type profileView struct {
@@ -180,7 +199,7 @@ func (d *Handler) profilePage(c *fiber.Ctx) error {
 		case errors.As(err, &me):
 			msg = me.Message
 		case isField:
-			msg = v.Message
+			msg = errorText(d.printer(c), v)
 		default:
 			return d.fail(c, err)
 		}
@@ -203,13 +222,13 @@ func (d *Handler) renderProfile(c *fiber.Ctx, status int, id int64, prof whatsap
 		v.Website2 = prof.Websites[1]
 	}
 	if msg == "" && len(errs) > 0 {
-		v.Error = "Nothing was saved: please check the fields marked below."
+		v.Error = d.printer(c).T("common.nothing_saved")
 	}
 	return d.render(c, status, "profile", "settings", v)
 }
 
 func (d *Handler) saveProfile(c *fiber.Ctx) error {
-	if ok, err := d.ownerOnly(c, "edit the business profile"); !ok {
+	if ok, err := d.ownerOnly(c, "profile.edit_owner_only"); !ok {
 		return err
 	}
 	id, ok := httpx.PathID(c)
@@ -232,11 +251,11 @@ func (d *Handler) saveProfile(c *fiber.Ctx) error {
 	var me onboarding.MetaError
 	switch v, isField := models.AsInvalid(err); {
 	case err == nil:
-		return redirect(c, "/settings/numbers/"+strconv.FormatInt(id, 10)+"/profile", "Business profile saved.")
+		return redirect(c, "/settings/numbers/"+strconv.FormatInt(id, 10)+"/profile", d.printer(c).T("profile.saved_flash"))
 	case errors.As(err, &me):
 		return d.renderProfile(c, fiber.StatusBadGateway, id, prof, nil, me.Message)
 	case isField:
-		return d.renderProfile(c, fiber.StatusUnprocessableEntity, id, prof, map[string]string{v.Field: v.Message}, "")
+		return d.renderProfile(c, fiber.StatusUnprocessableEntity, id, prof, map[string]string{v.Field: errorText(d.printer(c), v)}, "")
 	default:
 		return d.fail(c, err)
 	}
@@ -244,7 +263,7 @@ func (d *Handler) saveProfile(c *fiber.Ctx) error {
 
 // sandboxEvent delivers a simulated Meta account webhook about one of the business's numbers (sandbox mode).
 func (d *Handler) sandboxEvent(c *fiber.Ctx) error {
-	if ok, err := d.ownerOnly(c, "simulate Meta events"); !ok {
+	if ok, err := d.ownerOnly(c, "settings.events_owner_only"); !ok {
 		return err
 	}
 	id, ok := httpx.PathID(c)
@@ -262,7 +281,7 @@ func (d *Handler) sandboxEvent(c *fiber.Ctx) error {
 	}
 	field, value, ok := sandboxEventBody(c.FormValue("event"), phone, biz)
 	if !ok {
-		return redirect(c, "/settings", "Choose an event from the list.")
+		return redirect(c, "/settings", d.printer(c).T("settings.choose_event"))
 	}
 	if err := d.SandboxMeta.AccountEvent(c.UserContext(), phone.WABAID, field, value); err != nil {
 		return d.fail(c, err)
@@ -270,7 +289,7 @@ func (d *Handler) sandboxEvent(c *fiber.Ctx) error {
 	if _, err := d.Onboarding.ApplyEvents(c.UserContext(), 100); err != nil {
 		return d.fail(c, err)
 	}
-	return redirect(c, "/settings", "Meta's "+field+" webhook was simulated.")
+	return redirect(c, "/settings", d.printer(c).T("settings.event_flash", "Field", field))
 }
 
 func sandboxEventBody(event string, phone models.PhoneNumber, biz models.Business) (string, any, bool) {

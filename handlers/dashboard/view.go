@@ -24,16 +24,14 @@ func statusLabel(p locale.Printer, s any) string {
 	return strings.ReplaceAll(v, "_", " ")
 }
 
-// fulfillmentLabels name how an order is handed over.
-var fulfillmentLabels = map[models.Fulfillment]string{
-	models.FulfillDelivery: "Delivery", models.FulfillPickup: "Pickup", models.FulfillBoth: "Delivery or pickup",
-}
-
-// actionLabels name the button that moves an order to a status.
-var actionLabels = map[models.OrderStatus]string{
-	models.StatusConfirmed: "Confirm", models.StatusPreparing: "Start preparing", models.StatusReady: "Mark ready",
-	models.StatusOutForDelivery: "Out for delivery", models.StatusDelivered: "Mark delivered",
-	models.StatusCancelled: "Cancel order",
+// fulfillmentLabel names how an order is handed over, in p's language (order.fulfill_<how>).
+func fulfillmentLabel(p locale.Printer, f models.Fulfillment) string {
+	switch f {
+	case models.FulfillDelivery, models.FulfillPickup, models.FulfillBoth:
+		id := "order.fulfill_" + string(f)
+		return p.T(id)
+	}
+	return p.T("order.fulfill_none")
 }
 
 type option struct {
@@ -47,18 +45,19 @@ type action struct {
 	Cancel       bool
 }
 
-// nextActions lists the buttons for an order: the lifecycle's next steps, except that a pickup order that is ready
-// is handed over (delivered) rather than sent out.
-func nextActions(o models.Order) []action {
+// nextActions lists the buttons for an order, labelled in p's language (order.action_<status>): the lifecycle's
+// next steps, except that a pickup order that is ready is handed over (delivered) rather than sent out.
+func nextActions(p locale.Printer, o models.Order) []action {
 	next := o.Status.Next()
 	if o.Status == models.StatusReady && o.Fulfillment == models.FulfillPickup {
 		next = []models.OrderStatus{models.StatusDelivered, models.StatusCancelled}
 	}
 	out := make([]action, 0, len(next))
 	for _, s := range next {
-		label := actionLabels[s]
+		id := "order.action_" + string(s)
+		label := p.T(id)
 		if s == models.StatusDelivered && o.Fulfillment == models.FulfillPickup {
-			label = "Mark picked up"
+			label = p.T("order.action_picked_up")
 		}
 		out = append(out, action{string(s), label, s == models.StatusCancelled})
 	}
