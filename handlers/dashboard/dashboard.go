@@ -178,9 +178,12 @@ func (d *Handler) load() error {
 	return err
 }
 
-// parsePages parses the pages with labels in p's language.
+// parsePages parses the pages with labels in p's language; "jsText" is what the scripts write, for the layout's
+// i18n block.
 func parsePages(p locale.Printer) (map[string]*template.Template, error) {
-	funcs := template.FuncMap{"t": p.T, "statusLabel": func(s any) string { return statusLabel(p, s) }}
+	js := jsText(p)
+	funcs := template.FuncMap{"t": p.T, "statusLabel": func(s any) string { return statusLabel(p, s) },
+		"jsText": func() map[string]string { return js }}
 	base, err := template.New("").Funcs(funcs).ParseFS(web.Templates, "templates/layout.html", "templates/partials.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse dashboard layout: %w", err)

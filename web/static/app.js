@@ -3,6 +3,15 @@
 (function () {
   "use strict";
   var body = document.body;
+  // Messages in the page's language, from the layout's i18n block (handlers/dashboard jsMessages): t("id") or
+  // t("id", {Field: value}) for one with fields. Without the block, the id stands in.
+  var messages = {};
+  try { messages = JSON.parse(document.getElementById("i18n").textContent) || {}; } catch (e) { messages = {}; }
+  function t(id, fields) {
+    var s = messages[id] || id;
+    Object.keys(fields || {}).forEach(function (k) { s = s.split("{" + k + "}").join(String(fields[k])); });
+    return s;
+  }
 
   // --- Sound: WebAudio needs a user gesture before it may play, so the context starts on the first click. ---
   var audio = null;
@@ -56,7 +65,7 @@
   var baseTitle = document.title;
   function showToast(o) {
     if (!toast) return;
-    toast.querySelector("[data-toast-text]").textContent = "New order #" + o.number + " · " + o.customer + " · " + o.total;
+    toast.querySelector("[data-toast-text]").textContent = t("orders.new_order_toast", { Number: o.number, Customer: o.customer, Total: o.total });
     toast.querySelector("a").href = o.url;
     toast.hidden = false;
     clearTimeout(toastTimer);

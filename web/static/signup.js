@@ -3,6 +3,15 @@
 // Both go to /settings/connect/signup, where the server exchanges the code for a token. Meta's documented flow.
 (function () {
   "use strict";
+  // Messages in the page's language, from the layout's i18n block (handlers/dashboard jsMessages): t("id") or
+  // t("id", {Field: value}) for one with fields. Without the block, the id stands in.
+  var messages = {};
+  try { messages = JSON.parse(document.getElementById("i18n").textContent) || {}; } catch (e) { messages = {}; }
+  function t(id, fields) {
+    var s = messages[id] || id;
+    Object.keys(fields || {}).forEach(function (k) { s = s.split("{" + k + "}").join(String(fields[k])); });
+    return s;
+  }
   var btn = document.getElementById("signup-btn");
   var form = document.getElementById("signup-form");
   var status = document.getElementById("signup-status");
@@ -18,7 +27,7 @@
     form.elements.code.value = code;
     form.elements.phone_number_id.value = session.phone_number_id;
     form.elements.waba_id.value = session.waba_id || "";
-    status.textContent = "Connecting…";
+    status.textContent = t("settings.signup_connecting");
     form.submit();
   }
   window.addEventListener("message", function (ev) {
@@ -30,20 +39,21 @@
       session = data.data || {};
       submitWhenReady();
     } else if (data.event === "CANCEL") {
-      status.textContent = "Signup was not finished" + (data.data && data.data.current_step ? " (stopped at " + data.data.current_step + ")" : "") + ".";
+      status.textContent = data.data && data.data.current_step ?
+        t("settings.signup_stopped_at", { Step: data.data.current_step }) : t("settings.signup_not_finished");
     } else if (data.event === "ERROR") {
-      status.textContent = "Meta reported an error: " + ((data.data && data.data.error_message) || "unknown");
+      status.textContent = t("settings.signup_meta_error", { Error: (data.data && data.data.error_message) || t("settings.signup_unknown") });
     }
   });
   btn.addEventListener("click", function () {
-    if (!window.FB) { status.textContent = "Facebook's script has not loaded yet; try again in a moment."; return; }
-    status.textContent = "Follow the steps in the Facebook window…";
+    if (!window.FB) { status.textContent = t("settings.signup_no_sdk"); return; }
+    status.textContent = t("settings.signup_follow");
     window.FB.login(function (resp) {
       if (resp && resp.authResponse && resp.authResponse.code) {
         code = resp.authResponse.code;
         submitWhenReady();
       } else {
-        status.textContent = "Facebook login was cancelled.";
+        status.textContent = t("settings.signup_cancelled");
       }
     }, {
       config_id: btn.dataset.configId,

@@ -3,6 +3,15 @@
 // buttons and list rows as choices to tap.
 (function () {
   "use strict";
+  // Messages in the page's language, from the layout's i18n block (handlers/dashboard jsMessages): t("id") or
+  // t("id", {Field: value}) for one with fields. Without the block, the id stands in.
+  var messages = {};
+  try { messages = JSON.parse(document.getElementById("i18n").textContent) || {}; } catch (e) { messages = {}; }
+  function t(id, fields) {
+    var s = messages[id] || id;
+    Object.keys(fields || {}).forEach(function (k) { s = s.split("{" + k + "}").join(String(fields[k])); });
+    return s;
+  }
   var form = document.getElementById("sim-form");
   var chat = document.getElementById("sim-chat");
   if (!form || !chat) return;
@@ -16,11 +25,15 @@
     if (text != null) e.textContent = text;
     return e;
   }
+  // A delivery status as the inbox shows it (partials.html "ticks"): the mark, its class, and its title.
   function ticks(status) {
-    var map = { sent: ["✓", ""], delivered: ["✓✓", ""], read: ["✓✓", " read"], failed: ["⚠ failed", " failed"], held: ["⏸ held", " failed"] };
-    var t = map[status] || ["🕓", ""];
-    var s = el("span", "tick" + t[1], t[0]);
-    s.title = status || "queued";
+    var map = {
+      sent: ["✓", "", "ticks.sent"], delivered: ["✓✓", "", "ticks.delivered"], read: ["✓✓", " read", "ticks.read"],
+      failed: ["⚠ " + t("ticks.failed"), " failed", "ticks.failed_title"], held: ["⏸ " + t("ticks.held"), " failed", "ticks.held_title"]
+    };
+    var m = map[status] || ["🕓", "", "ticks.queued"];
+    var s = el("span", "tick" + m[1], m[0]);
+    s.title = t(m[2]);
     return s;
   }
   function choice(kind, id, title, desc) {
@@ -38,7 +51,7 @@
     lastSig = sig;
     var atBottom = chat.scrollHeight - chat.scrollTop - chat.clientHeight < 40;
     chat.textContent = "";
-    if (!msgs.length) chat.appendChild(el("p", "muted small", "Say hi to start; the bot answers here."));
+    if (!msgs.length) chat.appendChild(el("p", "muted small", t("simulator.say_hi")));
     msgs.forEach(function (m) {
       var b = el("div", "bubble " + m.dir, m.text);
       b.dataset.id = m.id;
@@ -72,7 +85,7 @@
     var data = new URLSearchParams(new FormData(form));
     Object.keys(extra).forEach(function (k) { data.set(k, extra[k]); });
     return fetch(form.action, { method: "POST", body: data, credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { if (!r.ok) throw new Error("send failed: " + r.status); lastSig = ""; });
+      .then(function (r) { if (!r.ok) throw new Error(t("simulator.send_failed", { Status: r.status })); lastSig = ""; });
   }
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
