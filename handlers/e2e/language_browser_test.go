@@ -50,6 +50,18 @@ func TestBrowser_SpanishDashboardAndAFlaggedThreadFirst(t *testing.T) {
 		t.Errorf("a pending order's badge says %q", got)
 	}
 
+	for _, pg := range []struct{ path, sel, want string }{ // pages that were English-only until every word had a catalog id
+		{"/team", "#invite-h", "Invitar a alguien"},
+		{"/account", "h1", "Cuenta"},
+		{"/attention", "h1", "Requiere atención"},
+		{"/templates", "h1", "Plantillas de mensaje"},
+	} {
+		do(t, ctx, pg.path+" in Spanish", chromedp.Navigate(e.URL+pg.path), chromedp.WaitVisible(chromedp.CSS(pg.sel)))
+		if got := text(t, ctx, pg.sel); got != pg.want {
+			t.Errorf("%s: %s says %q, want %q", pg.path, pg.sel, got, pg.want)
+		}
+	}
+
 	do(t, ctx, "inbox", chromedp.Navigate(e.URL+"/conversations"), chromedp.WaitVisible(chromedp.CSS(".thread")))
 	names := eval[[]string](t, ctx, `[...document.querySelectorAll(".thread .thread-name")].map(e => e.textContent)`)
 	if len(names) != 2 || names[0] != "Ana Sousa" || names[1] != "Bruno Lima" {
