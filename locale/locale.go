@@ -10,6 +10,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/pelletier/go-toml/v2"
@@ -129,6 +130,25 @@ func (p Printer) T(id string, pairs ...any) string {
 		return id
 	}
 	return s
+}
+
+// Date forms: which parts of a time Printer.Date writes, in the order and with the month and weekday names of the
+// printer's language ("Dec 2, 14:05" in English, "2 dic, 14:05" in Spanish).
+const (
+	DateDay        = "day"         // Dec 2
+	DateWeekdayDay = "weekday_day" // Wed Dec 2
+	DateDayTime    = "day_time"    // Dec 2, 14:05
+	Date           = "date"        // 2 Dec 2026
+	DateDateTime   = "date_time"   // Dec 2 2026, 14:05
+	DateFull       = "full"        // Wed Dec 2 2026, 14:05 UTC
+)
+
+// Date writes t (already in the reader's time zone) in form, one of the Date* constants, from the catalog's
+// date.* patterns and names.
+func (p Printer) Date(t time.Time, form string) string {
+	return p.T("date."+form, "Weekday", p.T(fmt.Sprintf("date.weekday_%d", t.Weekday())),
+		"Month", p.T(fmt.Sprintf("date.month_%d", t.Month())), "Day", t.Day(), "Year", t.Year(),
+		"Time", t.Format("15:04"), "Zone", t.Format("MST"))
 }
 
 // Status is an order's status (pending, out_for_delivery, …) in words: "out for delivery", "en camino".

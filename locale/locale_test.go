@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pelletier/go-toml/v2"
 )
@@ -196,6 +197,26 @@ func TestFromAcceptLanguage_PicksTheBrowsersPreferredSupportedLanguage(t *testin
 	for header, want := range cases {
 		if got := FromAcceptLanguage(header); got != want {
 			t.Errorf("FromAcceptLanguage(%q) = %q, want %q", header, got, want)
+		}
+	}
+}
+
+func TestDate_WritesMonthsWeekdaysAndOrderOfEachLanguage(t *testing.T) {
+	at := time.Date(2026, time.December, 2, 14, 5, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		lang, form, want string
+	}{
+		{"en", DateDay, "Dec 2"},
+		{"en", DateDayTime, "Dec 2, 14:05"},
+		{"en", DateFull, "Wed Dec 2 2026, 14:05 UTC"},
+		{"es", DateDay, "2 dic"},
+		{"es", DateDateTime, "2 dic 2026, 14:05"},
+		{"es", DateWeekdayDay, "mié 2 dic"},
+		{"pt", Date, "2 dez 2026"},
+		{"pt", DateFull, "qua, 2 dez 2026, 14:05 UTC"},
+	} {
+		if got := For(tc.lang).Date(at, tc.form); got != tc.want {
+			t.Errorf("%s %s: %q, want %q", tc.lang, tc.form, got, tc.want)
 		}
 	}
 }

@@ -43,7 +43,7 @@ func (d *Handler) attention(c *fiber.Ctx) error {
 	if err != nil {
 		return d.fail(c, err)
 	}
-	loc, now, pr := zone(biz.Timezone), time.Now(), d.printer(c)
+	loc, now, pr := localOf(biz), time.Now(), d.printer(c)
 	who := func(id int64) (string, string) {
 		cust, ok := a.Customers[id]
 		if !ok {

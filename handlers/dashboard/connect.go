@@ -59,14 +59,14 @@ func (d *Handler) attemptView(c *fiber.Ctx, bizID int64) (*attemptView, error) {
 	return v, nil
 }
 
-func numberOf(n models.PhoneNumber) numberView {
+func numberOf(n models.PhoneNumber, l local) numberView {
 	v := numberView{ID: n.ID, Display: n.DisplayPhoneNumber, MetaPhoneID: n.MetaPhoneID, WABAID: n.WABAID,
 		Status: string(n.Status), Reason: n.StatusReason, VerifiedName: n.VerifiedName, Quality: n.QualityRating,
 		Limit: n.MessagingLimit, Note: n.HealthNote,
 		NeedsReconnect: n.Status == models.PhoneTokenExpired || n.Status == models.PhoneDisconnected,
 		Active:         n.Status == models.PhoneConnected || n.Status == models.PhoneRestricted}
 	if n.TokenExpiresAt != nil {
-		v.TokenExpires = n.TokenExpiresAt.Format("2 Jan 2006")
+		v.TokenExpires = day(*n.TokenExpiresAt, l)
 	}
 	return v
 }

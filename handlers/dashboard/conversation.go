@@ -45,7 +45,7 @@ type sectionView struct {
 }
 
 // conversation merges what a customer sent and what we sent them, oldest first, keeping the last limit messages.
-func (d *Handler) conversation(ctx context.Context, bizID, customerID int64, loc *time.Location, limit int) ([]messageView, error) {
+func (d *Handler) conversation(ctx context.Context, bizID, customerID int64, loc local, limit int) ([]messageView, error) {
 	in, out, err := d.Merchant.Messages(ctx, bizID, customerID, limit)
 	if err != nil {
 		return nil, err
@@ -69,7 +69,7 @@ func (d *Handler) conversation(ctx context.Context, bizID, customerID int64, loc
 
 // inboundViews are a customer's messages as bubbles, with their files (pictures, voice notes, documents) and
 // shared locations.
-func (d *Handler) inboundViews(ctx context.Context, bizID int64, in []models.InboundMessage, loc *time.Location,
+func (d *Handler) inboundViews(ctx context.Context, bizID int64, in []models.InboundMessage, loc local,
 	now time.Time) ([]messageView, error) {
 	var withFiles []int64
 	for _, m := range in {
@@ -101,7 +101,7 @@ func (d *Handler) inboundViews(ctx context.Context, bizID int64, in []models.Inb
 }
 
 // inboundView is a customer's message as a bubble.
-func inboundView(m models.InboundMessage, loc *time.Location, now time.Time) messageView {
+func inboundView(m models.InboundMessage, loc local, now time.Time) messageView {
 	text := m.Body
 	if text == "" {
 		text = inboundSummary(m)

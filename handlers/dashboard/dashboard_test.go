@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/models"
@@ -71,14 +72,14 @@ func TestChart_ScalesToRoundNumbers(t *testing.T) {
 	if got := niceCeil(1000, "JPY"); got != 1500 {
 		t.Errorf("JPY: %d", got)
 	}
-	ch := newChart([]repository.DayStat{{Day: "2026-01-01", RevenueMinor: 0}, {Day: "2026-01-02", RevenueMinor: 15000, Orders: 3}}, "EUR")
+	ch := newChart([]repository.DayStat{{Day: "2026-01-01", RevenueMinor: 0}, {Day: "2026-01-02", RevenueMinor: 15000, Orders: 3}}, "EUR", locale.For("en"))
 	if len(ch.Bars) != 2 || ch.Bars[0].H != 0 || ch.Bars[1].H != chartBottom-chartTop {
 		t.Fatalf("bars %+v", ch.Bars)
 	}
 	if ch.Grid[3].Label != "150" || ch.Grid[1].Label != "50" || !strings.Contains(ch.Bars[1].Title, "EUR 150.00, 3 orders") {
 		t.Fatalf("labels %+v %q", ch.Grid, ch.Bars[1].Title)
 	}
-	if newChart(nil, "EUR") != nil {
+	if newChart(nil, "EUR", locale.For("en")) != nil {
 		t.Fatal("a chart of nothing")
 	}
 }
@@ -190,5 +191,25 @@ func TestNextActions_PickupIsHandedOver(t *testing.T) {
 func TestSlug(t *testing.T) {
 	if got := slug("  Pizza Margherita (Large)! "); got != "pizza-margherita-large" {
 		t.Fatal(got)
+	}
+}
+
+func TestClock_WritesDatesInTheBusinessLanguageAndZone(t *testing.T) {
+	now := time.Date(2026, time.December, 2, 23, 30, 0, 0, time.UTC)
+	lisbon, madrid := localOf(models.Business{Timezone: "Europe/Lisbon", Language: "pt"}), localOf(models.Business{Timezone: "Europe/Madrid", Language: "es"})
+	for _, tc := range []struct {
+		name string
+		got  string
+		want string
+	}{
+		{"today: the time alone", clock(now.Add(-time.Hour), lisbon, now), "22:30"},
+		{"this year, in Madrid's zone: already the next day", clock(now.AddDate(0, -1, 0), madrid, now), "3 nov, 00:30"},
+		{"an earlier year", clock(now.AddDate(-1, 0, 0), lisbon, now), "2 dez 2025, 23:30"},
+		{"the full time in a tooltip", fullTime(now, madrid), "jue 3 dic 2026, 00:30 CET"},
+		{"a day without its time", day(now, lisbon), "2 dez 2026"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, tc.got, tc.want)
+		}
 	}
 }

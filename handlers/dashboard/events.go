@@ -33,7 +33,7 @@ func (d *Handler) events(c *fiber.Ctx) error {
 				return feed{}, err
 			}
 		}
-		loc, tpl := zone(biz.Timezone), d.page(biz.Language, "orders")
+		loc, tpl := localOf(biz), d.page(biz.Language, "orders")
 		seen := map[int64]bool{}
 		first := true
 		poll := func(ctx context.Context, w *bufio.Writer) {

@@ -50,7 +50,7 @@ type templateOption struct {
 	Params       []int
 }
 
-func newThreadView(t repository.Thread, loc *time.Location, now time.Time, current int64) threadView {
+func newThreadView(t repository.Thread, loc local, now time.Time, current int64) threadView {
 	name, handle := customerName(&t.Customer)
 	return threadView{CustomerID: t.Customer.ID, Name: name, Handle: handle, Phone: customerPhone(t.Customer), Last: t.LastText,
 		Time: clock(t.LastMessageAt, loc, now), Needs: t.NeedsHuman, Unread: t.Unread, TakenOver: t.TakenOverAt != nil,
@@ -76,7 +76,7 @@ func (d *Handler) inboxView(c *fiber.Ctx, current int64) (inboxView, error) {
 	if err != nil {
 		return inboxView{}, err
 	}
-	loc, now := zone(biz.Timezone), time.Now()
+	loc, now := localOf(biz), time.Now()
 	var v inboxView
 	for _, t := range threads {
 		v.Threads = append(v.Threads, newThreadView(t, loc, now, current))
@@ -113,7 +113,7 @@ func (d *Handler) renderThread(c *fiber.Ctx, status int, errMsg, text string) er
 	if err != nil {
 		return d.fail(c, err)
 	}
-	loc, now := zone(biz.Timezone), time.Now()
+	loc, now := localOf(biz), time.Now()
 	name, _ := customerName(&th.Customer)
 	o := &openThread{CustomerID: id, Name: name, Phone: customerPhone(th.Customer), Username: th.Customer.Username,
 		Needs: th.NeedsHuman, Error: errMsg, Text: text,
@@ -220,7 +220,7 @@ func (d *Handler) customers(c *fiber.Ctx) error {
 	if err != nil {
 		return d.fail(c, err)
 	}
-	loc, now := zone(biz.Timezone), time.Now()
+	loc, now := localOf(biz), time.Now()
 	type row struct {
 		ID                             int64
 		Name, Handle, Spent, LastOrder string

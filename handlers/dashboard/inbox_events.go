@@ -86,7 +86,7 @@ func (d *Handler) inboxEvents(c *fiber.Ctx) error {
 		if sinceMS <= 0 || time.Since(since) > time.Hour {
 			since = time.Now()
 		}
-		loc, tpl, pr := zone(biz.Timezone), d.page(biz.Language, "inbox"), locale.For(biz.Language)
+		loc, tpl, pr := localOf(biz), d.page(biz.Language, "inbox"), locale.For(biz.Language)
 		seenThread := map[int64]time.Time{}
 		seen := threadSeen{out: map[int64]string{}, files: map[int64]bool{}}
 		seenMoves := map[int64]bool{}
@@ -103,7 +103,7 @@ func (d *Handler) inboxEvents(c *fiber.Ctx) error {
 }
 
 func (d *Handler) streamThreads(ctx context.Context, w *bufio.Writer, tpl *template.Template, bizID, current int64, from time.Time,
-	loc *time.Location, seen map[int64]time.Time) {
+	loc local, seen map[int64]time.Time) {
 	threads, err := d.Merchant.ThreadsChangedSince(ctx, bizID, from, 50)
 	if err != nil && ctx.Err() == nil {
 		d.Log.Warn("live inbox: poll threads failed", "business", bizID, "err", err)
@@ -137,7 +137,7 @@ type threadSeen struct {
 // streamMessages sends the open thread's new customer messages, those whose file has since arrived (or was refused
 // or removed), and new or changed outbound ones; it returns the newest customer message id sent.
 func (d *Handler) streamMessages(ctx context.Context, w *bufio.Writer, tpl *template.Template, bizID, customer, afterIn int64, from time.Time,
-	loc *time.Location, seen threadSeen) int64 {
+	loc local, seen threadSeen) int64 {
 	now := time.Now()
 	send := func(v messageView) {
 		var buf bytes.Buffer
@@ -187,7 +187,7 @@ func (d *Handler) streamMessages(ctx context.Context, w *bufio.Writer, tpl *temp
 
 // streamSettledFiles redraws the open thread's customer messages (up to afterIn, those already on the page) whose
 // file settled since from: the picture replaces "arriving…" without a reload.
-func (d *Handler) streamSettledFiles(ctx context.Context, bizID, customer, afterIn int64, from time.Time, loc *time.Location,
+func (d *Handler) streamSettledFiles(ctx context.Context, bizID, customer, afterIn int64, from time.Time, loc local,
 	now time.Time, seen threadSeen, send func(messageView)) {
 	settled, err := d.Merchant.InboundWithFilesSettledSince(ctx, bizID, customer, from, 50)
 	if err != nil && ctx.Err() == nil {

@@ -56,7 +56,7 @@ func (d *Handler) orders(c *fiber.Ctx) error {
 	if err != nil {
 		return d.fail(c, err)
 	}
-	loc, now := zone(biz.Timezone), time.Now()
+	loc, now := localOf(biz), time.Now()
 	v := ordersView{Query: f.Query, Status: string(f.Status), Filtered: f.Query != "" || f.Status != "",
 		LiveInsert: f.Page == 1 && f.Query == "" && (f.Status == "" || f.Status == models.StatusPending)}
 	for _, o := range res.Orders {
@@ -216,7 +216,7 @@ func (d *Handler) orderView(c *fiber.Ctx, id int64) (orderView, error) {
 	if err != nil {
 		return orderView{}, err
 	}
-	loc, now, pr := zone(biz.Timezone), time.Now(), d.printer(c)
+	loc, now, pr := localOf(biz), time.Now(), d.printer(c)
 	v := orderView{ID: o.ID, Number: o.Number, Status: string(o.Status), Total: money(o.TotalMinor, o.Currency),
 		Created: clock(o.CreatedAt, loc, now), CreatedFull: fullTime(o.CreatedAt, loc), Note: o.Note,
 		Source: o.Source, Fulfillment: fulfillmentLabel(pr, o.Fulfillment), Address: o.Address, Next: nextActions(pr, o)}

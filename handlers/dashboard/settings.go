@@ -107,8 +107,9 @@ func (d *Handler) renderSettingsWith(c *fiber.Ctx, status int, f settingsForm, e
 	for _, l := range locale.Languages() {
 		v.Languages = append(v.Languages, option{l, locale.For(l).T("common.lang_name"), l == f.Language})
 	}
+	biz, _ := d.business(c) // the zero business reads dates in UTC and English
 	for _, n := range numbers {
-		v.Numbers = append(v.Numbers, numberOf(n))
+		v.Numbers = append(v.Numbers, numberOf(n, localOf(biz)))
 	}
 	return d.render(c, status, "settings", "settings", v)
 }

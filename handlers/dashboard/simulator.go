@@ -97,7 +97,7 @@ func (d *Handler) simulatorMessages(c *fiber.Ctx) error {
 		if berr != nil {
 			return httpx.JSONError(c, fiber.StatusInternalServerError, "internal", "could not load the business")
 		}
-		msgs, err = d.conversation(c.UserContext(), p.BusinessID, cust.ID, zone(biz.Timezone), 80)
+		msgs, err = d.conversation(c.UserContext(), p.BusinessID, cust.ID, localOf(biz), 80)
 	}
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		d.Log.Error("simulator: load conversation", "err", err)

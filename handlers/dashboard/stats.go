@@ -1,11 +1,11 @@
 package dashboard
 
 import (
-	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/whatsapp"
@@ -63,7 +63,7 @@ func (d *Handler) stats(c *fiber.Ctx) error {
 			v.ByStatus = append(v.ByStatus, statusCount{Status: string(s), Count: n, Percent: int(n * 100 / most)})
 		}
 	}
-	v.Chart = newChart(st.Daily, biz.Currency)
+	v.Chart = newChart(st.Daily, biz.Currency, d.printer(c))
 	return d.render(c, fiber.StatusOK, "stats", "stats", v)
 }
 
@@ -99,7 +99,7 @@ const (
 )
 
 // newChart draws revenue per day. The y axis goes to a round number above the best day, with three grid lines.
-func newChart(daily []repository.DayStat, currency string) *chart {
+func newChart(daily []repository.DayStat, currency string, p locale.Printer) *chart {
 	if len(daily) == 0 {
 		return nil
 	}
@@ -129,9 +129,10 @@ func newChart(daily []repository.DayStat, currency string) *chart {
 		x := chartLeft + slot*i + (slot-w)/2
 		day, _ := time.Parse("2006-01-02", dday.Day)
 		ch.Bars = append(ch.Bars, bar{X: x, Y: chartBottom - h, W: w, H: h,
-			Title: fmt.Sprintf("%s: %s, %d orders", day.Format("Mon Jan 2"), money(dday.RevenueMinor, currency), dday.Orders)})
+			Title: p.T("stats.bar_title", "Date", p.Date(day, locale.DateWeekdayDay), "Revenue", money(dday.RevenueMinor, currency),
+				"Orders", dday.Orders)})
 		if i%every == 0 || len(daily) == 1 {
-			ch.XLabels = append(ch.XLabels, axisLabel{X: x + w/2, Y: chartXLabelY, Label: day.Format("Jan 2")})
+			ch.XLabels = append(ch.XLabels, axisLabel{X: x + w/2, Y: chartXLabelY, Label: p.Date(day, locale.DateDay)})
 		}
 	}
 	return ch

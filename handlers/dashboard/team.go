@@ -208,15 +208,17 @@ func (d *Handler) renderTeam(c *fiber.Ctx, status int, v teamView) error {
 		return d.fail(c, err)
 	}
 	v.IsOwner, v.CanMail = p.Role == models.RoleOwner, d.Team.Mailer != nil
+	biz, _ := d.business(c) // the zero business reads dates in UTC and English
+	loc := localOf(biz)
 	for _, u := range users {
 		m := memberView{ID: u.ID, Email: u.Email, Role: u.Role, You: u.ID == p.UserID}
 		if u.LastLoginAt != nil {
-			m.LastLogin = u.LastLoginAt.Format("2 Jan 2006")
+			m.LastLogin = day(*u.LastLoginAt, loc)
 		}
 		v.Members = append(v.Members, m)
 	}
 	for _, inv := range invites {
-		v.Invites = append(v.Invites, inviteView{ID: inv.ID, Role: inv.Role, Note: inv.Note, Expires: inv.ExpiresAt.Format("2 Jan 2006")})
+		v.Invites = append(v.Invites, inviteView{ID: inv.ID, Role: inv.Role, Note: inv.Note, Expires: day(inv.ExpiresAt, loc)})
 	}
 	if v.Error == "" && len(v.Errors) > 0 {
 		v.Error = d.printer(c).T("common.nothing_changed")

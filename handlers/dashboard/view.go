@@ -89,21 +89,31 @@ func zone(name string) *time.Location {
 	return l
 }
 
+// local is how the business reads times: in its time zone, with its language's month and weekday names.
+type local struct {
+	loc *time.Location
+	p   locale.Printer
+}
+
+// localOf is biz's way of reading times.
+func localOf(biz models.Business) local { return local{zone(biz.Timezone), locale.For(biz.Language)} }
+
 // clock formats t for a list: the time alone today, the day and time this year, the full date before.
-func clock(t time.Time, loc *time.Location, now time.Time) string {
-	t, now = t.In(loc), now.In(loc)
+func clock(t time.Time, l local, now time.Time) string {
+	t, now = t.In(l.loc), now.In(l.loc)
 	switch {
 	case t.YearDay() == now.YearDay() && t.Year() == now.Year():
 		return t.Format("15:04")
 	case t.Year() == now.Year():
-		return t.Format("Jan 2, 15:04")
+		return l.p.Date(t, locale.DateDayTime)
 	}
-	return t.Format("Jan 2 2006, 15:04")
+	return l.p.Date(t, locale.DateDateTime)
 }
 
-func fullTime(t time.Time, loc *time.Location) string {
-	return t.In(loc).Format("Mon Jan 2 2006, 15:04 MST")
-}
+func fullTime(t time.Time, l local) string { return l.p.Date(t.In(l.loc), locale.DateFull) }
+
+// day is t's calendar day, for dates without a time (expiry of a token or an invite, a last login).
+func day(t time.Time, l local) string { return l.p.Date(t.In(l.loc), locale.Date) }
 
 // orderRow is one line of the orders list (and the HTML the live feed pushes).
 type orderRow struct {
@@ -113,7 +123,7 @@ type orderRow struct {
 	Status                                 string
 }
 
-func newOrderRow(o models.Order, loc *time.Location, now time.Time) orderRow {
+func newOrderRow(o models.Order, loc local, now time.Time) orderRow {
 	r := orderRow{ID: o.ID, Number: o.Number, Total: money(o.TotalMinor, o.Currency), Status: string(o.Status),
 		Created: clock(o.CreatedAt, loc, now), CreatedFull: fullTime(o.CreatedAt, loc), Items: itemsSummary(o.Items)}
 	r.Customer, r.Phone = customerName(o.Customer)
@@ -124,7 +134,7 @@ func newOrderRow(o models.Order, loc *time.Location, now time.Time) orderRow {
 // it: "@username", else "+phone", else the business-scoped user id.
 func customerName(c *models.Customer) (name, handle string) {
 	if c == nil {
-		return "Unknown customer", ""
+		return "—", "" // not loaded with its order: nothing to call it by
 	}
 	if c.Phone == "" && c.UserID == "" && c.Username == "" { // a row known by its contact key alone
 		c = &models.Customer{Name: c.Name, Phone: c.WaID}
@@ -152,7 +162,7 @@ func itemsSummary(items []models.OrderItem) string {
 			b.WriteString(", ")
 		}
 		if b.Len() > 60 {
-			b.WriteString("+" + strconv.Itoa(len(items)-i) + " more")
+			b.WriteString("+" + strconv.Itoa(len(items)-i)) // "+3": as clear as "3 more" in any language
 			break
 		}
 		b.WriteString(strconv.Itoa(it.Quantity) + "× " + it.Name)

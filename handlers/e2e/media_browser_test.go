@@ -72,15 +72,17 @@ func TestBrowser_OpenThreadShowsThePictureWhenItsFileArrives(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#conversation")))
 	eval[bool](t, ctx, `(window.sameDocument = true)`)
 
-	// The first lookup of the file fails, so it is retried a couple of seconds later.
+	// The first two lookups of the file fail, so it is kept some seconds later (retries after 2 s, then 4 s): long
+	// after the message itself is on the page, however slow this run.
 	e.graph.AddMedia("late-pic", "image/png", pngPicture(t, 240, 160))
-	e.graph.FailNext(fakegraph.KindMedia, fakegraph.Response{Status: http.StatusServiceUnavailable})
+	unavailable := fakegraph.Response{Status: http.StatusServiceUnavailable}
+	e.graph.FailNext(fakegraph.KindMedia, unavailable, unavailable)
 	e.webhook(t, e.mediaWebhook(waID, "Nuno", "image", "late-pic", "image/png", nil))
 	do(t, ctx, "the bubble says the picture is arriving", chromedp.WaitVisible(chromedp.CSS("#conversation span.media")))
 	if n := eval[int](t, ctx, `document.querySelectorAll("#conversation img.media-img").length`); n != 0 {
 		t.Fatalf("%d pictures shown before the file was kept", n)
 	}
-	dashEventually(t, 30*time.Second, "the picture replaces the arriving note", func() bool {
+	dashEventually(t, 45*time.Second, "the picture replaces the arriving note", func() bool {
 		return eval[int](t, ctx, `(() => { const i = document.querySelector("#conversation img.media-img");
 			return i && i.complete ? i.naturalWidth : 0 })()`) == 240
 	})
