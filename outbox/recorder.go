@@ -77,8 +77,13 @@ func (r *recorder) commit(batch []*recordReq) {
 	}
 	start := time.Now()
 	for i := 0; ; i++ {
-		lost, err := r.o.store.MarkOutboundSentBatch(ctx, sent)
+		// Each chat's next message becomes due once the recipient gap has passed, so claims meanwhile take other
+		// chats' messages; the alarm wakes the workers when it is due.
+		lost, err := r.o.store.MarkOutboundSentPaced(ctx, sent, r.o.RecipientGap)
 		if err == nil {
+			if r.o.RecipientGap > 0 {
+				r.o.alarm.set(r.o.RecipientGap)
+			}
 			for _, req := range batch {
 				if slices.Contains(lost, req.sent.Message.ID) {
 					req.done <- fmt.Errorf("record wamid %s of outbound %d: %w", req.sent.Wamid, req.sent.Message.ID, models.ErrLeaseLost)

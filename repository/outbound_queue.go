@@ -129,6 +129,43 @@ func (s *Store) settle(ctx context.Context, m models.OutboundMessage, what, set 
 	return nil
 }
 
+// paceChats moves the queued, unclaimed messages of the chats of sent (but those in lost) to be due no sooner than
+// gap from now, on the database's clock.
+func (s *Store) paceChats(ctx context.Context, sent []SentMessage, lost []int64, gap time.Duration) error {
+	var chats strings.Builder
+	var args []any
+	seen := map[[2]int64]bool{}
+	for _, x := range sent {
+		k := [2]int64{x.Message.PhoneNumberID, x.Message.CustomerID}
+		if seen[k] || slices.Contains(lost, x.Message.ID) {
+			continue
+		}
+		seen[k] = true
+		if chats.Len() > 0 {
+			chats.WriteString(",")
+		}
+		chats.WriteString("(?,?)")
+		args = append(args, k[0], k[1])
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	atSQL, atArgs := s.dbTime(gap)
+	nowSQL, nowArgs := s.dbTime(0)
+	var all []any
+	all = append(all, atArgs...)
+	all = append(all, args...)
+	all = append(all, nowArgs...)
+	all = append(all, atArgs...)
+	err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET next_attempt_at = `+atSQL+`
+		WHERE status = 'queued' AND (phone_number_id, customer_id) IN (`+chats.String()+`)
+		AND (claim_until IS NULL OR claim_until < `+nowSQL+`) AND next_attempt_at < `+atSQL, all...).Error
+	if err != nil {
+		return fmt.Errorf("pace the next messages of %d chats: %w", len(seen), err)
+	}
+	return nil
+}
+
 // SentMessage is a claimed message Meta accepted, with the wamid it gave.
 type SentMessage struct {
 	Message models.OutboundMessage
@@ -149,11 +186,19 @@ func (s *Store) MarkOutboundSent(ctx context.Context, m models.OutboundMessage, 
 	return nil
 }
 
-// MarkOutboundSentBatch is MarkOutboundSent for many messages in one transaction of four statements, whatever
+// MarkOutboundSentBatch is MarkOutboundSent for many messages in one transaction of four statements (five when paced), whatever
 // their number: a lock on the wamids (see lockWamids), one update, one read of early statuses, and the statuses
 // applied. It returns the ids that were already recorded as sent (each one a message that went out twice); an error
 // means none was recorded.
 func (s *Store) MarkOutboundSentBatch(ctx context.Context, sent []SentMessage) (lost []int64, err error) {
+	return s.MarkOutboundSentPaced(ctx, sent, 0)
+}
+
+// MarkOutboundSentPaced is MarkOutboundSentBatch that also makes the next queued message of each chat due no sooner
+// than gap from now (the shortest gap between two messages to one recipient), in the same transaction. The claim
+// walks due messages in due order, so it then takes other chats' messages instead of one a worker would have to
+// wait for, or put off with a write of its own.
+func (s *Store) MarkOutboundSentPaced(ctx context.Context, sent []SentMessage, gap time.Duration) (lost []int64, err error) {
 	if len(sent) == 0 {
 		return nil, nil
 	}
@@ -211,6 +256,11 @@ func (s *Store) MarkOutboundSentBatch(ctx context.Context, sent []SentMessage) (
 		}
 		if len(wamids) == 0 {
 			return nil
+		}
+		if gap > 0 {
+			if err := tx.paceChats(ctx, sent, lost, gap); err != nil {
+				return err
+			}
 		}
 		var early []models.MessageStatus
 		if err := tx.db.WithContext(ctx).Where("wamid IN ?", wamids).Order("id").Find(&early).Error; err != nil {

@@ -126,3 +126,33 @@ func TestOutbound_ClaimWalksTheDueIndexHoweverDeepTheQueue(t *testing.T) {
 		})
 	}
 }
+
+// Recording a send paces its chat: the customer's next message is not due until the recipient gap has passed, so
+// a claim meanwhile takes another customer's message; once due, it is claimed.
+func TestOutbound_PacedRecordMakesTheChatsNextMessageDueAfterTheGap(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			ctx := context.Background()
+			e := newOutEnv(t, be.Open(t), "4660")
+			ana, bea := e.customer(t, "15550001", time.Now()), e.customer(t, "15550002", time.Now())
+			e.enqueue(t, ana, "ana-1", "text")
+			e.enqueue(t, ana, "ana-2", "text")
+			_, first := claimKeys(t, e.s, "w", time.Minute)
+			if len(first) != 1 || first[0].IdempotencyKey != "ana-1" {
+				t.Fatalf("first claim %v", first)
+			}
+			const gap = 700 * time.Millisecond
+			if lost, err := e.s.MarkOutboundSentPaced(ctx, []repository.SentMessage{{Message: first[0], Wamid: "wamid.ana1"}}, gap); err != nil || len(lost) > 0 {
+				t.Fatalf("record: %v %v", lost, err)
+			}
+			e.enqueue(t, bea, "bea-1", "text") // queued after ana-2, yet due before it
+			if keys, _ := claimKeys(t, e.s, "w", time.Minute); !slices.Equal(keys, []string{"bea-1"}) {
+				t.Fatalf("claim within the gap took %v, want only bea-1", keys)
+			}
+			time.Sleep(gap + 100*time.Millisecond)
+			if keys, _ := claimKeys(t, e.s, "w", time.Minute); !slices.Equal(keys, []string{"ana-2"}) {
+				t.Fatalf("claim after the gap took %v, want ana-2", keys)
+			}
+		})
+	}
+}
