@@ -130,38 +130,37 @@ func (s *Store) settle(ctx context.Context, m models.OutboundMessage, what, set 
 }
 
 // paceChats moves the queued, unclaimed messages of the chats of sent (but those in lost) to be due no sooner than
-// gap from now, on the database's clock.
+// gap from now, on the database's clock: one statement per phone number (a batch rarely spans more than one). Each
+// names its number and its customers and repeats the unsent-chat index's own predicate, so both databases find the
+// rows through that index (SQLite uses it for neither a row-value IN list nor an OR across numbers, nor infers the
+// partial index from status = 'queued' alone; without it every record scanned the queue).
 func (s *Store) paceChats(ctx context.Context, sent []SentMessage, lost []int64, gap time.Duration) error {
-	var chats strings.Builder
-	var args []any
-	seen := map[[2]int64]bool{}
+	byPhone := map[int64][]int64{}
+	var phones []int64
 	for _, x := range sent {
-		k := [2]int64{x.Message.PhoneNumberID, x.Message.CustomerID}
-		if seen[k] || slices.Contains(lost, x.Message.ID) {
+		p, c := x.Message.PhoneNumberID, x.Message.CustomerID
+		if slices.Contains(lost, x.Message.ID) || slices.Contains(byPhone[p], c) {
 			continue
 		}
-		seen[k] = true
-		if chats.Len() > 0 {
-			chats.WriteString(",")
+		if byPhone[p] == nil {
+			phones = append(phones, p)
 		}
-		chats.WriteString("(?,?)")
-		args = append(args, k[0], k[1])
-	}
-	if len(args) == 0 {
-		return nil
+		byPhone[p] = append(byPhone[p], c)
 	}
 	atSQL, atArgs := s.dbTime(gap)
 	nowSQL, nowArgs := s.dbTime(0)
-	var all []any
-	all = append(all, atArgs...)
-	all = append(all, args...)
-	all = append(all, nowArgs...)
-	all = append(all, atArgs...)
-	err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET next_attempt_at = `+atSQL+`
-		WHERE status = 'queued' AND (phone_number_id, customer_id) IN (`+chats.String()+`)
-		AND (claim_until IS NULL OR claim_until < `+nowSQL+`) AND next_attempt_at < `+atSQL, all...).Error
-	if err != nil {
-		return fmt.Errorf("pace the next messages of %d chats: %w", len(seen), err)
+	for _, p := range phones {
+		var args []any
+		args = append(args, atArgs...)
+		args = append(args, p, byPhone[p])
+		args = append(args, nowArgs...)
+		args = append(args, atArgs...)
+		err := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET next_attempt_at = `+atSQL+`
+			WHERE status IN ('queued', 'held') AND status = 'queued' AND phone_number_id = ? AND customer_id IN ?
+			AND (claim_until IS NULL OR claim_until < `+nowSQL+`) AND next_attempt_at < `+atSQL, args...).Error
+		if err != nil {
+			return fmt.Errorf("pace the next messages of %d chats of number %d: %w", len(byPhone[p]), p, err)
+		}
 	}
 	return nil
 }
@@ -186,7 +185,7 @@ func (s *Store) MarkOutboundSent(ctx context.Context, m models.OutboundMessage, 
 	return nil
 }
 
-// MarkOutboundSentBatch is MarkOutboundSent for many messages in one transaction of four statements (five when paced), whatever
+// MarkOutboundSentBatch is MarkOutboundSent for many messages in one transaction of four statements (and one more per number when paced), whatever
 // their number: a lock on the wamids (see lockWamids), one update, one read of early statuses, and the statuses
 // applied. It returns the ids that were already recorded as sent (each one a message that went out twice); an error
 // means none was recorded.
