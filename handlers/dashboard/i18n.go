@@ -37,6 +37,7 @@ func errorText(p locale.Printer, err error) string {
 
 // signupErrors are the sign-up form's field errors (auth.NewBusiness.Validate, in English) in p's language.
 func signupErrors(p locale.Printer, errs map[string]string) map[string]string {
+	// #nosec G101 -- field names to catalog message ids ("password" → "signup.error_password"), no credential
 	ids := map[string]string{"name": "signup.error_name", "email": "signup.error_email", "password": "signup.error_password",
 		"currency": "errors.invalid_currency", "timezone": "errors.invalid_timezone"}
 	out := make(map[string]string, len(errs))
