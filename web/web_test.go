@@ -8,7 +8,7 @@ import (
 )
 
 func TestEmbedsTheAssetsAndPages(t *testing.T) {
-	for _, f := range []string{"static/app.css", "static/app.js", "static/simulator.js", "static/signup.js", "static/favicon.svg"} {
+	for _, f := range []string{"static/app.css", "static/app.js", "static/i18n.js", "static/simulator.js", "static/signup.js", "static/favicon.svg"} {
 		if b, err := fs.ReadFile(Static, f); err != nil || len(b) == 0 {
 			t.Errorf("%s: %v", f, err)
 		}

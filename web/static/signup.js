@@ -3,15 +3,8 @@
 // Both go to /settings/connect/signup, where the server exchanges the code for a token. Meta's documented flow.
 (function () {
   "use strict";
-  // Messages in the page's language, from the layout's i18n block (handlers/dashboard jsMessages): t("id") or
-  // t("id", {Field: value}) for one with fields. Without the block, the id stands in.
-  var messages = {};
-  try { messages = JSON.parse(document.getElementById("i18n").textContent) || {}; } catch (e) { messages = {}; }
-  function t(id, fields) {
-    var s = messages[id] || id;
-    Object.keys(fields || {}).forEach(function (k) { s = s.split("{" + k + "}").join(String(fields[k])); });
-    return s;
-  }
+  // Messages in the page's language (i18n.js): t("id") or t("id", {Field: value}).
+  var t = window.waorderT || function (id) { return id; };
   var btn = document.getElementById("signup-btn");
   var form = document.getElementById("signup-form");
   var status = document.getElementById("signup-status");

@@ -3,15 +3,8 @@
 // buttons and list rows as choices to tap.
 (function () {
   "use strict";
-  // Messages in the page's language, from the layout's i18n block (handlers/dashboard jsMessages): t("id") or
-  // t("id", {Field: value}) for one with fields. Without the block, the id stands in.
-  var messages = {};
-  try { messages = JSON.parse(document.getElementById("i18n").textContent) || {}; } catch (e) { messages = {}; }
-  function t(id, fields) {
-    var s = messages[id] || id;
-    Object.keys(fields || {}).forEach(function (k) { s = s.split("{" + k + "}").join(String(fields[k])); });
-    return s;
-  }
+  // Messages in the page's language (i18n.js): t("id") or t("id", {Field: value}).
+  var t = window.waorderT || function (id) { return id; };
   var form = document.getElementById("sim-form");
   var chat = document.getElementById("sim-chat");
   if (!form || !chat) return;
