@@ -234,14 +234,21 @@ func (f *fixture) media(t *testing.T, files mediastore.Store, age time.Duration,
 	return m.ID, key
 }
 
+// localFiles is a media store in a folder of the test's own.
+func localFiles(t *testing.T) *mediastore.Local {
+	t.Helper()
+	files, err := mediastore.NewLocal(t.TempDir())
+	must(t, err)
+	t.Cleanup(func() { files.Close() })
+	return files
+}
+
 func TestPass_RemovesOldCustomerFilesAndKeepsTheirMessages(t *testing.T) {
 	for _, be := range testutil.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
 			ctx := context.Background()
 			f := newFixture(t, be.Open(t))
-			files, err := mediastore.NewLocal(t.TempDir())
-			must(t, err)
-			defer files.Close()
+			files := localFiles(t)
 			var old []int64
 			var oldKeys []string
 			for range 5 {
@@ -289,9 +296,7 @@ func TestPass_FinishesFilesAnInterruptedPassLeftExpiring(t *testing.T) {
 		t.Run(be.Name, func(t *testing.T) {
 			ctx := context.Background()
 			f := newFixture(t, be.Open(t))
-			files, err := mediastore.NewLocal(t.TempDir())
-			must(t, err)
-			defer files.Close()
+			files := localFiles(t)
 			id, key := f.media(t, files, 100*day, models.MediaStored)
 			if got, err := f.store.ExpiringMedia(ctx, time.Now().Add(-90*day), 10); err != nil || len(got) != 1 {
 				t.Fatalf("mark expiring: %v %v", got, err)
