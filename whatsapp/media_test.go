@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/waorder/waorder/whatsapp"
 	"github.com/waorder/waorder/whatsapp/fakegraph"
@@ -37,5 +38,25 @@ func TestMedia_LookUpThenDownloadWithTheToken(t *testing.T) {
 	if len(reqs) != 4 || reqs[0].Kind != fakegraph.KindMedia || reqs[1].Kind != fakegraph.KindMediaDownload ||
 		reqs[1].Token() != "tok" {
 		t.Fatalf("requests %+v", reqs)
+	}
+}
+
+// A held file's lookup waits for its release (a client that gives up first gets nothing); then it is answered.
+func TestMedia_HeldLookupIsAnsweredOnlyAfterRelease(t *testing.T) {
+	fake := fakegraph.New()
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	fake.AddMedia("held-1", "image/png", []byte("png"))
+	release := fake.HoldMedia("held-1")
+	c := whatsapp.NewClient(srv.URL, "v23.0", nil)
+	short, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if _, err := c.Media(short, "tok", "held-1"); err == nil {
+		t.Fatal("a held lookup was answered before its release")
+	}
+	release()
+	release() // twice is fine
+	if info, err := c.Media(context.Background(), "tok", "held-1"); err != nil || info.MimeType != "image/png" {
+		t.Fatalf("after release: %+v, %v", info, err)
 	}
 }

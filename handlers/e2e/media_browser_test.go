@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/waorder/waorder/app"
 	"github.com/waorder/waorder/app/apptest"
 	"github.com/waorder/waorder/testutil"
-	"github.com/waorder/waorder/whatsapp/fakegraph"
 )
 
 // A customer sends a picture, a voice note, a document and a location; the merchant opens the thread and sees the
@@ -72,16 +70,16 @@ func TestBrowser_OpenThreadShowsThePictureWhenItsFileArrives(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#conversation")))
 	eval[bool](t, ctx, `(window.sameDocument = true)`)
 
-	// The first two lookups of the file fail, so it is kept some seconds later (retries after 2 s, then 4 s): long
-	// after the message itself is on the page, however slow this run.
+	// Meta holds the file back until the bubble has said it is arriving, however slow this run; then hands it over.
 	e.graph.AddMedia("late-pic", "image/png", pngPicture(t, 240, 160))
-	unavailable := fakegraph.Response{Status: http.StatusServiceUnavailable}
-	e.graph.FailNext(fakegraph.KindMedia, unavailable, unavailable)
+	release := e.graph.HoldMedia("late-pic")
+	defer release()
 	e.webhook(t, e.mediaWebhook(waID, "Nuno", "image", "late-pic", "image/png", nil))
 	do(t, ctx, "the bubble says the picture is arriving", chromedp.WaitVisible(chromedp.CSS("#conversation span.media")))
 	if n := eval[int](t, ctx, `document.querySelectorAll("#conversation img.media-img").length`); n != 0 {
 		t.Fatalf("%d pictures shown before the file was kept", n)
 	}
+	release()
 	dashEventually(t, 45*time.Second, "the picture replaces the arriving note", func() bool {
 		return eval[int](t, ctx, `(() => { const i = document.querySelector("#conversation img.media-img");
 			return i && i.complete ? i.naturalWidth : 0 })()`) == 240

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // KindMedia and KindMediaDownload are the two steps of fetching media a customer sent.
@@ -19,6 +20,7 @@ const (
 type media struct {
 	mimeType string
 	data     []byte
+	held     chan struct{} // non-nil while HoldMedia holds its lookups back; closed on release
 }
 
 // AddMedia makes the fake serve data as the media id: GET /{id} answers its download URL (on this server, below
@@ -27,7 +29,21 @@ type media struct {
 func (s *Server) AddMedia(id, mimeType string, data []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.media[id] = media{mimeType, append([]byte(nil), data...)}
+	s.media[id] = media{mimeType: mimeType, data: append([]byte(nil), data...)}
+}
+
+// HoldMedia makes lookups of the media id wait (until release, or until the client gives up) before they are
+// answered: a file Meta is slow to hand over, for as long as a test needs, whatever the client's retry times.
+// The id must have been added; release may be called more than once.
+func (s *Server) HoldMedia(id string) (release func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.media[id]
+	held := make(chan struct{})
+	m.held = held
+	s.media[id] = m
+	var once sync.Once
+	return func() { once.Do(func() { close(held) }) }
 }
 
 func (s *Server) mediaOf(id string) (media, bool) {
@@ -46,6 +62,13 @@ func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request, req Request,
 	if m, ok := s.mediaOf(parts[n-1]); ok {
 		req.Kind = KindMedia
 		at := s.record(req)
+		if m.held != nil {
+			select {
+			case <-m.held:
+			case <-r.Context().Done():
+				return true // the client gave up: it gets nothing, and the request stays unanswered (Status 0)
+			}
+		}
 		if resp := s.authError(req); !resp.isZero() {
 			s.finish(w, at, resp)
 			return true
