@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -99,13 +100,42 @@ func (s *Store) upsertCustomers(ctx context.Context, ds []Delivery) (customerIDs
 	if err != nil {
 		return nil, err
 	}
+	// Each group becomes one row. New people are inserted, and known ones updated, in one statement per chunk
+	// rather than one per customer: this runs inside the webhook commit, which every delivery of the batch waits for.
+	var fresh, changed []models.Customer
+	var freshGroups []*group
 	for _, g := range link(ids, rows) {
-		id, err := s.settleGroup(ctx, g)
-		if err != nil {
-			return nil, err
+		c := g.settled()
+		switch {
+		case len(g.rows) == 0:
+			fresh, freshGroups = append(fresh, c), append(freshGroups, g)
+			continue
+		case len(g.rows) > 1:
+			victims := make([]int64, 0, len(g.rows)-1)
+			for _, v := range g.rows[1:] {
+				victims = append(victims, v.ID)
+			}
+			if err := s.mergeCustomers(ctx, g.biz, c.ID, victims); err != nil {
+				return nil, err
+			}
+		}
+		if customerChanged(g.rows[0], c) {
+			changed = append(changed, c)
 		}
 		for _, k := range g.idKeys {
-			out[k] = id
+			out[k] = c.ID
+		}
+	}
+	if err := s.updateCustomers(ctx, changed); err != nil {
+		return nil, err
+	}
+	created, err := s.insertCustomers(ctx, fresh)
+	if err != nil {
+		return nil, err
+	}
+	for i, g := range freshGroups {
+		for _, k := range g.idKeys {
+			out[k] = created[i]
 		}
 	}
 	return out, nil
@@ -268,10 +298,10 @@ func lessKey(a, b []idKey) bool {
 	return x.biz < y.biz || x.biz == y.biz && x.id < y.id
 }
 
-// settleGroup makes the group one row: the oldest stored row survives and absorbs the others, and takes what the
-// webhooks said (the newest statement of each field wins; a field a webhook left out keeps its stored value).
-// It returns the surviving or new row's id.
-func (s *Store) settleGroup(ctx context.Context, g *group) (int64, error) {
+// settled is the group as one row: the oldest stored row survives and absorbs the others, and takes what the
+// webhooks said (the newest statement of each field wins; a field a webhook left out keeps its stored value). A
+// group with no stored row is a new customer (ID 0).
+func (g *group) settled() models.Customer {
 	sort.SliceStable(g.ids, func(i, j int) bool {
 		a, b := g.ids[i], g.ids[j]
 		if at, bt := inboundAt(a.Customer), inboundAt(b.Customer); !at.Equal(bt) {
@@ -295,19 +325,7 @@ func (s *Store) settleGroup(ctx context.Context, g *group) (int64, error) {
 		c.Name, c.LastInboundAt = firstSet(in.Name, c.Name), later(c.LastInboundAt, in.LastInboundAt)
 	}
 	c.WaID = c.Recipient()
-	if len(g.rows) == 0 {
-		return s.insertCustomer(ctx, c)
-	}
-	if len(g.rows) > 1 {
-		victims := make([]int64, 0, len(g.rows)-1)
-		for _, v := range g.rows[1:] {
-			victims = append(victims, v.ID)
-		}
-		if err := s.mergeCustomers(ctx, g.biz, c.ID, victims); err != nil {
-			return 0, err
-		}
-	}
-	return c.ID, s.updateCustomer(ctx, g.rows[0], c)
+	return c
 }
 
 func inboundAt(c models.Customer) time.Time {
@@ -331,25 +349,95 @@ func later(a, b *time.Time) *time.Time {
 	return a
 }
 
-func (s *Store) insertCustomer(ctx context.Context, c models.Customer) (int64, error) {
+// customerRowsPerStatement bounds a multi-row statement well under PostgreSQL's 65,535 parameters.
+const customerRowsPerStatement = 1000
+
+// insertCustomers creates the customers, a statement per chunk, and returns their ids in the order given. Each
+// business's wa_id is unique, so the rows a statement returns are matched back by it.
+func (s *Store) insertCustomers(ctx context.Context, cs []models.Customer) ([]int64, error) {
+	ids := make([]int64, 0, len(cs))
 	t := now()
-	var id int64
-	err := s.db.WithContext(ctx).Raw(`INSERT INTO customers (business_id, wa_id, phone, user_id, parent_user_id, username, name,
-		last_inbound_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id`,
-		c.BusinessID, c.WaID, c.Phone, c.UserID, c.ParentUserID, c.Username, c.Name, utc(c.LastInboundAt), t, t).Scan(&id).Error
-	if err != nil {
-		return 0, fmt.Errorf("create customer %s: %w", c.WaID, err)
+	for chunk := range slices.Chunk(cs, customerRowsPerStatement) {
+		var sb strings.Builder
+		args := make([]any, 0, len(chunk)*10)
+		sb.WriteString(`INSERT INTO customers (business_id, wa_id, phone, user_id, parent_user_id, username, name,
+		last_inbound_at, created_at, updated_at) VALUES `)
+		for i, c := range chunk {
+			if i > 0 {
+				sb.WriteString(",")
+			}
+			sb.WriteString("(?,?,?,?,?,?,?,?,?,?)")
+			args = append(args, c.BusinessID, c.WaID, c.Phone, c.UserID, c.ParentUserID, c.Username, c.Name, utc(c.LastInboundAt), t, t)
+		}
+		sb.WriteString(" RETURNING id, business_id, wa_id")
+		var rows []struct {
+			ID         int64
+			BusinessID int64
+			WaID       string
+		}
+		if err := s.db.WithContext(ctx).Raw(sb.String(), args...).Scan(&rows).Error; err != nil {
+			return nil, fmt.Errorf("create %d customers: %w", len(chunk), err)
+		}
+		byKey := make(map[idKey]int64, len(rows))
+		for _, r := range rows {
+			byKey[idKey{r.BusinessID, r.WaID}] = r.ID
+		}
+		for _, c := range chunk {
+			id, ok := byKey[idKey{c.BusinessID, c.WaID}]
+			if !ok {
+				return nil, fmt.Errorf("create customer %s: no row came back", c.WaID)
+			}
+			ids = append(ids, id)
+		}
 	}
-	return id, nil
+	return ids, nil
 }
 
-// updateCustomer writes what changed from before to c. The window only moves forward, whatever a concurrent
-// writer did in between.
-func (s *Store) updateCustomer(ctx context.Context, before, c models.Customer) error {
-	if before.WaID == c.WaID && before.Phone == c.Phone && before.UserID == c.UserID && before.ParentUserID == c.ParentUserID &&
-		before.Username == c.Username && before.Name == c.Name && inboundAt(before).Equal(inboundAt(c)) {
+// customerChanged reports whether c says anything the stored row before does not.
+func customerChanged(before, c models.Customer) bool {
+	return before.WaID != c.WaID || before.Phone != c.Phone || before.UserID != c.UserID || before.ParentUserID != c.ParentUserID ||
+		before.Username != c.Username || before.Name != c.Name || !inboundAt(before).Equal(inboundAt(c))
+}
+
+// updateCustomers writes the customers' new state. The window only moves forward, whatever a concurrent writer
+// did in between. On PostgreSQL it is one statement per chunk (a round trip each inside the webhook commit); on
+// SQLite, in-process, one per customer.
+func (s *Store) updateCustomers(ctx context.Context, cs []models.Customer) error {
+	if !s.postgres || len(cs) == 1 {
+		for _, c := range cs {
+			if err := s.updateCustomer(ctx, c); err != nil {
+				return err
+			}
+		}
 		return nil
 	}
+	t := now()
+	for chunk := range slices.Chunk(cs, customerRowsPerStatement) {
+		var sb strings.Builder
+		args := make([]any, 0, len(chunk)*9+1)
+		sb.WriteString(`UPDATE customers AS c SET wa_id = v.wa_id, phone = v.phone, user_id = v.user_id,
+		parent_user_id = v.parent_user_id, username = v.username, name = v.name,
+		last_inbound_at = CASE WHEN c.last_inbound_at IS NULL OR c.last_inbound_at < v.t THEN v.t ELSE c.last_inbound_at END,
+		updated_at = ? FROM (VALUES `)
+		args = append(args, t)
+		for i, c := range chunk {
+			if i > 0 {
+				sb.WriteString(",")
+			}
+			sb.WriteString("(?::bigint,?::bigint,?::text,?::text,?::text,?::text,?::text,?::text,?::timestamptz)")
+			args = append(args, c.BusinessID, c.ID, c.WaID, c.Phone, c.UserID, c.ParentUserID, c.Username, c.Name, utc(c.LastInboundAt))
+		}
+		sb.WriteString(`) AS v(business_id, id, wa_id, phone, user_id, parent_user_id, username, name, t)
+		WHERE c.business_id = v.business_id AND c.id = v.id`)
+		if err := s.db.WithContext(ctx).Exec(sb.String(), args...).Error; err != nil {
+			return fmt.Errorf("update %d customers: %w", len(chunk), err)
+		}
+	}
+	return nil
+}
+
+// updateCustomer writes one customer's new state (see updateCustomers).
+func (s *Store) updateCustomer(ctx context.Context, c models.Customer) error {
 	err := s.db.WithContext(ctx).Exec(`UPDATE customers SET wa_id = ?, phone = ?, user_id = ?, parent_user_id = ?, username = ?,
 		name = ?, last_inbound_at = CASE WHEN last_inbound_at IS NULL OR last_inbound_at < ? THEN ? ELSE last_inbound_at END,
 		updated_at = ? WHERE business_id = ? AND id = ?`,

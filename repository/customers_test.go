@@ -178,6 +178,53 @@ func TestCustomers_NewUserIDForAKnownPhoneIsLinked(t *testing.T) {
 	}
 }
 
+// One commit of many deliveries (as under load): new people are created and known ones updated together, each
+// message goes to its own sender, and a known customer's window never moves back to an older message's time.
+func TestCustomers_ABatchOfNewAndKnownCustomersGoesEachToItsOwnRow(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			s := be.Open(t)
+			b, p := seedBusiness(t, s, "1")
+			t0 := time.Now().UTC().Add(-time.Hour)
+			for i := range 3 { // known: 351910000000..2, last seen at t0
+				store(t, s, said(b, p, fmt.Sprintf("wamid.known.%d", i), fmt.Sprintf("35191000000%d", i), "", t0))
+			}
+			var batch []repository.Delivery
+			for i := range 6 { // the three known ones again and three new ones
+				at := t0.Add(time.Minute)
+				if i == 1 {
+					at = t0.Add(-time.Minute) // a late delivery of an older message
+				}
+				d := said(b, p, fmt.Sprintf("wamid.batch.%d", i), fmt.Sprintf("35191000000%d", i), "", at)
+				d.Customers[0].Name = fmt.Sprintf("Person %d", i)
+				batch = append(batch, d)
+			}
+			store(t, s, batch...)
+			cs := customers(t, s, b.ID)
+			if len(cs) != 6 {
+				t.Fatalf("%d customers, want 6: %+v", len(cs), cs)
+			}
+			for _, c := range cs {
+				i := int(c.Phone[len(c.Phone)-1] - '0')
+				if c.Name != fmt.Sprintf("Person %d", i) || c.WaID != c.Phone {
+					t.Errorf("customer %s: name %q wa_id %q", c.Phone, c.Name, c.WaID)
+				}
+				want := t0.Add(time.Minute)
+				if i == 1 {
+					want = t0 // the older message does not close the window it had
+				}
+				if c.LastInboundAt == nil || c.LastInboundAt.Sub(want).Abs() > time.Millisecond {
+					t.Errorf("customer %s: window opened at %v, want %v", c.Phone, c.LastInboundAt, want)
+				}
+				if n := count(t, s, "SELECT COUNT(*) FROM inbound_messages WHERE customer_id = ? AND wamid = ?", c.ID,
+					fmt.Sprintf("wamid.batch.%d", i)); n != 1 {
+					t.Errorf("customer %s owns %d of its batch messages, want 1", c.Phone, n)
+				}
+			}
+		})
+	}
+}
+
 func TestCustomers_SameIdsInAnotherBusinessAreAnotherCustomer(t *testing.T) {
 	s := testutil.SQLite(t)
 	b1, p1 := seedBusiness(t, s, "1")
