@@ -334,6 +334,7 @@ func (s *Service) Run(ctx context.Context) error {
 		metrics.MonitorMemory(ctx, s.log, s.cfg.MemoryWarnMB, s.cfg.MemoryCriticalMB, s.cfg.MemoryInterval)
 	})
 	run(func(ctx context.Context) { s.accounts.RunSessionPurge(ctx, sessionPurgeEvery) })
+	run(func(ctx context.Context) { keepStatistics(ctx, s.store, s.log) })
 
 	s.log.Info("listening", "addr", s.ln.Addr().String(), "database", dbKind(s.store), "cache", s.cache.Status(),
 		"sandbox", s.cfg.Sandbox)

@@ -38,7 +38,8 @@ func (s *Store) ClaimUnprocessed(ctx context.Context, ids []int64, limit int, le
 	var claimed []models.InboundMessage
 	// The pick is a materialized CTE, evaluated once, like the outbox's: written "id IN (SELECT … LIMIT n SKIP
 	// LOCKED)", PostgreSQL may run the subquery again and claim more than n. Leases are on the database's clock.
-	err := s.db.WithContext(ctx).Raw(`WITH picked AS MATERIALIZED (
+	err := s.freshPlans(ctx, func(tx *Store) error {
+		return tx.db.WithContext(ctx).Raw(`WITH picked AS MATERIALIZED (
 			SELECT m.id FROM inbound_messages m
 			WHERE m.processed_at IS NULL AND m.attempts < ? AND (m.claim_until IS NULL OR m.claim_until < `+nowSQL+`)
 			AND NOT EXISTS (SELECT 1 FROM inbound_messages o WHERE o.business_id = m.business_id
@@ -47,6 +48,7 @@ func (s *Store) ClaimUnprocessed(ctx context.Context, ids []int64, limit int, le
 		UPDATE inbound_messages SET claim_until = `+untilSQL+`, attempts = attempts + 1
 		WHERE id IN (SELECT id FROM picked) AND processed_at IS NULL AND (claim_until IS NULL OR claim_until < `+nowSQL+`)
 		RETURNING *`, args...).Scan(&claimed).Error
+	})
 	if err != nil {
 		return nil, fmt.Errorf("claim unprocessed messages: %w", err)
 	}

@@ -47,12 +47,14 @@ func (s *Store) ClaimInboundMedia(ctx context.Context, limit int, lease time.Dur
 	args = append(args, untilArgs...)
 	args = append(args, nowArgs...)
 	var claimed []models.InboundMedia
-	err := s.db.WithContext(ctx).Raw(`WITH picked AS MATERIALIZED (
+	err := s.freshPlans(ctx, func(tx *Store) error {
+		return tx.db.WithContext(ctx).Raw(`WITH picked AS MATERIALIZED (
 			SELECT id FROM inbound_media WHERE status = ? AND attempts < ? AND next_attempt_at <= `+nowSQL+`
 			AND (claim_until IS NULL OR claim_until < `+nowSQL+`) ORDER BY next_attempt_at, id LIMIT ?`+lock+`)
 		UPDATE inbound_media SET claim_until = `+untilSQL+`, attempts = attempts + 1
 		WHERE id IN (SELECT id FROM picked) AND (claim_until IS NULL OR claim_until < `+nowSQL+`)
 		RETURNING *`, args...).Scan(&claimed).Error
+	})
 	if err != nil {
 		return nil, fmt.Errorf("claim media to fetch: %w", err)
 	}

@@ -47,13 +47,19 @@ const outboundBlockedSQL = `EXISTS (SELECT 1 FROM outbound_messages o WHERE o.ph
 // Each pick is a materialized CTE, evaluated once: written "id IN (SELECT … LIMIT n SKIP LOCKED)", PostgreSQL may
 // run the subquery again and, skipping the rows it just locked, claim more than n.
 func (s *Store) ClaimOutbound(ctx context.Context, limit int, lease time.Duration, owner string) ([]models.OutboundMessage, error) {
-	q, args, err := s.claimOutboundSQL(ctx, limit, lease, owner)
+	var out []models.OutboundMessage
+	err := s.freshPlans(ctx, func(tx *Store) error {
+		q, args, err := tx.claimOutboundSQL(ctx, limit, lease, owner)
+		if err != nil {
+			return err
+		}
+		if err := tx.db.WithContext(ctx).Raw(q, args...).Scan(&out).Error; err != nil {
+			return fmt.Errorf("claim outbound messages: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	var out []models.OutboundMessage
-	if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&out).Error; err != nil {
-		return nil, fmt.Errorf("claim outbound messages: %w", err)
 	}
 	slices.SortFunc(out, func(a, b models.OutboundMessage) int { return int(a.ID - b.ID) })
 	return out, nil

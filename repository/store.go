@@ -26,6 +26,8 @@ type Store struct {
 	db       *gorm.DB
 	postgres bool
 	timeout  time.Duration
+	// planModeSet: DATABASE_URL sets plan_cache_mode for every session (see freshPlans).
+	planModeSet bool
 }
 
 // Options tune the connection pool.
@@ -36,22 +38,34 @@ type Options struct {
 	QueryTimeout time.Duration
 }
 
-// openPostgres opens a pool on databaseURL whose sessions plan every execution of a statement for its own
-// parameters (plan_cache_mode=force_custom_plan, unless the URL sets it). pgx prepares each statement once per
-// connection; after five executions PostgreSQL may switch a prepared statement to a generic plan made from the
-// statistics of that moment, and keep it. The queues' claims are where that hurts: planned while the queue was
-// empty, the claim of outbound messages kept checking each candidate's chat against every unsent row, and at
-// 10,000 queued a claim took 200-650 ms of a core (sends fell to ~60/s; with custom plans they stay at ~600/s).
-// Planning each execution costs a fraction of a millisecond.
-func openPostgres(databaseURL string) (*sql.DB, error) {
+// openPostgres opens a pool on databaseURL, and tells whether the URL sets plan_cache_mode.
+func openPostgres(databaseURL string) (*sql.DB, bool, error) {
 	cfg, err := pgx.ParseConfig(databaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+		return nil, false, fmt.Errorf("DATABASE_URL: %w", err)
 	}
-	if _, set := cfg.RuntimeParams["plan_cache_mode"]; !set {
-		cfg.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	_, planModeSet := cfg.RuntimeParams["plan_cache_mode"]
+	return stdlib.OpenDB(*cfg), planModeSet, nil
+}
+
+// freshPlans runs fn, on PostgreSQL in a transaction whose statements are planned for their own parameters
+// (plan_cache_mode=force_custom_plan), unless DATABASE_URL sets plan_cache_mode itself. The queues' claims run
+// this way. pgx prepares each statement once per connection; after five executions PostgreSQL may switch a prepared
+// statement to a generic plan made from the statistics of that moment, and keep it. Planned while the queue was
+// empty, the claim of outbound messages kept checking each candidate's chat against every unsent row, and at 10,000
+// queued a claim took 200-650 ms of a core (sends fell to ~60/s; with custom plans they stay at ~600/s). Every
+// other statement keeps PostgreSQL's default: planning each execution of all of them cost the database a fifth of
+// the webhooks it could commit.
+func (s *Store) freshPlans(ctx context.Context, fn func(tx *Store) error) error {
+	if !s.postgres || s.planModeSet {
+		return fn(s)
 	}
-	return stdlib.OpenDB(*cfg), nil
+	return s.Tx(ctx, func(tx *Store) error {
+		if err := tx.db.WithContext(ctx).Exec("SET LOCAL plan_cache_mode = force_custom_plan").Error; err != nil {
+			return fmt.Errorf("plan each execution: %w", err)
+		}
+		return fn(tx)
+	})
 }
 
 // Open connects to PostgreSQL when databaseURL is set, else opens (creating) dataDir/waorder.db.
@@ -63,13 +77,14 @@ func Open(ctx context.Context, databaseURL, dataDir string, opts Options) (*Stor
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 	}
 	var (
-		db  *gorm.DB
-		err error
-		pg  = databaseURL != ""
+		db          *gorm.DB
+		err         error
+		pg          = databaseURL != ""
+		planModeSet bool
 	)
 	if pg {
 		var sqlDB *sql.DB
-		if sqlDB, err = openPostgres(databaseURL); err == nil {
+		if sqlDB, planModeSet, err = openPostgres(databaseURL); err == nil {
 			db, err = gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), gcfg)
 		}
 	} else {
@@ -108,7 +123,7 @@ func Open(ctx context.Context, databaseURL, dataDir string, opts Options) (*Stor
 		sqlDB.Close()
 		return nil, err
 	}
-	s := &Store{db: db, postgres: pg, timeout: timeout}
+	s := &Store{db: db, postgres: pg, timeout: timeout, planModeSet: planModeSet}
 	if err := s.Ping(ctx); err != nil {
 		sqlDB.Close()
 		return nil, err
@@ -162,7 +177,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	ctx, cancel := s.deadline(ctx)
 	defer cancel()
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, postgres: s.postgres, timeout: s.timeout})
+		return fn(&Store{db: tx, postgres: s.postgres, timeout: s.timeout, planModeSet: s.planModeSet})
 	})
 }
 
