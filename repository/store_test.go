@@ -52,7 +52,7 @@ func TestOpen_PostgresClaimsArePlannedForEachExecution(t *testing.T) {
 				}
 			}
 			var plans []struct {
-				Statement                  string
+				Statement                 string
 				GenericPlans, CustomPlans int64
 			}
 			if err := s.DB(ctx).Raw(`SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements
