@@ -10,17 +10,37 @@ import (
 
 // Conversation loads the bot's state for a customer, creating an empty one the first time.
 func (s *Store) Conversation(ctx context.Context, businessID, customerID int64) (models.Conversation, error) {
+	// Read first: a customer who wrote before has one, and the bot loads it for every message. Only a first message
+	// tries the insert (which a concurrent first message may win; then the read after it finds that row).
+	var cs []models.Conversation
+	load := func() error {
+		err := s.db.WithContext(ctx).Where("business_id = ? AND customer_id = ?", businessID, customerID).Limit(1).Find(&cs).Error
+		if err != nil {
+			return fmt.Errorf("load conversation of customer %d: %w", customerID, err)
+		}
+		return nil
+	}
+	if err := load(); err != nil {
+		return models.Conversation{}, err
+	}
+	if len(cs) == 1 {
+		return cs[0], nil
+	}
 	t := now()
-	err := s.db.WithContext(ctx).Exec(`INSERT INTO conversations (business_id, customer_id, state, data, version, last_message_at, updated_at)
-		VALUES (?, ?, '', '{}', 0, ?, ?) ON CONFLICT (business_id, customer_id) DO NOTHING`, businessID, customerID, t, t).Error
+	err := s.db.WithContext(ctx).Raw(`INSERT INTO conversations (business_id, customer_id, state, data, version, last_message_at, updated_at)
+		VALUES (?, ?, '', '{}', 0, ?, ?) ON CONFLICT (business_id, customer_id) DO NOTHING RETURNING *`, businessID, customerID, t, t).Scan(&cs).Error
 	if err != nil {
 		return models.Conversation{}, fmt.Errorf("create conversation of customer %d: %w", customerID, err)
 	}
-	var c models.Conversation
-	if err := s.db.WithContext(ctx).Where("business_id = ? AND customer_id = ?", businessID, customerID).First(&c).Error; err != nil {
-		return c, fmt.Errorf("load conversation of customer %d: %w", customerID, notFound(err))
+	if len(cs) == 0 {
+		if err := load(); err != nil {
+			return models.Conversation{}, err
+		}
 	}
-	return c, nil
+	if len(cs) == 0 {
+		return models.Conversation{}, fmt.Errorf("load conversation of customer %d: %w", customerID, models.ErrNotFound)
+	}
+	return cs[0], nil
 }
 
 // SaveConversation writes c's new state and language if nobody changed it since it was read at c.Version; else
