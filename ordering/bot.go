@@ -169,19 +169,18 @@ func (b *Bot) commit(ctx context.Context, l *loaded, res Outcome) (created, canc
 				replies = append(replies, placed(p, to, o, l.biz.Name)...)
 			}
 		}
+		outs := make([]*models.OutboundMessage, 0, len(replies))
 		for i, r := range replies {
 			payload, err := json.Marshal(r)
 			if err != nil {
 				return fmt.Errorf("encode reply: %w", err)
 			}
-			out := models.OutboundMessage{BusinessID: m.BusinessID, PhoneNumberID: m.PhoneNumberID, CustomerID: m.CustomerID,
-				ToWaID: to, Kind: r.Type, Payload: string(payload), Summary: r.Summary(),
-				IdempotencyKey: fmt.Sprintf("in:%s:%d", m.Wamid, i)}
-			if _, err := tx.EnqueueOutbound(ctx, &out); err != nil {
-				return err
-			}
+			outs = append(outs, &models.OutboundMessage{BusinessID: m.BusinessID, PhoneNumberID: m.PhoneNumberID,
+				CustomerID: m.CustomerID, ToWaID: to, Kind: r.Type, Payload: string(payload), Summary: r.Summary(),
+				IdempotencyKey: fmt.Sprintf("in:%s:%d", m.Wamid, i)})
 		}
-		return nil
+		_, err := tx.EnqueueOutbounds(ctx, outs) // one statement; the replies keep their order
+		return err
 	})
 	return created, cancelled, err
 }

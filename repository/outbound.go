@@ -15,37 +15,61 @@ import (
 // caused the message. A second call with the same IdempotencyKey inserts nothing and reports created false. A
 // message naming no RequestID takes ctx's (the request that caused it), so the send is logged with that id.
 func (s *Store) EnqueueOutbound(ctx context.Context, m *models.OutboundMessage) (created bool, err error) {
+	n, err := s.EnqueueOutbounds(ctx, []*models.OutboundMessage{m})
+	return n == 1, err
+}
+
+// EnqueueOutbounds writes messages to the outbox in one statement, in their order: their ids ascend in it, and a
+// chat's messages are sent in id order. Each message is as EnqueueOutbound's; one whose IdempotencyKey is already
+// queued is skipped (its ID stays 0). It returns how many were created.
+func (s *Store) EnqueueOutbounds(ctx context.Context, ms []*models.OutboundMessage) (int, error) {
+	if len(ms) == 0 {
+		return 0, nil
+	}
 	t := now()
-	if m.Status == "" {
-		m.Status = models.OutQueued
+	var sb strings.Builder
+	args := make([]any, 0, len(ms)*13)
+	sb.WriteString(`INSERT INTO outbound_messages (business_id, phone_number_id, customer_id, to_wa_id, kind,
+		payload, summary, status, idempotency_key, request_id, next_attempt_at, created_at, updated_at) VALUES `)
+	for i, m := range ms {
+		if m.Status == "" {
+			m.Status = models.OutQueued
+		}
+		if m.RequestID == "" {
+			m.RequestID = requestid.From(ctx)
+		}
+		m.CreatedAt, m.UpdatedAt = t, t
+		// Due now by the database's clock unless the caller chose a time: claims compare against that clock.
+		due, dueArgs := s.dbTime(0)
+		if !m.NextAttemptAt.IsZero() {
+			due, dueArgs = "?", []any{m.NextAttemptAt.UTC()}
+		}
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		sb.WriteString("(?,?,?,?,?,?,?,?,?,?," + due + ",?,?)")
+		args = append(args, m.BusinessID, m.PhoneNumberID, m.CustomerID, m.ToWaID, m.Kind, m.Payload, m.Summary, m.Status,
+			m.IdempotencyKey, m.RequestID)
+		args = append(append(args, dueArgs...), t, t)
 	}
-	if m.RequestID == "" {
-		m.RequestID = requestid.From(ctx)
-	}
-	m.CreatedAt, m.UpdatedAt = t, t
-	// Due now by the database's clock unless the caller chose a time: claims compare against that clock.
-	due, dueArgs := s.dbTime(0)
-	if !m.NextAttemptAt.IsZero() {
-		due, dueArgs = "?", []any{m.NextAttemptAt.UTC()}
-	}
-	args := append([]any{m.BusinessID, m.PhoneNumberID, m.CustomerID, m.ToWaID, m.Kind, m.Payload, m.Summary, m.Status,
-		m.IdempotencyKey, m.RequestID}, dueArgs...)
+	sb.WriteString(" ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key, next_attempt_at")
 	var rows []struct {
-		ID            int64
-		NextAttemptAt time.Time
+		ID             int64
+		IdempotencyKey string
+		NextAttemptAt  time.Time
 	}
-	err = s.db.WithContext(ctx).Raw(`INSERT INTO outbound_messages (business_id, phone_number_id, customer_id, to_wa_id, kind,
-		payload, summary, status, idempotency_key, request_id, next_attempt_at, created_at, updated_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?,`+due+`,?,?) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, next_attempt_at`,
-		append(args, t, t)...).Scan(&rows).Error
-	if err != nil {
-		return false, fmt.Errorf("enqueue outbound %s: %w", m.IdempotencyKey, err)
+	if err := s.db.WithContext(ctx).Raw(sb.String(), args...).Scan(&rows).Error; err != nil {
+		return 0, fmt.Errorf("enqueue %d outbound messages (first %s): %w", len(ms), ms[0].IdempotencyKey, err)
 	}
-	if len(rows) == 0 {
-		return false, nil
+	for _, r := range rows {
+		for _, m := range ms {
+			if m.IdempotencyKey == r.IdempotencyKey && m.ID == 0 {
+				m.ID, m.NextAttemptAt = r.ID, r.NextAttemptAt
+				break
+			}
+		}
 	}
-	m.ID, m.NextAttemptAt = rows[0].ID, rows[0].NextAttemptAt
-	return true, nil
+	return len(rows), nil
 }
 
 // RequeueWindowFailures puts back in the queue up to limit free-form messages that Meta accepted and then failed

@@ -106,6 +106,39 @@ func TestOutbound_EnqueueIsIdempotentAndTransactional(t *testing.T) {
 	}
 }
 
+// Several messages queued in one statement keep their order (ids ascend as given, which is the order the chat
+// receives them), and one whose cause was already queued is skipped, on both databases.
+func TestOutbound_EnqueueManyKeepsTheirOrderAndSkipsRepeats(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			ctx := context.Background()
+			e := newOutEnv(t, be.Open(t), "4101")
+			c := e.customer(t, "15550002", time.Now())
+			e.enqueue(t, c, "in:w1:1", "text")
+			var ms []*models.OutboundMessage
+			for _, key := range []string{"in:w2:0", "in:w1:1", "in:w2:1", "in:w2:2"} {
+				ms = append(ms, &models.OutboundMessage{BusinessID: e.biz.ID, PhoneNumberID: e.phone.ID, CustomerID: c.ID,
+					ToWaID: c.WaID, Kind: "text", Payload: `{"messaging_product":"whatsapp"}`, Summary: key, IdempotencyKey: key})
+			}
+			n, err := e.s.EnqueueOutbounds(ctx, ms)
+			if err != nil || n != 3 {
+				t.Fatalf("created %d, %v; want 3", n, err)
+			}
+			if ms[1].ID != 0 {
+				t.Fatalf("the repeat got id %d", ms[1].ID)
+			}
+			if !(ms[0].ID > 0 && ms[0].ID < ms[2].ID && ms[2].ID < ms[3].ID) {
+				t.Fatalf("ids %d, %d, %d: not in the order given", ms[0].ID, ms[2].ID, ms[3].ID)
+			}
+			for _, m := range []*models.OutboundMessage{ms[0], ms[2], ms[3]} {
+				if got := e.get(t, m.ID); got.IdempotencyKey != m.IdempotencyKey || got.Status != models.OutQueued || m.NextAttemptAt.IsZero() {
+					t.Fatalf("row %d: %+v (given %+v)", m.ID, got, m)
+				}
+			}
+		})
+	}
+}
+
 func TestOutbound_ClaimTakesOneMessagePerChatInOrder(t *testing.T) {
 	for _, be := range testutil.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
