@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -92,6 +93,14 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 	}
 	t.Fatalf("text of %s: %v", sel, err)
 	return ""
+}
+
+// liveText reads an element's text from the page's own script, as it is at that moment: for rows the live feed
+// replaces (a node found first and read after may already be detached, and read as empty). "" when none matches.
+func liveText(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	q, _ := json.Marshal(sel)
+	return strings.TrimSpace(eval[string](t, ctx, `(document.querySelector(`+string(q)+`) || {}).textContent || ""`))
 }
 
 func eval[T any](t *testing.T, ctx context.Context, js string) T {

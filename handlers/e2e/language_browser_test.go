@@ -67,7 +67,7 @@ func TestBrowser_SpanishDashboardAndAFlaggedThreadFirst(t *testing.T) {
 	if len(names) != 2 || names[0] != "Ana Sousa" || names[1] != "Bruno Lima" {
 		t.Fatalf("threads in the order %v, want Ana's (waiting for a person) first", names)
 	}
-	if got := text(t, ctx, ".thread.needs .badge"); got != "Necesita a una persona" {
+	if got := liveText(t, ctx, ".thread.needs .badge"); got != "Necesita a una persona" {
 		t.Errorf("the flag says %q", got)
 	}
 	screenshot(t, ctx, "inbox-es-desktop")

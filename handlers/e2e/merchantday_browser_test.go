@@ -47,7 +47,7 @@ func TestBrowser_InboxReplyByHandTakeOverAndHandBack(t *testing.T) {
 	e.webhook(t, e.textWebhook(wa, "Dora Reis", "hello"))
 	ctx := e.ownerTab(t, 1280, 800)
 	do(t, ctx, "open the inbox", chromedp.Navigate(e.URL+"/conversations"), chromedp.WaitVisible(chromedp.CSS(".thread .unread")))
-	if got := text(t, ctx, ".thread"); !strings.Contains(got, "Dora Reis") || !strings.Contains(got, "hello") {
+	if got := liveText(t, ctx, ".thread"); !strings.Contains(got, "Dora Reis") || !strings.Contains(got, "hello") {
 		t.Fatalf("thread row %q", got)
 	}
 	// Clicked from the page's own script: the live feed may replace the row (the bot's answer arrives) between
@@ -102,7 +102,7 @@ func TestBrowser_InboxFlagsAPersonAndClosesTextOutsideTheWindow(t *testing.T) {
 	e.store.DB(t.Context()).Exec("UPDATE customers SET last_inbound_at = ? WHERE id = ?", old.UTC(), c.ID)
 	ctx := e.ownerTab(t, 390, 844)
 	do(t, ctx, "open the inbox", chromedp.Navigate(e.URL+"/conversations"), chromedp.WaitVisible(chromedp.CSS(".thread.needs")))
-	if got := text(t, ctx, ".thread.needs"); !strings.Contains(got, "Rui Costa") || !strings.Contains(got, "Needs a person") {
+	if got := liveText(t, ctx, ".thread.needs"); !strings.Contains(got, "Rui Costa") || !strings.Contains(got, "Needs a person") {
 		t.Fatalf("flagged thread %q", got)
 	}
 	do(t, ctx, "open the old thread", chromedp.Navigate(fmt.Sprintf("%s/conversations/%d", e.URL, c.ID)),
