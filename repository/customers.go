@@ -358,24 +358,19 @@ func (s *Store) insertCustomers(ctx context.Context, cs []models.Customer) ([]in
 	ids := make([]int64, 0, len(cs))
 	t := now()
 	for chunk := range slices.Chunk(cs, customerRowsPerStatement) {
-		var sb strings.Builder
 		args := make([]any, 0, len(chunk)*10)
-		sb.WriteString(`INSERT INTO customers (business_id, wa_id, phone, user_id, parent_user_id, username, name,
-		last_inbound_at, created_at, updated_at) VALUES `)
-		for i, c := range chunk {
-			if i > 0 {
-				sb.WriteString(",")
-			}
-			sb.WriteString("(?,?,?,?,?,?,?,?,?,?)")
+		for _, c := range chunk {
 			args = append(args, c.BusinessID, c.WaID, c.Phone, c.UserID, c.ParentUserID, c.Username, c.Name, utc(c.LastInboundAt), t, t)
 		}
-		sb.WriteString(" RETURNING id, business_id, wa_id")
+		q := `INSERT INTO customers (business_id, wa_id, phone, user_id, parent_user_id, username, name,
+		last_inbound_at, created_at, updated_at) VALUES ` + valueRows(len(chunk), "(?,?,?,?,?,?,?,?,?,?)") +
+			" RETURNING id, business_id, wa_id"
 		var rows []struct {
 			ID         int64
 			BusinessID int64
 			WaID       string
 		}
-		if err := s.db.WithContext(ctx).Raw(sb.String(), args...).Scan(&rows).Error; err != nil {
+		if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
 			return nil, fmt.Errorf("create %d customers: %w", len(chunk), err)
 		}
 		byKey := make(map[idKey]int64, len(rows))
@@ -413,23 +408,19 @@ func (s *Store) updateCustomers(ctx context.Context, cs []models.Customer) error
 	}
 	t := now()
 	for chunk := range slices.Chunk(cs, customerRowsPerStatement) {
-		var sb strings.Builder
 		args := make([]any, 0, len(chunk)*9+1)
-		sb.WriteString(`UPDATE customers AS c SET wa_id = v.wa_id, phone = v.phone, user_id = v.user_id,
-		parent_user_id = v.parent_user_id, username = v.username, name = v.name,
-		last_inbound_at = CASE WHEN c.last_inbound_at IS NULL OR c.last_inbound_at < v.t THEN v.t ELSE c.last_inbound_at END,
-		updated_at = ? FROM (VALUES `)
 		args = append(args, t)
-		for i, c := range chunk {
-			if i > 0 {
-				sb.WriteString(",")
-			}
-			sb.WriteString("(?::bigint,?::bigint,?::text,?::text,?::text,?::text,?::text,?::text,?::timestamptz)")
+		for _, c := range chunk {
 			args = append(args, c.BusinessID, c.ID, c.WaID, c.Phone, c.UserID, c.ParentUserID, c.Username, c.Name, utc(c.LastInboundAt))
 		}
-		sb.WriteString(`) AS v(business_id, id, wa_id, phone, user_id, parent_user_id, username, name, t)
-		WHERE c.business_id = v.business_id AND c.id = v.id`)
-		if err := s.db.WithContext(ctx).Exec(sb.String(), args...).Error; err != nil {
+		q := `UPDATE customers AS c SET wa_id = v.wa_id, phone = v.phone, user_id = v.user_id,
+		parent_user_id = v.parent_user_id, username = v.username, name = v.name,
+		last_inbound_at = CASE WHEN c.last_inbound_at IS NULL OR c.last_inbound_at < v.t THEN v.t ELSE c.last_inbound_at END,
+		updated_at = ? FROM (VALUES ` +
+			valueRows(len(chunk), "(?::bigint,?::bigint,?::text,?::text,?::text,?::text,?::text,?::text,?::timestamptz)") +
+			`) AS v(business_id, id, wa_id, phone, user_id, parent_user_id, username, name, t)
+		WHERE c.business_id = v.business_id AND c.id = v.id`
+		if err := s.db.WithContext(ctx).Exec(q, args...).Error; err != nil {
 			return fmt.Errorf("update %d customers: %w", len(chunk), err)
 		}
 	}

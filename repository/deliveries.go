@@ -61,27 +61,22 @@ func (s *Store) insertMessages(ctx context.Context, ds []Delivery, customers cus
 		return nil, nil
 	}
 	t := now()
-	var sb strings.Builder
 	args := make([]any, 0, len(rows)*10)
-	sb.WriteString("INSERT INTO inbound_messages (business_id, phone_number_id, customer_id, wamid, type, body, payload, sent_at, received_at, request_id) VALUES ")
-	for i, r := range rows {
+	for _, r := range rows {
 		m := r.Message
 		cid, ok := customers.of(m.BusinessID, strings.TrimPrefix(r.WaID, "+"))
 		if !ok {
 			return nil, fmt.Errorf("message %s: customer %s was not upserted", m.Wamid, r.WaID)
 		}
-		if i > 0 {
-			sb.WriteString(",")
-		}
-		sb.WriteString("(?,?,?,?,?,?,?,?,?,?)")
 		args = append(args, m.BusinessID, m.PhoneNumberID, cid, m.Wamid, m.Type, m.Body, m.Payload, m.SentAt.UTC(), t, m.RequestID)
 	}
-	sb.WriteString(" ON CONFLICT (wamid) DO NOTHING RETURNING id, wamid")
+	q := "INSERT INTO inbound_messages (business_id, phone_number_id, customer_id, wamid, type, body, payload, sent_at, received_at, request_id) VALUES " +
+		valueRows(len(rows), "(?,?,?,?,?,?,?,?,?,?)") + " ON CONFLICT (wamid) DO NOTHING RETURNING id, wamid"
 	var inserted []struct {
 		ID    int64
 		Wamid string
 	}
-	if err := s.db.WithContext(ctx).Raw(sb.String(), args...).Scan(&inserted).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&inserted).Error; err != nil {
 		return nil, fmt.Errorf("insert %d inbound messages: %w", len(rows), err)
 	}
 	ids := make([]int64, len(inserted))

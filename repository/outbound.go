@@ -27,11 +27,14 @@ func (s *Store) EnqueueOutbounds(ctx context.Context, ms []*models.OutboundMessa
 		return 0, nil
 	}
 	t := now()
-	var sb strings.Builder
+	// Due now by the database's clock unless the caller chose a time: claims compare against that clock. On
+	// PostgreSQL a row without a time passes NULL and takes now(); SQLite's clock is this process's.
+	due := "?"
+	if s.postgres {
+		due = "COALESCE(CAST(? AS timestamptz), now())"
+	}
 	args := make([]any, 0, len(ms)*13)
-	sb.WriteString(`INSERT INTO outbound_messages (business_id, phone_number_id, customer_id, to_wa_id, kind,
-		payload, summary, status, idempotency_key, request_id, next_attempt_at, created_at, updated_at) VALUES `)
-	for i, m := range ms {
+	for _, m := range ms {
 		if m.Status == "" {
 			m.Status = models.OutQueued
 		}
@@ -39,26 +42,26 @@ func (s *Store) EnqueueOutbounds(ctx context.Context, ms []*models.OutboundMessa
 			m.RequestID = requestid.From(ctx)
 		}
 		m.CreatedAt, m.UpdatedAt = t, t
-		// Due now by the database's clock unless the caller chose a time: claims compare against that clock.
-		due, dueArgs := s.dbTime(0)
-		if !m.NextAttemptAt.IsZero() {
-			due, dueArgs = "?", []any{m.NextAttemptAt.UTC()}
+		var at any
+		switch {
+		case !m.NextAttemptAt.IsZero():
+			at = m.NextAttemptAt.UTC()
+		case !s.postgres:
+			at = t
 		}
-		if i > 0 {
-			sb.WriteString(",")
-		}
-		sb.WriteString("(?,?,?,?,?,?,?,?,?,?," + due + ",?,?)")
 		args = append(args, m.BusinessID, m.PhoneNumberID, m.CustomerID, m.ToWaID, m.Kind, m.Payload, m.Summary, m.Status,
-			m.IdempotencyKey, m.RequestID)
-		args = append(append(args, dueArgs...), t, t)
+			m.IdempotencyKey, m.RequestID, at, t, t)
 	}
-	sb.WriteString(" ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key, next_attempt_at")
+	q := `INSERT INTO outbound_messages (business_id, phone_number_id, customer_id, to_wa_id, kind,
+		payload, summary, status, idempotency_key, request_id, next_attempt_at, created_at, updated_at) VALUES ` +
+		valueRows(len(ms), "(?,?,?,?,?,?,?,?,?,?,"+due+",?,?)") +
+		" ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key, next_attempt_at"
 	var rows []struct {
 		ID             int64
 		IdempotencyKey string
 		NextAttemptAt  time.Time
 	}
-	if err := s.db.WithContext(ctx).Raw(sb.String(), args...).Scan(&rows).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
 		return 0, fmt.Errorf("enqueue %d outbound messages (first %s): %w", len(ms), ms[0].IdempotencyKey, err)
 	}
 	for _, r := range rows {

@@ -51,21 +51,16 @@ func (s *Store) insertStatuses(ctx context.Context, ds []Delivery) error {
 		return err
 	}
 	t := now()
-	var sb strings.Builder
 	args := make([]any, 0, len(rows)*10)
-	sb.WriteString(`INSERT INTO message_statuses (business_id, wamid, status, recipient, error_code, error_title, error_detail,
-		payload, status_at, received_at) VALUES `)
-	for i, st := range rows {
-		if i > 0 {
-			sb.WriteString(",")
-		}
-		sb.WriteString("(?,?,?,?,?,?,?,?,?,?)")
+	for _, st := range rows {
 		args = append(args, st.BusinessID, st.Wamid, st.Status, st.Recipient, st.ErrorCode, st.ErrorTitle, st.ErrorDetail,
 			st.Payload, st.StatusAt.UTC(), t)
 	}
-	sb.WriteString(" ON CONFLICT (wamid, status) DO NOTHING RETURNING wamid, status")
+	q := `INSERT INTO message_statuses (business_id, wamid, status, recipient, error_code, error_title, error_detail,
+		payload, status_at, received_at) VALUES ` + valueRows(len(rows), "(?,?,?,?,?,?,?,?,?,?)") +
+		" ON CONFLICT (wamid, status) DO NOTHING RETURNING wamid, status"
 	var got []struct{ Wamid, Status string }
-	if err := s.db.WithContext(ctx).Raw(sb.String(), args...).Scan(&got).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&got).Error; err != nil {
 		return fmt.Errorf("insert %d statuses: %w", len(rows), err)
 	}
 	fresh := make(map[key]bool, len(got))
