@@ -2,10 +2,17 @@ package app
 
 import (
 	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/waorder/waorder/auth"
+	"github.com/waorder/waorder/cache"
+	"github.com/waorder/waorder/config"
 	"github.com/waorder/waorder/merchant/merchanttest"
 	"github.com/waorder/waorder/metrics"
 	"github.com/waorder/waorder/models"
@@ -86,4 +93,72 @@ func series(t *testing.T, m *metrics.Metrics, name, queue string) float64 {
 	}
 	t.Fatalf("%s{queue=%q} not exported; families: %s", name, queue, strings.Join(seen, " "))
 	return 0
+}
+
+// TestMetrics_TheRunningServicesCacheReadsFeedTheHitRatio: the cache the service wires is the counted one, so a
+// repeated cached read shows on the operator listener's /metrics as a miss, then a hit.
+func TestMetrics_TheRunningServicesCacheReadsFeedTheHitRatio(t *testing.T) {
+	ctx := context.Background()
+	cfg, err := config.Load(func(string) string { return "" }, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DataDir, cfg.MetricsAddr, cfg.Valkey = t.TempDir(), "127.0.0.1:0", testutil.Valkey(t)
+	store := testutil.SQLite(t)
+	b := merchanttest.Seed(t, store, "Counted", 1)
+	token, err := auth.New(store, cache.NewMemory(16), []byte("k"), slog.New(slog.DiscardHandler)).CreateAPIToken(ctx, b.Business.ID, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := New(cfg, slog.New(slog.DiscardHandler), WithAddr("127.0.0.1:0"), WithStore(store))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(runCtx) }()
+	t.Cleanup(func() { cancel(); <-done; svc.Close() })
+
+	before := cacheGets(t, svc.OperatorURL())
+	for range 2 {
+		req, _ := http.NewRequest(http.MethodGet, svc.URL()+"/api/v1/products", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /api/v1/products: %d", resp.StatusCode)
+		}
+	}
+	after := cacheGets(t, svc.OperatorURL())
+	if after["miss"] <= before["miss"] || after["hit"] <= before["hit"] {
+		t.Fatalf("waorder_cache_gets_total before %v, after two catalog reads %v: want a new miss and a new hit", before, after)
+	}
+}
+
+// cacheGets scrapes base/metrics and returns waorder_cache_gets_total by result.
+func cacheGets(t *testing.T, base string) map[string]float64 {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	got := map[string]float64{}
+	for _, line := range strings.Split(string(body), "\n") {
+		for _, result := range []string{"hit", "miss"} {
+			prefix := `waorder_cache_gets_total{result="` + result + `"} `
+			if v, ok := strings.CutPrefix(line, prefix); ok {
+				f, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					t.Fatalf("%s: %v", line, err)
+				}
+				got[result] = f
+			}
+		}
+	}
+	return got
 }

@@ -19,7 +19,7 @@ import (
 // Metrics holds the collectors the service updates.
 type Metrics struct {
 	Registry       *prometheus.Registry
-	Webhooks       *prometheus.CounterVec   // result: stored, unauthorized, too_large, unavailable
+	Webhooks       *prometheus.CounterVec   // result: stored, unauthorized, unavailable (a 413 is refused by the router before the handler counts it)
 	WebhookSeconds *prometheus.HistogramVec // result (as Webhooks): time to answer a POST /webhook
 	Sends          *prometheus.CounterVec   // result: sent, retry, failed, held
 	HTTPSeconds    *prometheus.HistogramVec // route

@@ -95,12 +95,9 @@ func newRateOutbox(t *testing.T, e *env, v *cache.Valkey, prefix string, rate in
 // privateRedis starts a redis-server of this test's own on a free loopback port; stop kills it.
 func privateRedis(t *testing.T) (url string, stop func()) {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
+	bin, err := exec.LookPath("valkey-server")
 	if err != nil {
-		bin, err = exec.LookPath("valkey-server")
-	}
-	if err != nil {
-		t.Skip("no redis-server or valkey-server to start a private one")
+		bin = testutil.Command(t, "redis-server", "install valkey-server or redis-server (apt-get install -y redis-server) to start a private one")
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -70,7 +70,7 @@ func TestRequestID_FollowsOneWebhookToTheSend(t *testing.T) {
 				return want["webhook stored"] && want["inbound message handled"] && want["outbound message sent"]
 			})
 			for _, l := range logs.Lines() {
-				if l["msg"] == "outbound message sent" && l[requestid.Key] == id && l["wamid"] == "" {
+				if w, _ := l["wamid"].(string); l["msg"] == "outbound message sent" && l[requestid.Key] == id && w == "" {
 					t.Errorf("send line without the wamid: %v", l)
 				}
 			}
