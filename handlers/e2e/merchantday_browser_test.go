@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/sandbox"
 	"github.com/waorder/waorder/testutil"
 	"github.com/waorder/waorder/whatsapp"
 )
@@ -27,6 +29,33 @@ func (e *dashEnv) sentTexts(waID string) []string {
 	return out
 }
 
+// sentWamid is the wamid the fake Graph API gave the text send to waID whose body is body ("" until then).
+func (e *dashEnv) sentWamid(waID, body string) string {
+	for _, r := range e.graph.Sent() {
+		var m whatsapp.OutgoingMessage
+		if r.To == waID && r.Status == 200 && json.Unmarshal(r.Body, &m) == nil && m.Type == "text" && m.Text() == body {
+			return r.WAMID
+		}
+	}
+	return ""
+}
+
+// statusWebhook is Meta's delivery status webhook for the message wamid sent to waID.
+func (e *dashEnv) statusWebhook(wamid, waID, status string) []byte {
+	return sandbox.StatusWebhook(e.phone.WABAID, e.phone.MetaPhoneID, wamid, waID, status, time.Now())
+}
+
+// repliesSent waits until no reply to the customer waits in the send queue.
+func (e *dashEnv) repliesSent(t *testing.T, customerID int64) {
+	t.Helper()
+	dashEventually(t, 15*time.Second, "the queued replies sent", func() bool {
+		var n int64
+		e.store.DB(t.Context()).Raw("SELECT COUNT(*) FROM outbound_messages WHERE customer_id = ? AND status = ?", customerID,
+			models.OutQueued).Scan(&n)
+		return n == 0
+	})
+}
+
 func anyContains(list []string, sub string) bool {
 	for _, s := range list {
 		if strings.Contains(s, sub) {
@@ -36,10 +65,10 @@ func anyContains(list []string, sub string) bool {
 	return false
 }
 
-// The inbox end to end: a customer's thread shows with its unread count and new messages arrive live; the
-// merchant replies by hand (which reaches the Graph API and takes the thread over), the bot stays quiet while the
-// person answers, and answers again after the hand-back.
-func TestBrowser_InboxReplyByHandTakeOverAndHandBack(t *testing.T) {
+// The inbox end to end: a customer's thread shows with its unread count and new messages arrive live; the merchant
+// takes the thread over (the bot stays quiet for that customer), replies by hand (the reply reaches the Graph API, and
+// its delivery ticks change on the open page as Meta's status webhooks come), and hands it back to the bot.
+func TestBrowser_InboxTakeOverReplyByHandTicksAndHandBack(t *testing.T) {
 	t.Parallel()
 	e := newDashEnv(t, testutil.SQLite(t))
 	e.product(t, "pizza-margherita", "Margherita", 950)
@@ -57,19 +86,19 @@ func TestBrowser_InboxReplyByHandTakeOverAndHandBack(t *testing.T) {
 	e.webhook(t, e.textWebhook(wa, "Dora Reis", "are you open tonight?"))
 	do(t, ctx, "the new message arrives live", chromedp.WaitVisible(chromedp.CSS(`#conversation .msg:last-child .bubble.out`)))
 	dashEventually(t, 10*time.Second, "the customer's live message", func() bool {
-		return strings.Contains(text(t, ctx, "#conversation"), "are you open tonight?")
+		return strings.Contains(liveText(t, ctx, "#conversation"), "are you open tonight?")
 	})
-
-	e.graph.Reset()
-	do(t, ctx, "reply by hand",
-		chromedp.SendKeys(chromedp.CSS("#reply-text"), "Yes, until 23:00!"),
-		chromedp.Click(chromedp.CSS("#reply-send")),
-		chromedp.WaitVisible(chromedp.CSS("#answering")))
-	dashEventually(t, 15*time.Second, "the reply at the Graph API", func() bool { return anyContains(e.sentTexts(wa), "text:Yes, until 23:00!") })
-	if got := text(t, ctx, "#conversation"); !strings.Contains(got, "Yes, until 23:00!") {
-		t.Fatalf("conversation %q", got)
+	cust, err := e.store.CustomerByWaID(t.Context(), e.biz.ID, wa)
+	if err != nil {
+		t.Fatal(err)
 	}
+	e.repliesSent(t, cust.ID) // the bot's answers so far have left, so what comes next is new
 
+	eval[bool](t, ctx, `(document.getElementById("takeover").click(), true)`)
+	do(t, ctx, "take over", chromedp.WaitVisible(chromedp.CSS("#answering")))
+	if th, err := e.store.Thread(t.Context(), e.biz.ID, cust.ID); err != nil || th.TakenOverAt == nil {
+		t.Fatalf("thread after take over: %+v, %v", th, err)
+	}
 	e.graph.Reset()
 	e.webhook(t, e.textWebhook(wa, "Dora Reis", "menu"))
 	dashEventually(t, 10*time.Second, "the message in the thread", func() bool {
@@ -79,7 +108,33 @@ func TestBrowser_InboxReplyByHandTakeOverAndHandBack(t *testing.T) {
 	if sent := e.sentTexts(wa); len(sent) != 0 {
 		t.Fatalf("the bot answered while a person had the thread: %v", sent)
 	}
-	do(t, ctx, "hand back", chromedp.Click(chromedp.CSS("#handback")), chromedp.WaitVisible(chromedp.CSS("#takeover")))
+
+	do(t, ctx, "reply by hand",
+		chromedp.SendKeys(chromedp.CSS("#reply-text"), "Yes, until 23:00!"),
+		chromedp.Click(chromedp.CSS("#reply-send")),
+		chromedp.WaitVisible(chromedp.CSS("#answering")))
+	eval[bool](t, ctx, `(window.sameDocument = true)`)
+	var wamid string
+	dashEventually(t, 15*time.Second, "the reply at the Graph API", func() bool {
+		wamid = e.sentWamid(wa, "Yes, until 23:00!")
+		return wamid != ""
+	})
+	const tick = `(() => { const b = [...document.querySelectorAll("#conversation .bubble.out")].find(b => b.textContent.includes("Yes, until 23:00!"));
+		const t = b && b.querySelector(".tick"); return t ? t.className + "|" + t.textContent : "" })()`
+	dashEventually(t, 10*time.Second, "the reply's bubble marked sent", func() bool { return eval[string](t, ctx, tick) == "tick|✓" })
+	e.webhook(t, e.statusWebhook(wamid, wa, "delivered"))
+	dashEventually(t, 10*time.Second, "the bubble marked delivered", func() bool { return eval[string](t, ctx, tick) == "tick|✓✓" })
+	e.webhook(t, e.statusWebhook(wamid, wa, "read"))
+	dashEventually(t, 10*time.Second, "the bubble marked read", func() bool { return eval[string](t, ctx, tick) == "tick read|✓✓" })
+	if !eval[bool](t, ctx, `window.sameDocument === true`) {
+		t.Fatal("the page was reloaded")
+	}
+
+	eval[bool](t, ctx, `(document.getElementById("handback").click(), true)`)
+	do(t, ctx, "hand back", chromedp.WaitVisible(chromedp.CSS("#takeover")))
+	if th, err := e.store.Thread(t.Context(), e.biz.ID, cust.ID); err != nil || th.TakenOverAt != nil {
+		t.Fatalf("thread after hand back: %+v, %v", th, err)
+	}
 	e.webhook(t, e.textWebhook(wa, "Dora Reis", "menu"))
 	dashEventually(t, 15*time.Second, "the bot's menu after the hand-back", func() bool { return anyContains(e.sentTexts(wa), "Margherita") })
 
