@@ -23,6 +23,9 @@ const (
 	probeTimeout       = time.Second
 	replayTimeout      = 5 * time.Second
 	connBufferBytes    = 64 << 10 // per connection and direction; valkey-go's default (0.5 MiB) is too big for us
+	// ringScale sizes each connection's ring of commands in flight: 2^8 = 256, more than our workers and requests
+	// have at once (a full ring makes the next command wait). valkey-go's default, 2^10, is ~1 MB per connection.
+	ringScale = 8
 )
 
 // Valkey is the shared cache. Every call is bounded by a short deadline and guarded by a circuit breaker: while
@@ -82,6 +85,7 @@ func NewValkey(ctx context.Context, url string, logger *slog.Logger, opts ...Opt
 	}
 	opt.PipelineMultiplex = 1
 	opt.ReadBufferEachConn, opt.WriteBufferEachConn = connBufferBytes, connBufferBytes
+	opt.RingScaleEachConn = ringScale
 	if opt.Dialer.Timeout == 0 {
 		opt.Dialer.Timeout = dialTimeout
 	}

@@ -14,9 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"path"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -64,7 +62,7 @@ type Handler struct {
 	// (defaults 4 and 500); past either, a new feed is answered 429.
 	StreamsPerSession, StreamsTotal int
 
-	pages map[string]map[string]*template.Template // by language, then page name
+	pages pageCache
 	asset string
 	hub   orderHub
 	// streams counts the open live feeds against the caps above.
@@ -152,18 +150,9 @@ func (d *Handler) noStore(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// load parses every page with the shared layout and partials once per language (each set's "t" writes labels from
-// that language's catalog), and fingerprints the static assets so their URLs change whenever their content does
-// (which is what makes the year-long cache safe).
+// load fingerprints the static assets so their URLs change whenever their content does (which is what makes the
+// year-long cache safe). Pages are parsed when first rendered (pageCache).
 func (d *Handler) load() error {
-	d.pages = map[string]map[string]*template.Template{}
-	for _, lang := range locale.Languages() {
-		pages, err := parsePages(locale.For(lang))
-		if err != nil {
-			return fmt.Errorf("dashboard in %s: %w", lang, err)
-		}
-		d.pages[lang] = pages
-	}
 	h := sha256.New()
 	err := fs.WalkDir(web.Static, ".", func(p string, e fs.DirEntry, err error) error {
 		if err != nil || e.IsDir() {
@@ -178,41 +167,12 @@ func (d *Handler) load() error {
 	return err
 }
 
-// parsePages parses the pages with labels in p's language; "jsText" is what the scripts write, for the layout's
-// i18n block.
-func parsePages(p locale.Printer) (map[string]*template.Template, error) {
-	js := jsText(p)
-	funcs := template.FuncMap{"t": p.T, "statusLabel": func(s any) string { return statusLabel(p, s) },
-		"jsText": func() map[string]string { return js }}
-	base, err := template.New("").Funcs(funcs).ParseFS(web.Templates, "templates/layout.html", "templates/partials.html")
-	if err != nil {
-		return nil, fmt.Errorf("parse dashboard layout: %w", err)
+// page is the template set of a page in lang (see printer), English for a language without catalogs.
+func (d *Handler) page(lang, name string) (*template.Template, error) {
+	if lang = locale.Supported(lang); lang == "" {
+		lang = locale.Default
 	}
-	names, err := fs.Glob(web.Templates, "templates/*.html")
-	if err != nil {
-		return nil, err
-	}
-	pages := map[string]*template.Template{}
-	for _, n := range names {
-		name := strings.TrimSuffix(path.Base(n), ".html")
-		if name == "layout" || name == "partials" {
-			continue
-		}
-		t, err := template.Must(base.Clone()).ParseFS(web.Templates, n)
-		if err != nil {
-			return nil, fmt.Errorf("parse page %s: %w", name, err)
-		}
-		pages[name] = t
-	}
-	return pages, nil
-}
-
-// page is the template set of a page in lang (see printer).
-func (d *Handler) page(lang, name string) *template.Template {
-	if pages, ok := d.pages[locale.Supported(lang)]; ok {
-		return pages[name]
-	}
-	return d.pages[locale.Default][name]
+	return d.pages.get(lang, name)
 }
 
 func mustSub(f fs.FS, dir string) fs.FS {
@@ -251,9 +211,9 @@ func (d *Handler) render(c *fiber.Ctx, status int, name, nav string, data any) e
 			p.Flash = f
 		}
 	}
-	t := d.page(d.printer(c).Lang(), name)
-	if t == nil {
-		return fmt.Errorf("no page template %q", name)
+	t, err := d.page(d.printer(c).Lang(), name)
+	if err != nil {
+		return err
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {

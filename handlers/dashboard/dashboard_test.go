@@ -13,17 +13,41 @@ import (
 	"github.com/waorder/waorder/repository"
 )
 
-func TestDashboard_TemplatesParse(t *testing.T) {
+// Pages are parsed when first rendered, so this is where a page that does not parse is found: every page, in
+// every language, and the ones the handlers name exist.
+func TestDashboard_EveryPageParsesInEveryLanguage(t *testing.T) {
 	d := &Handler{}
 	if err := d.load(); err != nil {
 		t.Fatal(err)
 	}
+	names, err := pageNames()
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, n := range names {
+		have[n] = true
+	}
+	for _, p := range []string{"login", "orders", "order", "stats", "catalog", "product", "settings", "simulator", "error",
+		"account", "inbox", "print"} {
+		if !have[p] {
+			t.Errorf("no page template %s", p)
+		}
+	}
 	for _, lang := range locale.Languages() {
-		for _, p := range []string{"login", "orders", "order", "stats", "catalog", "product", "settings", "simulator", "error", "account"} {
-			if d.pages[lang][p] == nil {
-				t.Errorf("no page %s in %s", p, lang)
+		for _, n := range names {
+			first, err := d.page(lang, n)
+			if err != nil {
+				t.Errorf("%s in %s: %v", n, lang, err)
+				continue
+			}
+			if again, _ := d.page(lang, n); again != first {
+				t.Errorf("%s in %s was parsed twice", n, lang)
 			}
 		}
+	}
+	if _, err := d.page("en", "no-such-page"); err == nil {
+		t.Error("a page without a template rendered")
 	}
 	if len(d.asset) != 10 {
 		t.Errorf("asset version %q", d.asset)

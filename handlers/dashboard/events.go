@@ -33,7 +33,11 @@ func (d *Handler) events(c *fiber.Ctx) error {
 				return feed{}, err
 			}
 		}
-		loc, tpl := localOf(biz), d.page(biz.Language, "orders")
+		tpl, err := d.page(biz.Language, "orders")
+		if err != nil {
+			return feed{}, err
+		}
+		loc := localOf(biz)
 		seen := map[int64]bool{}
 		first := true
 		poll := func(ctx context.Context, w *bufio.Writer) {

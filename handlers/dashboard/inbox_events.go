@@ -86,7 +86,11 @@ func (d *Handler) inboxEvents(c *fiber.Ctx) error {
 		if sinceMS <= 0 || time.Since(since) > time.Hour {
 			since = time.Now()
 		}
-		loc, tpl, pr := localOf(biz), d.page(biz.Language, "inbox"), locale.For(biz.Language)
+		tpl, err := d.page(biz.Language, "inbox")
+		if err != nil {
+			return feed{}, err
+		}
+		loc, pr := localOf(biz), locale.For(biz.Language)
 		seenThread := map[int64]time.Time{}
 		seen := threadSeen{out: map[int64]string{}, files: map[int64]bool{}}
 		seenMoves := map[int64]bool{}

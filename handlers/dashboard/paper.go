@@ -42,8 +42,12 @@ func (d *Handler) printTicket(c *fiber.Ctx) error {
 		orderView
 		Business, Printed, Asset string
 	}{v, biz.Name, time.Now().In(zone(biz.Timezone)).Format("2006-01-02 15:04"), d.asset}
+	tpl, err := d.page(biz.Language, "print")
+	if err != nil {
+		return d.fail(c, err)
+	}
 	var buf bytes.Buffer
-	if err := d.page(biz.Language, "print").ExecuteTemplate(&buf, "ticket", data); err != nil {
+	if err := tpl.ExecuteTemplate(&buf, "ticket", data); err != nil {
 		return d.fail(c, fmt.Errorf("render ticket: %w", err))
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)

@@ -58,7 +58,11 @@ func TestLayout_CarriesTheScriptsMessagesInThePagesLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	var b strings.Builder
-	if err := d.pages["pt"]["error"].ExecuteTemplate(&b, "layout", page{Data: errorView{"x", "y"}}); err != nil {
+	tpl, err := d.page("pt", "error")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tpl.ExecuteTemplate(&b, "layout", page{Data: errorView{"x", "y"}}); err != nil {
 		t.Fatal(err)
 	}
 	block := between(b.String(), `<script type="application/json" id="i18n">`, `</script>`)
