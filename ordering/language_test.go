@@ -29,6 +29,12 @@ type graphEnv struct {
 
 func newGraphEnv(t *testing.T, store *repository.Store, language string) *graphEnv {
 	t.Helper()
+	return newGraphEnvFor(t, store, models.Business{Fulfillment: models.FulfillPickup, Language: language})
+}
+
+// newGraphEnvFor is newGraphEnv for the business biz (see newEnvFor).
+func newGraphEnvFor(t *testing.T, store *repository.Store, biz models.Business) *graphEnv {
+	t.Helper()
 	box, err := secretbox.New(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		t.Fatal(err)
@@ -37,8 +43,7 @@ func newGraphEnv(t *testing.T, store *repository.Store, language string) *graphE
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &graphEnv{env: newEnvFor(t, store, models.Business{Fulfillment: models.FulfillPickup, Language: language}, sealed,
-		cache.NewMemory(100)), fake: fakegraph.New()}
+	e := &graphEnv{env: newEnvFor(t, store, biz, sealed, cache.NewMemory(100)), fake: fakegraph.New()}
 	srv := httptest.NewServer(e.fake)
 	t.Cleanup(srv.Close)
 	o := outbox.New(store, whatsapp.NewClient(srv.URL, "v23.0", nil), box, quiet, metrics.New(), 1000)
