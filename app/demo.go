@@ -76,7 +76,7 @@ func seedDemoWeek(ctx context.Context, store *repository.Store, bizID int64, now
 		case 1:
 			ch.Unread = true
 		case 4:
-			ch.Unread, ch.Needs = true, "asked for a person"
+			ch.Unread, ch.Needs = true, models.NeedsAsked
 			ch.Inbound = append(ch.Inbound, models.InboundMessage{Wamid: "wamid.demo.human." + waID, Type: "text",
 				Body: "Can I talk to a person? It's about a birthday order.", Payload: "{}", SentAt: now.Add(-25 * time.Minute)})
 		}

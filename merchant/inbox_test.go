@@ -99,7 +99,7 @@ func TestInbox_ThreadsWaitingForAPersonComeFirstThenNewest(t *testing.T) {
 			if _, err := s.GiveUpInbound(ctx, failed, "gave up after 5 attempts", nil); err != nil { // the bot failed Ann
 				t.Fatal(err)
 			}
-			if err := s.FlagThread(ctx, b.Business.ID, cat.ID, "asked for a person"); err != nil {
+			if err := s.FlagThread(ctx, b.Business.ID, cat.ID, models.NeedsAsked); err != nil {
 				t.Fatal(err)
 			}
 			got, err := svc.Threads(ctx, b.Business.ID)
@@ -110,7 +110,7 @@ func TestInbox_ThreadsWaitingForAPersonComeFirstThenNewest(t *testing.T) {
 			for _, th := range got {
 				order = append(order, th.Customer.Name+":"+th.NeedsHuman)
 			}
-			if want := "Cat:asked for a person Ann:the bot failed Dan: Bob:"; strings.Join(order, " ") != want {
+			if want := "Cat:asked Ann:bot_failed Dan: Bob:"; strings.Join(order, " ") != want {
 				t.Fatalf("threads in the order %q, want %q", strings.Join(order, " "), want)
 			}
 		})

@@ -99,7 +99,7 @@ func TestOpeningHours_FormRoundTripAndDescription(t *testing.T) {
 	if got := FormatRanges(back.Day("fri")); got != "12:00-15:00, 18:00-02:00" {
 		t.Fatalf("friday %q", got)
 	}
-	if got := FormatExceptions(back.Exceptions); got != "2026-12-25 closed\n2026-12-31 18:00-03:00\n" {
+	if got := FormatExceptions(back.Exceptions, "closed"); got != "2026-12-25 closed\n2026-12-31 18:00-03:00\n" {
 		t.Fatalf("exceptions %q", got)
 	}
 	if got := back.DescribeIn(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), english); got != "Fri 12:00–15:00, 18:00–02:00; closed 2026-12-25; 2026-12-31 18:00–03:00" {
@@ -119,3 +119,28 @@ func TestOpeningHours_FormRoundTripAndDescription(t *testing.T) {
 
 var english = HoursWords{Days: [7]string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"},
 	Closed: func(date string) string { return "closed " + date }}
+
+// A Spanish or Portuguese merchant closes a day in their own word, whatever its case; it reads back in the word
+// asked for.
+func TestOpeningHours_ExceptionDaysAreClosedInTheMerchantsWord(t *testing.T) {
+	ex, err := ParseExceptions("2026-12-24 Cerrado\n2026-12-25 fechado\n2026-12-26 CLOSED\n2026-12-31 18:00-02:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"2026-12-24", "2026-12-25", "2026-12-26"} {
+		if rs, ok := ex[d]; !ok || len(rs) != 0 {
+			t.Errorf("%s: %v (listed %v), want closed", d, rs, ok)
+		}
+	}
+	if len(ex["2026-12-31"]) != 1 {
+		t.Fatalf("the open exception day: %v", ex["2026-12-31"])
+	}
+	if got := FormatExceptions(ex, "fechado"); got != "2026-12-24 fechado\n2026-12-25 fechado\n2026-12-26 fechado\n2026-12-31 18:00-02:00\n" {
+		t.Fatalf("written back %q", got)
+	}
+	for _, bad := range []string{"2026-12-25 chiuso", "2026-12-25 cerrado hoy"} {
+		if _, err := ParseExceptions(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

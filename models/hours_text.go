@@ -2,16 +2,20 @@ package models
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 )
 
+// ClosedWords mark a closed day, in each language the dashboard speaks: a merchant types their own.
+var ClosedWords = []string{"closed", "cerrado", "fechado"}
+
 // ParseRanges reads one day of hours as a merchant types them: "09:00-14:00, 18:00-02:00" (an en dash works too;
-// empty = closed).
+// empty or one of ClosedWords = closed).
 func ParseRanges(s string) ([]TimeRange, error) {
 	s = strings.TrimSpace(s)
-	if s == "" || strings.EqualFold(s, "closed") {
+	if s == "" || slices.ContainsFunc(ClosedWords, func(w string) bool { return strings.EqualFold(s, w) }) {
 		return nil, nil
 	}
 	var out []TimeRange
@@ -40,7 +44,8 @@ func FormatRanges(rs []TimeRange) string {
 	return strings.Join(s, ", ")
 }
 
-// ParseExceptions reads exception days, one a line: "2026-12-25 closed" or "2026-12-31 18:00-23:00".
+// ParseExceptions reads exception days, one a line: "2026-12-25 closed" (or cerrado, fechado) or
+// "2026-12-31 18:00-23:00".
 func ParseExceptions(s string) (map[string][]TimeRange, error) {
 	out := map[string][]TimeRange{}
 	for n, line := range strings.Split(s, "\n") {
@@ -67,8 +72,8 @@ func ParseExceptions(s string) (map[string][]TimeRange, error) {
 	return out, nil
 }
 
-// FormatExceptions is ParseExceptions' input for ex, by date.
-func FormatExceptions(ex map[string][]TimeRange) string {
+// FormatExceptions is ParseExceptions' input for ex, by date, with closed (one of ClosedWords) for a closed day.
+func FormatExceptions(ex map[string][]TimeRange, closed string) string {
 	dates := make([]string, 0, len(ex))
 	for d := range ex {
 		dates = append(dates, d)
@@ -77,7 +82,7 @@ func FormatExceptions(ex map[string][]TimeRange) string {
 	var b strings.Builder
 	for _, d := range dates {
 		if len(ex[d]) == 0 {
-			fmt.Fprintf(&b, "%s closed\n", d)
+			fmt.Fprintf(&b, "%s %s\n", d, closed)
 		} else {
 			fmt.Fprintf(&b, "%s %s\n", d, FormatRanges(ex[d]))
 		}

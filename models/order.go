@@ -173,10 +173,18 @@ type Conversation struct {
 	// TakenOverAt is set while a person answers this customer (the bot stays quiet); TakenOverBy is that user.
 	TakenOverAt *time.Time
 	TakenOverBy *int64
-	NeedsHuman  string     // why the thread waits for a person ("asked for a person", "bot failed"); empty = not
+	NeedsHuman  string     // why the thread waits for a person (one of the Needs* codes); empty = not
 	ReadAt      *time.Time // the merchant read the thread up to here
 	Language    string     // the language the customer's greeting picked; empty = the business's
 }
+
+// Why a thread waits for a person (Conversation.NeedsHuman): a code, which the dashboard words in the merchant's
+// language.
+const (
+	NeedsAsked         = "asked"          // the customer asked for a person
+	NeedsBotFailed     = "bot_failed"     // the bot gave up on one of the customer's messages
+	NeedsNotUnderstood = "not_understood" // the bot did not understand the customer several times in a row
+)
 
 // DeliveryFee is what a delivery of an order worth itemsMinor costs: the flat fee, or nothing from freeOverMinor
 // (when above zero) on.

@@ -25,7 +25,7 @@ func TestBot_HandOffToAPersonAndBack(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if th, _ := e.store.Thread(ctx, e.biz.ID, cust.ID); th.NeedsHuman != "asked for a person" {
+			if th, _ := e.store.Thread(ctx, e.biz.ID, cust.ID); th.NeedsHuman != models.NeedsAsked {
 				t.Fatalf("thread %+v", th)
 			}
 			if err := e.store.TakeOver(ctx, e.biz.ID, cust.ID, 1, time.Now()); err != nil {
@@ -51,7 +51,7 @@ func TestBot_HandOffToAPersonAndBack(t *testing.T) {
 			if r := e.replies(t, w); !contains(r, "asked someone from Casa") {
 				t.Fatalf("second miss %v", r)
 			}
-			if th, _ := e.store.Thread(ctx, e.biz.ID, cust.ID); th.NeedsHuman != "the bot did not understand" {
+			if th, _ := e.store.Thread(ctx, e.biz.ID, cust.ID); th.NeedsHuman != models.NeedsNotUnderstood {
 				t.Fatalf("thread after two misses %+v", th)
 			}
 		})

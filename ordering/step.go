@@ -78,7 +78,7 @@ func (r *turn) run(now time.Time) {
 		r.askCancelOrder()
 		return
 	case "human":
-		r.needsHuman = "asked for a person"
+		r.needsHuman = models.NeedsAsked
 		r.text(r.p.T("bot.human_coming", "Shop", r.biz.Name))
 		return
 	case "cancel":
@@ -194,7 +194,7 @@ func typedChoice(step, text string) string {
 func (r *turn) unknown() {
 	r.missed = true
 	if r.st.Misses++; r.st.Misses >= missesBeforeHuman {
-		r.needsHuman = "the bot did not understand"
+		r.needsHuman = models.NeedsNotUnderstood
 		r.st.Misses = 0
 		r.text(r.p.T("bot.not_understood_human", "Shop", r.biz.Name))
 		return

@@ -9,8 +9,8 @@ import (
 )
 
 // GiveUpInbound records that the bot gave up on an inbound message, with the reason, flags the customer's thread
-// for a person (BotFailed), and queues fallback (the polite "we could not handle that" reply; nil for none), in
-// one transaction. The fallback's IdempotencyKey makes it go once, however often this is called. It reports whether this call settled the message (false: it
+// for a person (models.NeedsBotFailed), and queues fallback (the polite "we could not handle that" reply; nil for
+// none), in one transaction. The fallback's IdempotencyKey makes it go once, however often this is called. It reports whether this call settled the message (false: it
 // was already processed, e.g. by another instance).
 func (s *Store) GiveUpInbound(ctx context.Context, m models.InboundMessage, reason string, fallback *models.OutboundMessage) (bool, error) {
 	settled := false
@@ -23,7 +23,7 @@ func (s *Store) GiveUpInbound(ctx context.Context, m models.InboundMessage, reas
 		if settled = res.RowsAffected > 0; !settled {
 			return nil
 		}
-		if err := tx.FlagThread(ctx, m.BusinessID, m.CustomerID, BotFailed); err != nil {
+		if err := tx.FlagThread(ctx, m.BusinessID, m.CustomerID, models.NeedsBotFailed); err != nil {
 			return err
 		}
 		if fallback == nil {

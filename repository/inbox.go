@@ -135,11 +135,8 @@ func (s *Store) HandBack(ctx context.Context, businessID, customerID int64) erro
 		"needs_human": ""})
 }
 
-// BotFailed is why a thread waits for a person when the bot gave up on one of the customer's messages.
-const BotFailed = "the bot failed"
-
-// FlagThread marks the thread as waiting for a person, saying why (the customer asked, the bot failed). A thread a
-// person already answers is not flagged.
+// FlagThread marks the thread as waiting for a person, saying why (a models.Needs* code). A thread a person already
+// answers is not flagged.
 func (s *Store) FlagThread(ctx context.Context, businessID, customerID int64, reason string) error {
 	res := s.db.WithContext(ctx).Model(&models.Conversation{}).
 		Where("business_id = ? AND customer_id = ? AND taken_over_at IS NULL", businessID, customerID).

@@ -2,6 +2,7 @@ package repository_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -144,6 +145,55 @@ func TestInbox_OutboundChangedSinceListsNewRepliesAndDeliveryStatuses(t *testing
 			}
 			if later, err := s.OutboundChangedSince(ctx, e.biz.ID, 0, time.Now().Add(time.Minute), 100); err != nil || len(later) != 0 {
 				t.Fatalf("after the last change: %d rows, %v", len(later), err)
+			}
+		})
+	}
+}
+
+// Threads an older version flagged with an English reason get its code, which the dashboard words in the
+// merchant's language; a reason that is no known English text is kept.
+func TestMigrate_EnglishNeedsAPersonReasonsBecomeCodes(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			ctx := context.Background()
+			url := ""
+			if be.Name == "postgres" {
+				url = testutil.PostgresSchemaURL(t)
+			}
+			s, err := repository.Open(ctx, url, t.TempDir(), repository.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			if _, err := repository.MigrateTo(ctx, s, 15); err != nil {
+				t.Fatal(err)
+			}
+			db, now := s.DB(ctx), time.Now().UTC()
+			exec := func(q string, args ...any) {
+				t.Helper()
+				if err := db.Exec(q, args...).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+			exec("INSERT INTO businesses (id, name, created_at, updated_at) VALUES (1, 'Cafe', ?, ?)", now, now)
+			old := []string{"asked for a person", "the bot failed", "bot failed", "the bot did not understand", "", "called the shop"}
+			for i, needs := range old {
+				exec("INSERT INTO customers (id, business_id, wa_id, created_at, updated_at) VALUES (?, 1, ?, ?, ?)", i+1, fmt.Sprint("1555000", i), now, now)
+				exec("INSERT INTO conversations (business_id, customer_id, state, data, needs_human, last_message_at, updated_at) VALUES (1, ?, '', '{}', ?, ?, ?)",
+					i+1, needs, now, now)
+			}
+			if _, err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			want := []string{models.NeedsAsked, models.NeedsBotFailed, models.NeedsBotFailed, models.NeedsNotUnderstood, "", "called the shop"}
+			for i := range old {
+				th, err := s.Thread(ctx, 1, int64(i+1))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if th.NeedsHuman != want[i] {
+					t.Errorf("%q became %q, want %q", old[i], th.NeedsHuman, want[i])
+				}
 			}
 		})
 	}

@@ -426,6 +426,11 @@ var migrations = []string{
 	// old ones, by time.
 	`CREATE INDEX inbound_media_business_updated ON inbound_media(business_id, updated_at);
 	CREATE INDEX inbound_media_stored_created ON inbound_media(created_at) WHERE status IN ('stored', 'expiring');`,
+
+	// 16: why a thread waits for a person is a code the dashboard words in the merchant's language (it was English).
+	`UPDATE conversations SET needs_human = 'asked' WHERE needs_human = 'asked for a person';
+	UPDATE conversations SET needs_human = 'bot_failed' WHERE needs_human IN ('the bot failed', 'bot failed');
+	UPDATE conversations SET needs_human = 'not_understood' WHERE needs_human = 'the bot did not understand';`,
 }
 
 func (s *Store) render(sql string) string {

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/waorder/waorder/locale"
@@ -38,6 +39,9 @@ func TestCatalog_IDsBuiltFromValuesExist(t *testing.T) {
 		"template_disabled", "template_flagged", "template_marked"} { // onboarding.Banner's ids
 		ids = append(ids, "banner."+b)
 	}
+	for _, code := range append(needsReasons, "other") {
+		ids = append(ids, "inbox.needs_"+code)
+	}
 	for _, code := range []int{400, 401, 403, 405, 413, 415, 429} {
 		ids = append(ids, "error.title_"+strconv.Itoa(code), "error.text_"+strconv.Itoa(code))
 	}
@@ -69,6 +73,65 @@ func TestErrorText_NamesKnownErrorsInTheLanguage(t *testing.T) {
 	for _, c := range cases {
 		if got := errorText(es, c.err); got != c.want {
 			t.Errorf("errorText(%v) = %q, want %q", c.err, got, c.want)
+		}
+	}
+}
+
+// Why a thread waits for a person is stored as a code and shown in the merchant's language, in the list and above
+// the open thread; a reason stored by an older version that is not a code still says something in that language.
+func TestInbox_WhyAThreadWaitsForAPersonIsInTheMerchantsLanguage(t *testing.T) {
+	d := &Handler{}
+	if err := d.load(); err != nil {
+		t.Fatal(err)
+	}
+	render := func(lang, needs string) string {
+		t.Helper()
+		var b strings.Builder
+		v := inboxView{Threads: []threadView{{CustomerID: 7, Name: "Ana", Needs: needs}},
+			Open: &openThread{CustomerID: 7, Name: "Ana", Needs: needs}}
+		tpl, err := d.page(lang, "inbox")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tpl.ExecuteTemplate(&b, "layout", page{Data: v}); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	cases := []struct{ lang, needs, want string }{
+		{"es", models.NeedsAsked, "el cliente lo pidió"},
+		{"es", models.NeedsBotFailed, "el bot no pudo con un mensaje"},
+		{"pt", models.NeedsNotUnderstood, "o bot não entendeu o cliente"},
+		{"en", models.NeedsAsked, "the customer asked for one"},
+		{"pt", "something an older version wrote", "o bot passou a conversa"},
+	}
+	for _, c := range cases {
+		html := render(c.lang, c.needs)
+		if !strings.Contains(html, `title="`+c.want+`"`) || !strings.Contains(html, ": "+c.want+".</div>") {
+			t.Errorf("%s page for %q does not say %q:\n%s", c.lang, c.needs, c.want, between(html, `<main`, `</main>`))
+		}
+		for _, english := range []string{"asked for a person", "the bot failed", "did not understand", c.needs} {
+			if c.lang != "en" && strings.Contains(html, english) {
+				t.Errorf("%s page for %q shows %q", c.lang, c.needs, english)
+			}
+		}
+	}
+}
+
+// Each language's word for a closed day is one the opening hours read, so what the settings page writes back (and
+// its hint tells the merchant to type) is accepted.
+func TestSettings_ClosedDayIsWrittenAndReadInTheMerchantsWord(t *testing.T) {
+	for _, lang := range locale.Languages() {
+		word := locale.For(lang).T("settings.closed")
+		if rs, err := models.ParseRanges(word); err != nil || rs != nil {
+			t.Errorf("%s: %q is not read as closed: %v, %v", lang, word, rs, err)
+		}
+		if hint := locale.For(lang).T("settings.exceptions_hint"); !strings.Contains(hint, "“"+word+"”") {
+			t.Errorf("%s: the hint %q does not name %q", lang, hint, word)
+		}
+		f := formFromBusiness(models.Business{Language: lang, OpeningHours: `{"sat":[["10:00","23:00"]],"exceptions":{"2026-12-24":[]}}`})
+		if f.Exceptions != "2026-12-24 "+word+"\n" {
+			t.Errorf("%s: exception days written as %q", lang, f.Exceptions)
 		}
 	}
 }

@@ -4,12 +4,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/waorder/waorder/handlers/httpx"
+	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/repository"
@@ -55,6 +57,17 @@ func newThreadView(t repository.Thread, loc local, now time.Time, current int64)
 	return threadView{CustomerID: t.Customer.ID, Name: name, Handle: handle, Phone: customerPhone(t.Customer), Last: t.LastText,
 		Time: clock(t.LastMessageAt, loc, now), Needs: t.NeedsHuman, Unread: t.Unread, TakenOver: t.TakenOverAt != nil,
 		Current: t.Customer.ID == current}
+}
+
+// needsReasons are the codes of why a thread waits for a person (models.Needs*) the catalogs word.
+var needsReasons = []string{models.NeedsAsked, models.NeedsBotFailed, models.NeedsNotUnderstood}
+
+// needsWhy words why a thread waits for a person (a models.Needs* code) in p's language.
+func needsWhy(p locale.Printer, code string) string {
+	if slices.Contains(needsReasons, code) {
+		return p.T("inbox.needs_" + code)
+	}
+	return p.T("inbox.needs_other")
 }
 
 // inbox lists the threads.

@@ -57,7 +57,7 @@ func (pc *pageCache) get(lang, name string) (*template.Template, error) {
 func parseLayout(p locale.Printer) (*template.Template, error) {
 	js := jsText(p)
 	funcs := template.FuncMap{"t": p.T, "statusLabel": func(s any) string { return statusLabel(p, s) },
-		"jsText": func() map[string]string { return js }}
+		"needsWhy": func(code string) string { return needsWhy(p, code) }, "jsText": func() map[string]string { return js }}
 	return template.New("").Funcs(funcs).ParseFS(web.Templates, "templates/layout.html", "templates/partials.html")
 }
 

@@ -129,7 +129,7 @@ func formFromBusiness(b models.Business) settingsForm {
 	for _, wd := range weekdays {
 		f.Days = append(f.Days, dayHours{wd.Key, wd.Label, models.FormatRanges(hours.Day(wd.Key))})
 	}
-	f.Exceptions = models.FormatExceptions(hours.Exceptions)
+	f.Exceptions = models.FormatExceptions(hours.Exceptions, locale.For(b.Language).T("settings.closed")) // the word it reads back
 	return f
 }
 
