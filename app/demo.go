@@ -12,11 +12,33 @@ import (
 	"github.com/waorder/waorder/whatsapp"
 )
 
+// demoWords are what the sample week's customers and bot say, in each language a business may speak.
+type demoWords struct {
+	hi, welcome, please, thanks, great, person string // welcome and please take a product name; thanks a quantity too
+}
+
+var demoLanguages = map[string]demoWords{
+	"en": {"Hi!", "Welcome to %s! 👋 What would you like? (%s, …)", "%d %s please", "Thank you! Your order is received: %d × %s.",
+		"Thanks, it was great!", "Can I talk to a person? It's about a birthday order."},
+	"es": {"¡Hola!", "¡Bienvenido a %s! 👋 ¿Qué te gustaría? (%s, …)", "%d %s, por favor", "¡Gracias! Recibimos tu pedido: %d × %s.",
+		"¡Gracias, estaba buenísimo!", "¿Puedo hablar con una persona? Es por un pedido de cumpleaños."},
+	"pt": {"Olá!", "Boas-vindas a %s! 👋 O que você gostaria? (%s, …)", "%d %s, por favor", "Obrigado! Recebemos seu pedido: %d × %s.",
+		"Obrigado, estava ótimo!", "Posso falar com uma pessoa? É sobre um pedido de aniversário."},
+}
+
 // seedDemoWeek gives the sandbox business a week of history: customers who wrote and ordered on each of the last
-// seven days, orders in every status, threads read and unread, one waiting for a person. A newcomer then sees a
-// real-looking order list, stats chart and inbox before typing anything. The numbers are fixed (a seeded
-// generator), so every fresh sandbox looks the same.
+// seven days (the business's days, in its time zone and language), orders in every status, threads read and
+// unread, one waiting for a person. A newcomer then sees a real-looking order list, stats chart and inbox before
+// typing anything. The numbers are fixed (a seeded generator), so every fresh sandbox looks the same.
 func seedDemoWeek(ctx context.Context, store *repository.Store, bizID int64, now time.Time) error {
+	biz, err := store.Business(ctx, bizID)
+	if err != nil {
+		return fmt.Errorf("seed demo week: %w", err)
+	}
+	words, ok := demoLanguages[biz.Language]
+	if !ok {
+		words = demoLanguages["en"]
+	}
 	phones, err := store.PhoneNumbers(ctx, bizID)
 	if err != nil || len(phones) == 0 {
 		return fmt.Errorf("seed demo week: the sandbox number: %w", err)
@@ -30,14 +52,16 @@ func seedDemoWeek(ctx context.Context, store *repository.Store, bizID int64, now
 	}
 	rnd := rand.New(rand.NewPCG(14, 2026))
 	names := []string{"Ana Sousa", "Bruno Lima", "Carla Dias", "Diego Ortiz", "Eva Martins", "Farah Khan", "Gil Costa", "Hana Sato"}
-	day0 := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	local := now.In(biz.Location())
+	day0 := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, local.Location())
 	var chats []repository.DemoChat
 	for i, name := range names {
 		waID := fmt.Sprintf("155501000%02d", i+1)
 		ch := repository.DemoChat{Customer: models.Customer{WaID: waID, Name: name, CreatedAt: day0.AddDate(0, 0, -7)}}
 		for n := range 1 + i%3 {
 			daysAgo := (i + n*3) % 7
-			at := day0.AddDate(0, 0, -daysAgo).Add(time.Duration(9*60+rnd.IntN(12*60)) * time.Minute)
+			day := day0.AddDate(0, 0, -daysAgo) // midnight there, whatever a DST change did in between
+			at := time.Date(day.Year(), day.Month(), day.Day(), 9, rnd.IntN(12*60), 0, 0, day.Location())
 			if at.After(now) {
 				at = now.Add(-time.Duration(10+rnd.IntN(120)) * time.Minute)
 			}
@@ -55,9 +79,9 @@ func seedDemoWeek(ctx context.Context, store *repository.Store, bizID int64, now
 				ch.Outbound = append(ch.Outbound, models.OutboundMessage{Kind: "text", Payload: string(payload), Summary: body,
 					Status: models.OutRead, Wamid: &wamid, IdempotencyKey: "demo:" + wamid, CreatedAt: t, SentAt: &t, ReadAt: &t})
 			}
-			say("Hi!", 0)
-			reply(fmt.Sprintf("Welcome to Sandbox Cafe! 👋 What would you like? (%s, …)", p.Name), 5*time.Second)
-			say(fmt.Sprintf("%d %s please", q, p.Name), time.Minute)
+			say(words.hi, 0)
+			reply(fmt.Sprintf(words.welcome, biz.Name, p.Name), 5*time.Second)
+			say(fmt.Sprintf(words.please, q, p.Name), time.Minute)
 			status := []models.OrderStatus{models.StatusDelivered, models.StatusDelivered, models.StatusReady, models.StatusCancelled,
 				models.StatusDelivered}[rnd.IntN(5)]
 			if daysAgo == 0 {
@@ -66,10 +90,10 @@ func seedDemoWeek(ctx context.Context, store *repository.Store, bizID int64, now
 			o := models.Order{Currency: p.Currency, Fulfillment: models.FulfillPickup, Source: "chat", CreatedAt: at.Add(2 * time.Minute),
 				SourceKey: fmt.Sprintf("demo:%s:%d", waID, n), Items: []models.OrderItem{{ProductID: &p.ID, RetailerID: p.RetailerID,
 					Name: p.Name, Quantity: q, UnitPriceMinor: p.PriceMinor}}}
-			reply(fmt.Sprintf("Thank you! Your order is received: %d × %s.", q, p.Name), 2*time.Minute)
+			reply(fmt.Sprintf(words.thanks, q, p.Name), 2*time.Minute)
 			ch.Orders = append(ch.Orders, repository.DemoOrder{Order: o, Status: status})
 			if status == models.StatusDelivered {
-				say("Thanks, it was great!", 3*time.Hour)
+				say(words.great, 3*time.Hour)
 			}
 		}
 		switch i {
@@ -78,7 +102,7 @@ func seedDemoWeek(ctx context.Context, store *repository.Store, bizID int64, now
 		case 4:
 			ch.Unread, ch.Needs = true, models.NeedsAsked
 			ch.Inbound = append(ch.Inbound, models.InboundMessage{Wamid: "wamid.demo.human." + waID, Type: "text",
-				Body: "Can I talk to a person? It's about a birthday order.", Payload: "{}", SentAt: now.Add(-25 * time.Minute)})
+				Body: words.person, Payload: "{}", SentAt: now.Add(-25 * time.Minute)})
 		}
 		chats = append(chats, ch)
 	}
