@@ -22,6 +22,7 @@ import (
 	"github.com/waorder/waorder/app/apptest"
 	"github.com/waorder/waorder/auth"
 	"github.com/waorder/waorder/cache"
+	"github.com/waorder/waorder/config"
 	"github.com/waorder/waorder/handlers"
 	"github.com/waorder/waorder/handlers/dashboard"
 	"github.com/waorder/waorder/models"
@@ -56,6 +57,8 @@ type dashEnv struct {
 
 	sessionSecret string       // every instance's SESSION_SECRET
 	log           *slog.Logger // every instance's logger
+	// configure, when set, changes every instance's configuration before it starts (e.g. an S3 media bucket).
+	configure func(*config.Config)
 }
 
 const (
@@ -74,7 +77,13 @@ func newDashEnv(t *testing.T, store *repository.Store) *dashEnv {
 // newDashEnvLogging is newDashEnv with the app logging to log.
 func newDashEnvLogging(t *testing.T, store *repository.Store, log *slog.Logger, opts ...app.Option) *dashEnv {
 	t.Helper()
-	e := &dashEnv{store: store, log: log, password: dashPassword, sessionSecret: "dash-test-" + testutil.RandomHex(16), graph: fakegraph.New(fakegraph.WithApp(dashAppID, dashSecret),
+	return newDashEnvWith(t, store, log, nil, opts...)
+}
+
+// newDashEnvWith is newDashEnvLogging with configure applied to the app's configuration (nil: as it is).
+func newDashEnvWith(t *testing.T, store *repository.Store, log *slog.Logger, configure func(*config.Config), opts ...app.Option) *dashEnv {
+	t.Helper()
+	e := &dashEnv{store: store, configure: configure, log: log, password: dashPassword, sessionSecret: "dash-test-" + testutil.RandomHex(16), graph: fakegraph.New(fakegraph.WithApp(dashAppID, dashSecret),
 		fakegraph.WithWABA("2098765432101", "1098765432101", "1098765432102"))}
 	srv := httptest.NewServer(e.graph)
 	t.Cleanup(srv.Close)
@@ -120,6 +129,9 @@ func startApp(t *testing.T, e *dashEnv, opts ...app.Option) string {
 	cfg := apptest.Config(t)
 	cfg.AppSecret, cfg.VerifyToken, cfg.MetaAppID, cfg.MetaConfig = dashSecret, "v", dashAppID, "cfg-1"
 	cfg.SessionSecret, cfg.EncryptionKey = e.sessionSecret, hex.EncodeToString([]byte(dashKey))
+	if e.configure != nil {
+		e.configure(&cfg)
+	}
 	opts = append([]app.Option{app.WithStore(e.store), app.WithGraphURL(e.graphURL),
 		app.WithPoll(200 * time.Millisecond), app.WithEventStream(4 * time.Second)}, opts...) // later options win
 	svc := apptest.StartLogging(t, cfg, e.log, opts...)

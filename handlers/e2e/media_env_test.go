@@ -7,10 +7,15 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/waorder/waorder/config"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/testutil"
 )
@@ -110,4 +115,35 @@ func (e *dashEnv) customerFiles(t *testing.T, c models.Customer) []models.Inboun
 		out = append(out, f)
 	}
 	return out
+}
+
+// s3Media starts an in-memory S3-compatible server with an empty bucket "media" and returns what points the app's
+// media store at it, and the server's objects.
+func s3Media(t *testing.T) (func(*config.Config), *s3mem.Backend) {
+	t.Helper()
+	backend := s3mem.New()
+	if err := backend.CreateBucket("media"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gofakes3.New(backend).Server())
+	t.Cleanup(srv.Close)
+	return func(cfg *config.Config) {
+		cfg.MediaS3Endpoint, cfg.MediaS3Bucket = strings.TrimPrefix(srv.URL, "http://"), "media"
+		cfg.MediaS3AccessKey, cfg.MediaS3SecretKey, cfg.MediaS3Region, cfg.MediaS3UseSSL = "key", "secret", "us-east-1", false
+	}, backend
+}
+
+// s3Object reads the object key of bucket "media" (nil when there is none).
+func s3Object(t *testing.T, backend *s3mem.Backend, key string) []byte {
+	t.Helper()
+	obj, err := backend.GetObject("media", key, nil)
+	if err != nil {
+		return nil
+	}
+	defer obj.Contents.Close()
+	data, err := io.ReadAll(obj.Contents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/waorder/waorder/app/apptest"
 	"github.com/waorder/waorder/handlers/dashboard"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/testutil"
@@ -109,11 +110,28 @@ func (c *dashClient) upload(t *testing.T, path, filename, contentType string, da
 	return resp.StatusCode
 }
 
-// A product picture is checked, kept, shown in the catalog and served publicly under its unguessable link (Meta
-// fetches it for the item message); a page posing as a picture is refused; a replaced picture's link stops working.
+// A product picture is checked, kept (in the local folder, or in the S3-compatible bucket when one is configured),
+// shown in the catalog and served publicly under its unguessable link (Meta fetches it for the item message); a page
+// posing as a picture is refused; a replaced picture's link stops working and its file is removed.
 func TestDashboard_ProductPictureUploadIsCheckedAndServed(t *testing.T) {
 	t.Parallel()
-	e := newDashEnv(t, testutil.SQLite(t))
+	t.Run("local folder", func(t *testing.T) {
+		t.Parallel()
+		productPictureUpload(t, newDashEnv(t, testutil.SQLite(t)), nil)
+	})
+	t.Run("S3 bucket", func(t *testing.T) {
+		t.Parallel()
+		configure, bucket := s3Media(t)
+		productPictureUpload(t, newDashEnvWith(t, testutil.SQLite(t), apptest.Log(), configure), func(key string) []byte {
+			return s3Object(t, bucket, key)
+		})
+	})
+}
+
+// productPictureUpload is the product picture test on e; inBucket, when not nil, reads a key from the S3 bucket
+// the app keeps its media in.
+func productPictureUpload(t *testing.T, e *dashEnv, inBucket func(key string) []byte) {
+	t.Helper()
 	prod := e.product(t, "pizza-margherita", "Margherita", 950)
 	owner := e.login(t, e.email, e.password)
 	path := fmt.Sprintf("/catalog/%d/picture", prod.ID)
@@ -127,6 +145,9 @@ func TestDashboard_ProductPictureUploadIsCheckedAndServed(t *testing.T) {
 	p, err := e.store.Product(context.Background(), e.biz.ID, prod.ID)
 	if err != nil || p.ImageKey == "" || p.ImageType != "image/png" {
 		t.Fatalf("product after the upload: %+v, %v", p, err)
+	}
+	if inBucket != nil && !bytes.Equal(inBucket(p.ImageKey), pic) {
+		t.Fatalf("the bucket does not hold the picture under %q", p.ImageKey)
 	}
 	link := "/p/" + p.ImageKey
 	if page := owner.get(t, "/catalog"); !strings.Contains(page, `src="`+link+`"`) {
@@ -160,6 +181,13 @@ func TestDashboard_ProductPictureUploadIsCheckedAndServed(t *testing.T) {
 	}
 	if resp, err := http.Get(e.URL + link); err != nil || resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("the replaced picture's link: %v %v", resp.StatusCode, err)
+	}
+	if inBucket != nil {
+		again, err := e.store.Product(context.Background(), e.biz.ID, prod.ID)
+		if err != nil || again.ImageKey == p.ImageKey || len(inBucket(again.ImageKey)) == 0 {
+			t.Fatalf("the new picture is not in the bucket: %+v, %v", again, err)
+		}
+		dashEventually(t, 10*time.Second, "the replaced picture removed from the bucket", func() bool { return inBucket(p.ImageKey) == nil })
 	}
 	_, _, intruderEmail := seedBusiness(t, e.store, "Intruder Inc")
 	intruder := e.login(t, intruderEmail, dashPassword)
