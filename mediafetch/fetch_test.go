@@ -41,6 +41,12 @@ type rig struct {
 
 func start(t *testing.T, be testutil.Backend, maxBytes int64) *rig {
 	t.Helper()
+	return startWith(t, be, maxBytes, nil)
+}
+
+// startWith is start keeping files in files (nil: a local folder, the rig's dir).
+func startWith(t *testing.T, be testutil.Backend, maxBytes int64, files mediastore.Store) *rig {
+	t.Helper()
 	s := be.Open(t)
 	box, err := secretbox.New(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
@@ -63,11 +69,14 @@ func start(t *testing.T, be testutil.Backend, maxBytes int64) *rig {
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
-	files, err := mediastore.NewLocal(dir)
-	if err != nil {
-		t.Fatal(err)
+	if files == nil {
+		local, err := mediastore.NewLocal(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { local.Close() })
+		files = local
 	}
-	t.Cleanup(func() { files.Close() })
 	f := mediafetch.New(s, whatsapp.NewClient(srv.URL, "v23.0", nil), box, files, maxBytes, quiet)
 	f.Poll = 50 * time.Millisecond
 	arrivals := ingest.NewArrivals()
