@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 )
 
 // seedDay fills the business with what a busy day looks like: customers, a conversation, orders in every status,
-// products. It returns the order worth opening.
+// products (the first with a picture, uploaded as the merchant does). It returns the order worth opening.
 func seedDay(t *testing.T, e *dashEnv) models.Order {
 	t.Helper()
 	ctx := context.Background()
@@ -34,6 +35,7 @@ func seedDay(t *testing.T, e *dashEnv) models.Order {
 			open = o
 		}
 	}
+	var products []models.Product
 	for _, p := range []models.Product{
 		{Name: "Margherita", RetailerID: "pizza-margherita", PriceMinor: 950, Category: "Pizza", Available: true},
 		{Name: "Quattro Formaggi", RetailerID: "pizza-4f", PriceMinor: 1250, Category: "Pizza", Available: true,
@@ -45,6 +47,12 @@ func seedDay(t *testing.T, e *dashEnv) models.Order {
 		if err := e.store.CreateProduct(ctx, &p); err != nil {
 			t.Fatal(err)
 		}
+		products = append(products, p)
+	}
+	owner := e.login(t, e.email, e.password)
+	if got := owner.upload(t, fmt.Sprintf("/catalog/%d/picture", products[0].ID), "margherita.png", "image/png",
+		pngPicture(t, 480, 320)); got != http.StatusSeeOther {
+		t.Fatalf("upload the product picture: %d", got)
 	}
 	// Last, so the bot's writes do not race the seeding above on SQLite.
 	e.webhook(t, e.textWebhook("351910000010", "Ana Sousa", "Hi! Can I see the menu?"))
@@ -81,12 +89,17 @@ func rankOf(s models.OrderStatus) int {
 	return -1
 }
 
-// Screenshots of the main pages on a phone and a desktop, for a person to look at (WAORDER_SCREENSHOTS=dir keeps
-// them). The test also checks that nothing is wider than the phone's screen.
+// Screenshots of the merchant's pages on a phone and a desktop, for a person to look at (WAORDER_SCREENSHOTS=dir
+// keeps them). The test also checks that nothing is wider than the phone's screen.
 func TestBrowser_Screenshots(t *testing.T) {
 	t.Parallel()
 	e := newDashEnv(t, testutil.SQLite(t))
 	open := seedDay(t, e)
+	byID, err := e.store.ProductsByRetailerID(context.Background(), e.biz.ID, []string{"pizza-margherita"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pictured := byID["pizza-margherita"]
 	e.webhook(t, e.nativeOrderWebhook("351910000010", "Ana Sousa", map[string]int{"pizza-margherita": 2}))
 	e.webhook(t, e.buttonWebhook("351910000010", "Ana Sousa", "confirm", "Confirm"))
 	ana, err := e.store.CustomerByWaID(context.Background(), e.biz.ID, "351910000010")
@@ -109,7 +122,11 @@ func TestBrowser_Screenshots(t *testing.T) {
 			{"order", fmt.Sprintf("/orders/%d", open.ID), "#history"},
 			{"stats", "/stats?days=7", ".chart"},
 			{"catalog", "/catalog", "#products"},
+			{"product", fmt.Sprintf("/catalog/%d", pictured.ID), "#picture img"},
 			{"settings", "/settings", "#numbers"},
+			{"templates", "/templates", "#create-template"},
+			{"team", "/team", "#members"},
+			{"account", "/account", "#current_password"},
 			{"simulator", "/simulator?wa_id=351910000010&name=Ana+Sousa", "#sim-chat .bubble"},
 			{"notfound", "/orders/999999999", "main"},
 			{"inbox", "/conversations", ".thread"},
@@ -120,6 +137,9 @@ func TestBrowser_Screenshots(t *testing.T) {
 		}
 		for _, p := range pages {
 			do(t, ctx, p.name, chromedp.Navigate(e.URL+p.path), chromedp.WaitVisible(chromedp.CSS(p.ready)))
+			dashEventually(t, 10*time.Second, p.name+"'s pictures decoded", func() bool {
+				return eval[bool](t, ctx, `[...document.images].every(i => i.complete && i.naturalWidth > 0)`)
+			})
 			screenshot(t, ctx, p.name+"-"+vp.name)
 			if over := eval[int](t, ctx, `document.documentElement.scrollWidth - window.innerWidth`); over > 0 {
 				t.Errorf("%s on %s: page is %dpx wider than the screen", p.name, vp.name, over)
