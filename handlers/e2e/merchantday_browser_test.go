@@ -1,12 +1,16 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/sandbox"
@@ -212,4 +216,30 @@ func TestBrowser_ReadyTimeCancelReasonPrintAndExport(t *testing.T) {
 		!strings.Contains(lines[4], "We ran out of dough") {
 		t.Fatalf("export:\n%s", csv)
 	}
+
+	// The merchant's way: the orders page's form, filled and submitted, downloads the file.
+	dir := t.TempDir()
+	do(t, ctx, "fill and submit the export form", chromedp.Navigate(e.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#export-form")),
+		allowDownloads(dir),
+		chromedp.SetValue(chromedp.CSS("#export-from"), day), chromedp.SetValue(chromedp.CSS("#export-to"), day),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("export-form").requestSubmit()`))
+	file := filepath.Join(dir, "orders-"+day+"-to-"+day+".csv")
+	var got []byte
+	dashEventually(t, 15*time.Second, "the downloaded CSV", func() bool {
+		got, err = os.ReadFile(file)
+		return err == nil && len(got) > 0
+	})
+	if rows := strings.Split(strings.TrimSpace(string(got)), "\n"); len(rows) != 3 || rows[0] != lines[2] ||
+		!strings.Contains(string(got), "We ran out of dough") || !strings.Contains(string(got), "Nuno Alves") {
+		t.Fatalf("downloaded export:\n%s", got)
+	}
+}
+
+// allowDownloads makes the tab's browser context save downloads into dir under the names the server suggests.
+func allowDownloads(dir string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.CallBrowser(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+			Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir, BrowserContextID: chromedp.FromContext(ctx).BrowserContextID})
+		return err
+	})
 }
