@@ -2,9 +2,11 @@ package repository
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/waorder/waorder/models"
+	"gorm.io/gorm"
 )
 
 // CreateBusiness inserts a business with sensible defaults for what b leaves empty.
@@ -63,32 +65,46 @@ func (s *Store) UpdateBusinessSettings(ctx context.Context, b models.Business) e
 	return nil
 }
 
-// AddPhoneNumber registers a WhatsApp number for a business. Re-adding a known phone_number_id to the same business
-// replaces its token and marks it connected (a reconnect after the token expired).
+// AddPhoneNumber registers a WhatsApp number for a business. Re-adding a number Meta's id already names for the same
+// business replaces its token and marks it connected (a reconnect after the token expired); one of another business
+// is models.ErrNumberTaken.
 func (s *Store) AddPhoneNumber(ctx context.Context, p *models.PhoneNumber) error {
 	if p.Status == "" {
 		p.Status = models.PhoneConnected
 	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return upsertPhoneNumber(tx, p, map[string]any{"access_token_enc": p.AccessTokenEnc, "waba_id": p.WABAID,
+			"display_phone_number": p.DisplayPhoneNumber, "status": models.PhoneConnected, "status_reason": ""})
+	})
+}
+
+// upsertPhoneNumber stores p inside tx, found by Meta's id: a number of p's business is reconnected in place with the
+// columns in reconnect (its messages and history stay, and p takes its id), one of another business is
+// models.ErrNumberTaken, and an unknown one is inserted. Only a miss inserts: any other lookup error is returned.
+func upsertPhoneNumber(tx *gorm.DB, p *models.PhoneNumber, reconnect map[string]any) error {
+	var existing models.PhoneNumber
+	err := tx.Where("phone_number_id = ?", p.MetaPhoneID).First(&existing).Error
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return fmt.Errorf("find phone number %s: %w", p.MetaPhoneID, err)
+	}
 	if p.SendRatePerSec == 0 {
 		p.SendRatePerSec = models.DefaultSendRatePerSec
 	}
-	var existing models.PhoneNumber
-	err := s.db.WithContext(ctx).Where("phone_number_id = ?", p.MetaPhoneID).First(&existing).Error
+	t := now()
+	p.UpdatedAt = t
 	if err == nil {
 		if existing.BusinessID != p.BusinessID {
-			return fmt.Errorf("phone number %s belongs to another business", p.MetaPhoneID)
+			return fmt.Errorf("connect phone number %s: %w", p.MetaPhoneID, models.ErrNumberTaken)
 		}
-		p.ID = existing.ID
-		err = s.db.WithContext(ctx).Model(&existing).Updates(map[string]any{
-			"access_token_enc": p.AccessTokenEnc, "waba_id": p.WABAID, "display_phone_number": p.DisplayPhoneNumber,
-			"status": models.PhoneConnected, "status_reason": "", "updated_at": now(),
-		}).Error
-		if err != nil {
+		p.ID, p.CreatedAt = existing.ID, existing.CreatedAt
+		reconnect["updated_at"] = t
+		if err := tx.Model(&existing).Updates(reconnect).Error; err != nil {
 			return fmt.Errorf("reconnect phone number %s: %w", p.MetaPhoneID, err)
 		}
 		return nil
 	}
-	if err := s.db.WithContext(ctx).Create(p).Error; err != nil {
+	p.CreatedAt = t
+	if err := tx.Create(p).Error; err != nil {
 		return fmt.Errorf("add phone number %s: %w", p.MetaPhoneID, err)
 	}
 	return nil

@@ -2,7 +2,6 @@ package repository
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -48,32 +47,14 @@ func (s *Store) DeleteConnectAttempt(ctx context.Context, businessID int64) erro
 // connected with everything the steps found, or nothing changed. A number known to this business is reconnected
 // in place (its messages and history stay); one of another business is models.ErrNumberTaken.
 func (s *Store) FinishConnect(ctx context.Context, p *models.PhoneNumber) error {
+	p.Status, p.StatusReason = models.PhoneConnected, ""
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var existing models.PhoneNumber
-		err := tx.Where("phone_number_id = ?", p.MetaPhoneID).First(&existing).Error
-		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
-			return fmt.Errorf("find phone number %s: %w", p.MetaPhoneID, err)
-		}
-		t := now()
-		p.Status, p.StatusReason, p.UpdatedAt = models.PhoneConnected, "", t
-		if p.SendRatePerSec == 0 {
-			p.SendRatePerSec = models.DefaultSendRatePerSec
-		}
-		if err == nil {
-			if existing.BusinessID != p.BusinessID {
-				return models.ErrNumberTaken
-			}
-			p.ID, p.CreatedAt = existing.ID, existing.CreatedAt
-			err = tx.Model(&existing).Updates(map[string]any{"waba_id": p.WABAID, "display_phone_number": p.DisplayPhoneNumber,
-				"access_token_enc": p.AccessTokenEnc, "status": p.Status, "status_reason": "", "verified_name": p.VerifiedName,
-				"quality_rating": p.QualityRating, "messaging_limit": p.MessagingLimit, "health_note": "",
-				"token_expires_at": p.TokenExpiresAt, "token_checked_at": p.TokenCheckedAt, "updated_at": t}).Error
-		} else {
-			p.CreatedAt = t
-			err = tx.Create(p).Error
-		}
+		err := upsertPhoneNumber(tx, p, map[string]any{"waba_id": p.WABAID, "display_phone_number": p.DisplayPhoneNumber,
+			"access_token_enc": p.AccessTokenEnc, "status": p.Status, "status_reason": "", "verified_name": p.VerifiedName,
+			"quality_rating": p.QualityRating, "messaging_limit": p.MessagingLimit, "health_note": "",
+			"token_expires_at": p.TokenExpiresAt, "token_checked_at": p.TokenCheckedAt})
 		if err != nil {
-			return fmt.Errorf("store phone number %s: %w", p.MetaPhoneID, err)
+			return err
 		}
 		if err := tx.Where("business_id = ?", p.BusinessID).Delete(&models.ConnectAttempt{}).Error; err != nil {
 			return fmt.Errorf("drop connect attempt: %w", err)
