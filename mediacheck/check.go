@@ -11,8 +11,18 @@ import (
 	"strings"
 )
 
-// ErrRefused is wrapped by every refusal; the message says why.
+// ErrRefused is what every refusal is (errors.Is); errors.As finds the *Refusal that says why.
 var ErrRefused = errors.New("file refused")
+
+// Refusal is why a file may not be kept: Reason is a phrase for a person ("the file is empty").
+type Refusal struct{ Reason string }
+
+func (r *Refusal) Error() string { return ErrRefused.Error() + ": " + r.Reason }
+
+// Is makes every refusal an ErrRefused.
+func (r *Refusal) Is(target error) bool { return target == ErrRefused }
+
+func refused(format string, args ...any) error { return &Refusal{Reason: fmt.Sprintf(format, args...)} }
 
 // Kinds of files, by where they come from. KindProduct is a product picture a merchant uploads.
 const (
@@ -74,11 +84,10 @@ func allowed(kind string) map[string]accepted {
 	return nil
 }
 
-// Accepts returns nil when files of kind may have the announced type, before any byte is read; else an error
-// wrapping ErrRefused.
+// Accepts returns nil when files of kind may have the announced type, before any byte is read; else a *Refusal.
 func Accepts(kind, announced string) error {
 	if _, ok := allowed(kind)[baseType(announced)]; !ok {
-		return fmt.Errorf("%w: type %q is not accepted for %s files", ErrRefused, baseType(announced), kind)
+		return refused("type %q is not accepted for %s files", baseType(announced), kind)
 	}
 	return nil
 }
@@ -92,8 +101,7 @@ func baseType(announced string) string {
 }
 
 // Check returns the type to keep data as (the announced one, without parameters) and the extension for its file
-// name, or an error wrapping ErrRefused that says why: the type is not accepted for kind, or the bytes are
-// something else.
+// name, or a *Refusal that says why: the type is not accepted for kind, or the bytes are something else.
 func Check(kind, announced string, data []byte) (mimeType, ext string, err error) {
 	if err := Accepts(kind, announced); err != nil {
 		return "", "", err
@@ -101,7 +109,7 @@ func Check(kind, announced string, data []byte) (mimeType, ext string, err error
 	typ := baseType(announced)
 	a := allowed(kind)[typ]
 	if len(data) == 0 {
-		return "", "", fmt.Errorf("%w: the file is empty", ErrRefused)
+		return "", "", refused("the file is empty")
 	}
 	sniffed, _, _ := mime.ParseMediaType(http.DetectContentType(data))
 	for _, s := range a.sniffs {
@@ -109,7 +117,7 @@ func Check(kind, announced string, data []byte) (mimeType, ext string, err error
 			return typ, a.ext, nil
 		}
 	}
-	return "", "", fmt.Errorf("%w: announced as %s but the content is %s", ErrRefused, typ, sniffed)
+	return "", "", refused("announced as %s but the content is %s", typ, sniffed)
 }
 
 // IsImage reports whether a kept type is a picture, the only files a page shows inline; everything else is served

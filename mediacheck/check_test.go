@@ -63,6 +63,10 @@ func TestCheck_RefusesTypesNotOnTheListAndContentThatDisagrees(t *testing.T) {
 		if !errors.Is(err, mediacheck.ErrRefused) || !strings.Contains(err.Error(), c.why) {
 			t.Errorf("%s: %v, want a refusal saying %q", c.name, err, c.why)
 		}
+		var r *mediacheck.Refusal
+		if !errors.As(err, &r) || !strings.Contains(r.Reason, c.why) || strings.Contains(r.Reason, "refused") {
+			t.Errorf("%s: %#v, want a *Refusal whose Reason alone says %q", c.name, err, c.why)
+		}
 	}
 }
 

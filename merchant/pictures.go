@@ -54,8 +54,12 @@ func (p *Pictures) Set(ctx context.Context, bizID, productID int64, data []byte,
 		return err
 	}
 	mimeType, ext, err := mediacheck.Check(mediacheck.KindProduct, announced, data)
+	var refusal *mediacheck.Refusal
+	if errors.As(err, &refusal) {
+		return models.Invalid("picture", "must be a JPEG or PNG picture ("+refusal.Reason+")")
+	}
 	if err != nil {
-		return models.Invalid("picture", "must be a JPEG or PNG picture ("+strings.TrimPrefix(err.Error(), mediacheck.ErrRefused.Error()+": ")+")")
+		return err
 	}
 	key := mediastore.Key(fmt.Sprintf("b%d/products", bizID), ext)
 	if err := p.files.Put(ctx, key, data, mimeType); err != nil {

@@ -106,14 +106,17 @@ func TestPictures_RefusesWhatIsNotAPictureOrTooLarge(t *testing.T) {
 	for name, c := range map[string]struct {
 		data []byte
 		typ  string
+		msg  string
 	}{
-		"html as png": {[]byte("<html><script>x</script>"), "image/png"},
-		"svg":         {[]byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`), "image/svg+xml"},
-		"too large":   {append(pngPicture(t), make([]byte, 4096)...), "image/png"},
+		"html as png": {[]byte("<html><script>x</script>"), "image/png",
+			"must be a JPEG or PNG picture (announced as image/png but the content is text/html)"},
+		"svg": {[]byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`), "image/svg+xml",
+			`must be a JPEG or PNG picture (type "image/svg+xml" is not accepted for product files)`},
+		"too large": {append(pngPicture(t), make([]byte, 4096)...), "image/png", "is larger than 2 KB"},
 	} {
 		err := pics.Set(ctx, b.Business.ID, b.Products[0].ID, c.data, c.typ)
-		if v, ok := models.AsInvalid(err); !ok || v.Field != "picture" {
-			t.Errorf("%s: %v, want a validation error on picture", name, err)
+		if v, ok := models.AsInvalid(err); !ok || v.Field != "picture" || v.Message != c.msg {
+			t.Errorf("%s: %v, want a validation error on picture saying %q", name, err, c.msg)
 		}
 	}
 	other := merchanttest.Seed(t, s, "B", 0)

@@ -118,6 +118,8 @@ func decodeJSON(c *fiber.Ctx, dst any) error {
 		if errors.As(err, &te) && te.Field != "" {
 			return models.Invalid(te.Field, "must be a "+te.Type.String())
 		}
+		// encoding/json has no typed error for an unknown field (DisallowUnknownFields only formats one), so its
+		// fixed text is the one way to name the field.
 		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 			return models.Invalid(strings.Trim(f, `"`), "unknown field")
 		}
