@@ -22,7 +22,8 @@ import (
 	"github.com/waorder/waorder/whatsapp"
 )
 
-// PageSizes are the page sizes ListOrders accepts; DefaultPageSize is used when none is given.
+// PageSizes are the page sizes ListOrders accepts (and the dashboard offers); DefaultPageSize is used when none is
+// given. The one home of both: the repository pages by whatever size it is handed.
 var PageSizes = []int{10, 20, 25, 50}
 
 // DefaultPageSize is the order list's page size when the caller gives none.
@@ -66,7 +67,7 @@ func (s *Service) ListOrders(ctx context.Context, bizID int64, f repository.Orde
 	if f.PageSize == 0 {
 		f.PageSize = DefaultPageSize
 	}
-	if !validPageSize(f.PageSize) {
+	if !ValidPageSize(f.PageSize) {
 		return OrderPage{}, models.Invalid("page_size", "page_size must be one of 10, 20, 25, 50")
 	}
 	if f.Page == 0 {
@@ -97,7 +98,8 @@ func (s *Service) ListOrders(ctx context.Context, bizID int64, f repository.Orde
 	return cache.Remember(ctx, s.cache, key, cache.OrderListTTL, load)
 }
 
-func validPageSize(n int) bool {
+// ValidPageSize reports whether n is one of PageSizes.
+func ValidPageSize(n int) bool {
 	for _, s := range PageSizes {
 		if s == n {
 			return true

@@ -57,11 +57,7 @@ func (s *Store) OrdersSince(ctx context.Context, businessID, afterID int64, sinc
 	if err != nil {
 		return nil, fmt.Errorf("list new orders of business %d: %w", businessID, err)
 	}
-	ptrs := make([]*models.Order, len(orders))
-	for i := range orders {
-		ptrs[i] = &orders[i]
-	}
-	if err := s.fillOrders(ctx, businessID, ptrs); err != nil {
+	if err := s.fillOrders(ctx, businessID, orders); err != nil {
 		return nil, err
 	}
 	return orders, nil

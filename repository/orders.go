@@ -63,10 +63,11 @@ func (s *Store) Order(ctx context.Context, businessID, id int64) (models.Order, 
 	if err := s.db.WithContext(ctx).Where("business_id = ? AND id = ?", businessID, id).First(&o).Error; err != nil {
 		return o, fmt.Errorf("load order %d: %w", id, notFound(err))
 	}
-	if err := s.fillOrders(ctx, businessID, []*models.Order{&o}); err != nil {
+	one := []models.Order{o}
+	if err := s.fillOrders(ctx, businessID, one); err != nil {
 		return o, err
 	}
-	return o, nil
+	return one[0], nil
 }
 
 // OrderFilter selects a page of orders.
@@ -75,7 +76,7 @@ type OrderFilter struct {
 	Query      string             // order number, or part of the customer's name, phone, username or BSUID
 	CustomerID int64              // 0: all
 	Page       int                // from 1
-	PageSize   int
+	PageSize   int                // the caller's choice (merchant.PageSizes for people); 0 is refused, never a default
 }
 
 // escapeLike makes s match itself in a LIKE pattern with ESCAPE '\': a searched "%" or "_" is that character,
@@ -86,6 +87,9 @@ func escapeLike(s string) string {
 
 // ListOrders returns one page of a business's orders, newest first, and how many match in all.
 func (s *Store) ListOrders(ctx context.Context, businessID int64, f OrderFilter) ([]models.Order, int64, error) {
+	if f.PageSize < 1 {
+		return nil, 0, fmt.Errorf("list orders of business %d: %w", businessID, models.Invalid("page_size", "must be given"))
+	}
 	q := s.db.WithContext(ctx).Model(&models.Order{}).Where("orders.business_id = ?", businessID)
 	if f.Status != "" {
 		q = q.Where("orders.status = ?", f.Status)
@@ -112,25 +116,19 @@ func (s *Store) ListOrders(ctx context.Context, businessID int64, f OrderFilter)
 	if f.Page < 1 {
 		f.Page = 1
 	}
-	if f.PageSize < 1 {
-		f.PageSize = 20
-	}
 	var orders []models.Order
 	if err := q.Order("orders.id DESC").Offset((f.Page - 1) * f.PageSize).Limit(f.PageSize).Find(&orders).Error; err != nil {
 		return nil, 0, fmt.Errorf("list orders of business %d: %w", businessID, err)
 	}
-	ptrs := make([]*models.Order, len(orders))
-	for i := range orders {
-		ptrs[i] = &orders[i]
-	}
-	if err := s.fillOrders(ctx, businessID, ptrs); err != nil {
+	if err := s.fillOrders(ctx, businessID, orders); err != nil {
 		return nil, 0, err
 	}
 	return orders, total, nil
 }
 
-// fillOrders loads the items and customers of orders in two queries.
-func (s *Store) fillOrders(ctx context.Context, businessID int64, orders []*models.Order) error {
+// fillOrders loads the items and customers of orders, in place, in two queries: every list of orders with items and
+// customers goes through it.
+func (s *Store) fillOrders(ctx context.Context, businessID int64, orders []models.Order) error {
 	if len(orders) == 0 {
 		return nil
 	}
@@ -156,9 +154,9 @@ func (s *Store) fillOrders(ctx context.Context, businessID int64, orders []*mode
 	for i := range custs {
 		byID[custs[i].ID] = &custs[i]
 	}
-	for _, o := range orders {
-		o.Items = byOrder[o.ID]
-		o.Customer = byID[o.CustomerID]
+	for i := range orders {
+		orders[i].Items = byOrder[orders[i].ID]
+		orders[i].Customer = byID[orders[i].CustomerID]
 	}
 	return nil
 }

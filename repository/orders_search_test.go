@@ -31,7 +31,7 @@ func TestListOrders_SearchTreatsPercentAndUnderscoreLiterally(t *testing.T) {
 			}
 			for query, want := range map[string]string{"%": "50% Club", "_": "a_b Deli", "a_b": "a_b Deli", `\`: `Back\slash`,
 				"0%": "50% Club"} {
-				got, total, err := s.ListOrders(ctx, b.ID, repository.OrderFilter{Query: query})
+				got, total, err := s.ListOrders(ctx, b.ID, repository.OrderFilter{Query: query, PageSize: 20})
 				if err != nil {
 					t.Fatal(err)
 				}

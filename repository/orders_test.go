@@ -118,6 +118,9 @@ func TestListOrders_PagesFiltersAndSearches(t *testing.T) {
 					t.Errorf("%s: %d rows, total %d, err %v; want %d, %d", tt.name, len(got), total, err, tt.wantLen, tt.wantTotal)
 				}
 			}
+			if _, _, err := s.ListOrders(ctx, b.ID, repository.OrderFilter{Page: 1}); models.ErrorCode(err) != models.EINVALID {
+				t.Errorf("no page size: %v, want it refused (the size is the caller's rule, not a default here)", err)
+			}
 			if _, err := s.UpdateOrderStatus(ctx, b.ID, 1, models.StatusPending, "test"); !errors.Is(err, models.ErrInvalidTransition) {
 				t.Fatalf("moving back: %v", err)
 			}

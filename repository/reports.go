@@ -19,11 +19,7 @@ func (s *Store) OrdersBetween(ctx context.Context, businessID int64, from, to ti
 	if err != nil {
 		return nil, fmt.Errorf("list orders of business %d in a period: %w", businessID, err)
 	}
-	ptrs := make([]*models.Order, len(orders))
-	for i := range orders {
-		ptrs[i] = &orders[i]
-	}
-	if err := s.fillOrders(ctx, businessID, ptrs); err != nil {
+	if err := s.fillOrders(ctx, businessID, orders); err != nil {
 		return nil, err
 	}
 	return orders, nil

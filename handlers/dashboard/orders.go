@@ -15,11 +15,6 @@ import (
 	"github.com/waorder/waorder/repository"
 )
 
-// pageSizes are the orders list's choices; defaultPageSize is used for anything else.
-var pageSizes = []int{10, 20, 25, 50}
-
-const defaultPageSize = 20
-
 type ordersView struct {
 	Orders     []orderRow
 	Query      string
@@ -40,13 +35,13 @@ func (d *Handler) orders(c *fiber.Ctx) error {
 		Status:   models.OrderStatus(c.Query("status")),
 		Query:    searchQuery(c.Query("q")),
 		Page:     max(c.QueryInt("page", 1), 1),
-		PageSize: c.QueryInt("page_size", defaultPageSize),
+		PageSize: c.QueryInt("page_size", merchant.DefaultPageSize),
 	}
 	if !f.Status.Valid() {
 		f.Status = ""
 	}
-	if !validPageSize(f.PageSize) {
-		f.PageSize = defaultPageSize
+	if !merchant.ValidPageSize(f.PageSize) {
+		f.PageSize = merchant.DefaultPageSize
 	}
 	res, err := d.Merchant.ListOrders(ctx, p.BusinessID, f)
 	if err != nil {
@@ -68,7 +63,7 @@ func (d *Handler) orders(c *fiber.Ctx) error {
 	for _, s := range models.OrderStatuses {
 		v.Statuses = append(v.Statuses, option{string(s), statusLabel(d.printer(c), s), s == f.Status})
 	}
-	for _, n := range pageSizes {
+	for _, n := range merchant.PageSizes {
 		v.Sizes = append(v.Sizes, option{Value: strconv.Itoa(n), Selected: n == f.PageSize})
 	}
 	keep := url.Values{}
@@ -78,7 +73,7 @@ func (d *Handler) orders(c *fiber.Ctx) error {
 	if f.Status != "" {
 		keep.Set("status", string(f.Status))
 	}
-	if f.PageSize != defaultPageSize {
+	if f.PageSize != merchant.DefaultPageSize {
 		keep.Set("page_size", strconv.Itoa(f.PageSize))
 	}
 	v.Pager = newPager("/", keep, f.Page, f.PageSize, res.Total)
@@ -99,15 +94,6 @@ func searchQuery(q string) string {
 		}, q)
 	}
 	return q
-}
-
-func validPageSize(n int) bool {
-	for _, s := range pageSizes {
-		if s == n {
-			return true
-		}
-	}
-	return false
 }
 
 // pager is the list's position and its page links: the first and last page, and two either side of the current.

@@ -2,13 +2,12 @@ package dashboard
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/waorder/waorder/handlers/guard"
 	"github.com/waorder/waorder/locale"
+	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/whatsapp"
 )
@@ -145,21 +144,36 @@ func (d *Handler) saveSettings(c *fiber.Ctx) error {
 	}
 	pr := d.printer(c)
 	f, errs := readSettingsForm(c, pr)
-	if len(errs) == 0 {
-		biz, errs = applySettings(biz, f)
-	}
+	biz = applySettings(biz, f)
 	if len(errs) == 0 {
 		err = d.Merchant.UpdateSettings(c.UserContext(), biz)
 		if err == nil {
 			return redirect(c, "/settings", pr.T("settings.saved_flash"))
 		}
+	} else {
+		// The service's rules (merchant.ValidateSettings, pure) judge the rest of the form too, so one post shows
+		// every field to fix: what could not be parsed here and what the service refuses.
+		err = merchant.ValidateSettings(&biz)
+	}
+	if err != nil {
 		v, ok := models.AsInvalid(err)
 		if !ok {
 			return d.fail(c, err)
 		}
-		errs = map[string]string{fieldOr(v.Field, settingsFields): errorText(pr, v)}
+		if field := fieldOr(v.Field, settingsFields); errs[field] == "" {
+			errs[field] = settingsErrorText(pr, v)
+		}
 	}
 	return d.renderSettings(c, fiber.StatusUnprocessableEntity, f, errs)
+}
+
+// settingsErrorText is the service's refusal of a settings field in pr's language: the settings page's own words
+// for the field when it has them ("settings.error_name"), else the shared ones.
+func settingsErrorText(pr locale.Printer, v *models.Error) string {
+	if id := "settings.error_" + v.Field; pr.T(id) != id {
+		return pr.T(id)
+	}
+	return errorText(pr, v)
 }
 
 var settingsFields = map[string]bool{"name": true, "currency": true, "timezone": true, "min_order": true, "greeting": true,
@@ -174,7 +188,7 @@ func fieldOr(field string, known map[string]bool) string {
 	return "form"
 }
 
-// readSettingsForm reads the posted settings; bad values come back as field errors in pr's language.
+// readSettingsForm reads the posted settings; what cannot be parsed comes back as field errors in pr's language.
 func readSettingsForm(c *fiber.Ctx, pr locale.Printer) (settingsForm, map[string]string) {
 	f := settingsForm{Name: strings.TrimSpace(c.FormValue("name")), Currency: strings.ToUpper(strings.TrimSpace(c.FormValue("currency"))),
 		Timezone: strings.TrimSpace(c.FormValue("timezone")), MinOrder: strings.TrimSpace(c.FormValue("min_order")),
@@ -187,22 +201,14 @@ func readSettingsForm(c *fiber.Ctx, pr locale.Printer) (settingsForm, map[string
 	for _, wd := range weekdays {
 		f.Days = append(f.Days, dayHours{wd.Key, pr.T("day." + wd.Key), strings.TrimSpace(c.FormValue("hours_" + wd.Key))})
 	}
+	// Only what must be parsed from the form's text is checked here; the rules of the values themselves (name,
+	// currency, time zone, fulfillment, limits) are merchant.ValidateSettings', which saving applies.
 	errs := map[string]string{}
-	if f.Name == "" {
-		errs["name"] = pr.T("settings.error_name")
-	}
-	if !regexp.MustCompile(`^[A-Z]{3}$`).MatchString(f.Currency) {
-		errs["currency"] = pr.T("errors.invalid_currency")
-	}
 	if f.Timezone == "" {
 		f.Timezone = "UTC"
 	}
-	if _, err := time.LoadLocation(f.Timezone); err != nil {
-		errs["timezone"] = pr.T("errors.invalid_timezone")
-	}
-	switch models.Fulfillment(f.Fulfillment) {
-	case models.FulfillBoth, models.FulfillDelivery, models.FulfillPickup:
-	default:
+	// The service lets an empty fulfillment through (a new business gets a default); this page always sends one.
+	if f.Fulfillment == "" {
 		errs["fulfillment"] = pr.T("settings.error_fulfillment")
 	}
 	if f.MinOrder != "" {
@@ -223,8 +229,9 @@ func readSettingsForm(c *fiber.Ctx, pr locale.Printer) (settingsForm, map[string
 	return f, errs
 }
 
-// applySettings copies a valid form onto the business.
-func applySettings(b models.Business, f settingsForm) (models.Business, map[string]string) {
+// applySettings copies the form onto the business; a value that could not be parsed is left zero (its field error
+// is shown instead).
+func applySettings(b models.Business, f settingsForm) models.Business {
 	b.Name, b.Currency, b.Timezone, b.Greeting = f.Name, f.Currency, f.Timezone, f.Greeting
 	b.WindowTemplate, b.TemplateLanguage, b.Fulfillment = f.WindowTemplate, f.TemplateLanguage, models.Fulfillment(f.Fulfillment)
 	b.MinOrderMinor, b.RequireContactPhone = 0, f.RequireContactPhone
@@ -242,7 +249,7 @@ func applySettings(b models.Business, f settingsForm) (models.Business, map[stri
 		b.FreeDeliveryOverMinor, _ = whatsapp.MinorUnits(f.FreeDeliveryOver, f.Currency)
 	}
 	b.OpeningHours, _ = openingHours(f)
-	return b, nil
+	return b
 }
 
 // openingHours turns the day fields ("09:00-14:00, 18:00-02:00"; empty = closed) and the exception days into the

@@ -206,7 +206,26 @@ func TestDashboard_SettingsValidateAndSave(t *testing.T) {
 		t.Fatalf("bad settings: %d", resp.StatusCode)
 	}
 	form.Set("currency", "EUR")
+	form.Set("timezone", "Mars/Olympus")
+	resp, err = c.PostForm(e.URL+"/settings", form) // the service's rules judge what the form parsed
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page := readAll(resp); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Enter a time zone like") ||
+		!strings.Contains(page, "Monday: write hours like") {
+		t.Fatalf("bad time zone: %d", resp.StatusCode)
+	}
+	form.Set("timezone", "Europe/Lisbon")
+	form.Set("name", "")
 	form.Set("hours_mon", "09:00-14:00, 18:00-22:00")
+	resp, err = c.PostForm(e.URL+"/settings", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page := readAll(resp); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Enter the business name customers see") {
+		t.Fatalf("no name: %d", resp.StatusCode)
+	}
+	form.Set("name", "Casa Nonna")
 	form.Set("min_order", "12.5")
 	form.Set("greeting", "Ciao!")
 	if resp := c.post(t, "/settings", form); resp.StatusCode != http.StatusSeeOther {
