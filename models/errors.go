@@ -19,7 +19,7 @@ const (
 )
 
 // Error is a failure a caller decides on by its Code. Message is for the person who caused it; Field names the input
-// an EINVALID error is about. Err is the sentinel an error made With is an instance of, so errors.Is finds it.
+// an EINVALID error is about (or the key an ECONFLICT one is). Err is the sentinel an error made With is an instance of, so errors.Is finds it.
 type Error struct {
 	Code    string
 	Field   string
@@ -76,8 +76,14 @@ func ErrorCode(err error) string {
 var (
 	// ErrNotFound: no such row for this business (GORM's miss and a zero-row update alike).
 	ErrNotFound = &Error{Code: ENOTFOUND, Message: "not found"}
-	// ErrConflict: a unique key (a product's retailer id, an email) is taken.
+	// ErrConflict: a unique key (a product's retailer id, an email) is taken. The repository answers the key's own
+	// error below, which is an ErrConflict too (errors.Is) and names the key in Field.
 	ErrConflict = &Error{Code: ECONFLICT, Message: "conflict"}
+	// ErrRetailerIDTaken: another product of the business has this retailer id.
+	ErrRetailerIDTaken = &Error{Code: ECONFLICT, Field: "retailer_id", Message: "another product already uses this retailer id",
+		Err: ErrConflict}
+	// ErrEmailTaken: another login has this email.
+	ErrEmailTaken = &Error{Code: ECONFLICT, Field: "email", Message: "another login already uses this email", Err: ErrConflict}
 	// ErrDuplicate: an order with the same source key exists; the cause already ran.
 	ErrDuplicate = &Error{Code: ECONFLICT, Message: "duplicate"}
 	// ErrInvalidTransition: the order's status may not move that way from where it is.

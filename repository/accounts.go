@@ -11,7 +11,7 @@ import (
 	"gorm.io/gorm"
 )
 
-// CreateUser inserts a merchant login; a taken email is models.ErrConflict. The email is stored lower-cased.
+// CreateUser inserts a merchant login; a taken email is models.ErrEmailTaken (an ErrConflict). The email is stored lower-cased.
 func (s *Store) CreateUser(ctx context.Context, u *models.User) error {
 	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
 	if u.CreatedAt.IsZero() {
@@ -19,7 +19,7 @@ func (s *Store) CreateUser(ctx context.Context, u *models.User) error {
 	}
 	if err := s.db.WithContext(ctx).Table("users").Create(u).Error; err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) || isUniqueViolation(err) {
-			return fmt.Errorf("create user %q: email taken: %w", u.Email, models.ErrConflict)
+			return fmt.Errorf("create user %q: %w", u.Email, models.ErrEmailTaken)
 		}
 		return fmt.Errorf("create user %q: %w", u.Email, err)
 	}

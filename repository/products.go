@@ -46,7 +46,8 @@ func (s *Store) ProductsByRetailerID(ctx context.Context, businessID int64, reta
 	return out, nil
 }
 
-// CreateProduct inserts p into its business's catalog; a taken retailer id is models.ErrConflict.
+// CreateProduct inserts p into its business's catalog; a taken retailer id is models.ErrRetailerIDTaken (an
+// ErrConflict).
 func (s *Store) CreateProduct(ctx context.Context, p *models.Product) error {
 	var n int64
 	if err := s.db.WithContext(ctx).Model(&models.Product{}).
@@ -54,11 +55,11 @@ func (s *Store) CreateProduct(ctx context.Context, p *models.Product) error {
 		return fmt.Errorf("create product: %w", err)
 	}
 	if n > 0 {
-		return fmt.Errorf("create product %q: retailer id taken: %w", p.RetailerID, models.ErrConflict)
+		return fmt.Errorf("create product %q: %w", p.RetailerID, models.ErrRetailerIDTaken)
 	}
 	if err := s.db.WithContext(ctx).Create(p).Error; err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) || isUniqueViolation(err) {
-			return fmt.Errorf("create product %q: retailer id taken: %w", p.RetailerID, models.ErrConflict)
+			return fmt.Errorf("create product %q: %w", p.RetailerID, models.ErrRetailerIDTaken)
 		}
 		return fmt.Errorf("create product %q: %w", p.RetailerID, err)
 	}
@@ -73,7 +74,7 @@ func (s *Store) UpdateProduct(ctx context.Context, p models.Product) error {
 			"sort": p.Sort, "updated_at": now()})
 	if res.Error != nil {
 		if isUniqueViolation(res.Error) {
-			return fmt.Errorf("update product %d: retailer id taken: %w", p.ID, models.ErrConflict)
+			return fmt.Errorf("update product %d: %w", p.ID, models.ErrRetailerIDTaken)
 		}
 		return fmt.Errorf("update product %d: %w", p.ID, res.Error)
 	}

@@ -274,15 +274,17 @@ func (d *Handler) ErrorPage(c *fiber.Ctx, code int, msg string) error {
 }
 
 // statusText is the error page's title and message for an HTTP status: the catalog's error.title_<code> and
-// error.text_<code> where it has them, else the status's English name and the message the router gave.
+// error.text_<code> where it has them, else (for a 5xx) "something went wrong", else the status's English name and
+// the message the router gave.
 func statusText(p locale.Printer, code int, msg string) (title, text string) {
 	switch {
 	case code == fiber.StatusNotFound:
 		return p.T("error.not_found_title"), p.T("error.not_found")
 	case code >= 500:
-		return p.T("error.went_wrong_title"), p.T("error.went_wrong")
+		title, text = p.T("error.went_wrong_title"), p.T("error.went_wrong")
+	default:
+		title, text = cmp.Or(http.StatusText(code), p.T("error.title")), msg
 	}
-	title, text = cmp.Or(http.StatusText(code), p.T("error.title")), msg
 	if id := "error.title_" + strconv.Itoa(code); p.T(id) != id {
 		title = p.T(id)
 	}
@@ -292,14 +294,24 @@ func statusText(p locale.Printer, code int, msg string) (title, text string) {
 	return title, text
 }
 
-// fail maps a service error to the right page: not found → 404, anything else → logged 500.
+// fail answers a service error with the error page of its status, mapped once for every door (httpx.ProblemOf):
+// an unknown id 404, a conflict 409, the database unreachable 503, and so on. A refusal (4xx) says why in the page's
+// language; a 5xx is logged with its cause, which the page never shows.
 func (d *Handler) fail(c *fiber.Ctx, err error) error {
-	if httpx.ProblemOf(err).Status == fiber.StatusNotFound {
+	status := httpx.ProblemOf(err).Status
+	if status == fiber.StatusNotFound {
 		return d.notFound(c)
 	}
-	d.Log.ErrorContext(c.UserContext(), "dashboard request failed", "method", c.Method(), "path", c.Path(), "err", err)
+	if status >= 500 {
+		d.Log.ErrorContext(c.UserContext(), "dashboard request failed", "method", c.Method(), "path", c.Path(),
+			"status", status, "err", err)
+	}
 	p := d.printer(c)
-	return d.render(c, fiber.StatusInternalServerError, "error", "", errorView{p.T("error.went_wrong_title"), p.T("error.went_wrong")})
+	title, text := statusText(p, status, "")
+	if status < 500 {
+		text = errorText(p, err)
+	}
+	return d.render(c, status, "error", "", errorView{title, text})
 }
 
 const flashCookie = "waorder_flash"

@@ -16,9 +16,9 @@ type Problem struct {
 }
 
 // ProblemOf maps a service error to its answer by its code (models.ErrorCode), once for every door: bad input is
-// 400 naming the field, an unknown id (or another business's) 404, an impossible status change or a taken retailer
-// id 409, the database or another dependency unreachable 503, and anything else 500, whose cause only the log may
-// tell.
+// 400 naming the field, an unknown id (or another business's) 404, an impossible status change or a taken key
+// (saying which) 409, the database or another dependency unreachable 503, and anything else 500, whose cause only
+// the log may tell.
 func ProblemOf(err error) Problem {
 	e, _ := models.AsError(err)
 	switch models.ErrorCode(err) {
@@ -27,13 +27,10 @@ func ProblemOf(err error) Problem {
 	case models.ENOTFOUND:
 		return Problem{fiber.StatusNotFound, "not_found", "not found"}
 	case models.ECONFLICT:
-		switch {
-		case errors.Is(err, models.ErrInvalidTransition):
+		if errors.Is(err, models.ErrInvalidTransition) {
 			return Problem{fiber.StatusConflict, "invalid_transition", e.Message}
-		case errors.Is(err, models.ErrConflict):
-			return Problem{fiber.StatusConflict, "conflict", "retailer_id: another product already uses this retailer id"}
 		}
-		return Problem{fiber.StatusConflict, "conflict", e.Message}
+		return Problem{fiber.StatusConflict, "conflict", e.Error()} // a taken key names itself: "retailer_id: …"
 	case models.EUNAUTHORIZED:
 		return Problem{fiber.StatusUnauthorized, "unauthorized", e.Message}
 	case models.EFORBIDDEN:
