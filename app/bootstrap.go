@@ -20,17 +20,17 @@ const SandboxMetaPhoneID = "100000000000001"
 // bootstrap creates, when asked by the environment, the single business of a self-hosted install, and in sandbox
 // mode a demo business, so a fresh start has something to talk to.
 func bootstrap(ctx context.Context, cfg config.Config, store *repository.Store, box *secretbox.Box, log *slog.Logger) error {
-	phoneID, token, name, waba := cfg.MetaPhoneID, cfg.AccessToken, cfg.BusinessName, cfg.WABAID
-	if phoneID == "" && cfg.Sandbox {
-		phoneID, token, waba = SandboxMetaPhoneID, "sandbox-token", SandboxWABAID
+	metaPhoneID, token, name, waba := cfg.MetaPhoneID, cfg.AccessToken, cfg.BusinessName, cfg.WABAID
+	if metaPhoneID == "" && cfg.Sandbox {
+		metaPhoneID, token, waba = SandboxMetaPhoneID, "sandbox-token", SandboxWABAID
 		if name == "" {
 			name = "Sandbox Cafe"
 		}
 	}
-	if phoneID == "" {
+	if metaPhoneID == "" {
 		return nil
 	}
-	if _, err := store.PhoneNumberByMetaID(ctx, phoneID); err == nil {
+	if _, err := store.PhoneNumberByMetaID(ctx, metaPhoneID); err == nil {
 		return nil
 	} else if !errors.Is(err, models.ErrNotFound) {
 		return fmt.Errorf("bootstrap: %w", err)
@@ -38,11 +38,11 @@ func bootstrap(ctx context.Context, cfg config.Config, store *repository.Store, 
 	if name == "" {
 		name = "My Business"
 	}
-	id, err := createBusiness(ctx, store, box, name, phoneID, waba, token)
+	id, err := createBusiness(ctx, store, box, name, metaPhoneID, waba, token)
 	if err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
-	log.Info("bootstrapped business", "business_id", id, "name", name, "phone_number_id", phoneID)
+	log.Info("bootstrapped business", "business_id", id, "name", name, "phone_number_id", metaPhoneID)
 	if cfg.Sandbox && cfg.MetaPhoneID == "" {
 		if err := seedDemoCatalog(ctx, store, id); err != nil {
 			return err
@@ -75,7 +75,7 @@ func seedDemoCatalog(ctx context.Context, store *repository.Store, bizID int64) 
 	return nil
 }
 
-func createBusiness(ctx context.Context, store *repository.Store, box *secretbox.Box, name, phoneID, wabaID, token string) (int64, error) {
+func createBusiness(ctx context.Context, store *repository.Store, box *secretbox.Box, name, metaPhoneID, wabaID, token string) (int64, error) {
 	sealed, err := box.Seal(token)
 	if err != nil {
 		return 0, err
@@ -87,7 +87,7 @@ func createBusiness(ctx context.Context, store *repository.Store, box *secretbox
 			return err
 		}
 		id = b.ID
-		return tx.AddPhoneNumber(ctx, &models.PhoneNumber{BusinessID: b.ID, MetaPhoneID: phoneID, WABAID: wabaID, AccessTokenEnc: sealed})
+		return tx.AddPhoneNumber(ctx, &models.PhoneNumber{BusinessID: b.ID, MetaPhoneID: metaPhoneID, WABAID: wabaID, AccessTokenEnc: sealed})
 	})
 	return id, err
 }

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"encoding/json"
 	"strings"
 	"time"
 )
@@ -66,7 +67,7 @@ const (
 type PhoneNumber struct {
 	ID                 int64
 	BusinessID         int64
-	MetaPhoneID        string `gorm:"column:phone_number_id" json:"PhoneNumberID"` // Meta's phone_number_id (column and export file keep the old name)
+	MetaPhoneID        string `gorm:"column:phone_number_id"` // Meta's phone_number_id (the column keeps Meta's name)
 	WABAID             string
 	DisplayPhoneNumber string
 	AccessTokenEnc     string
@@ -81,6 +82,24 @@ type PhoneNumber struct {
 	TokenCheckedAt     *time.Time
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+}
+
+// UnmarshalJSON reads a number from a business export. Exports made before Meta's id was named MetaPhoneID carry it
+// as "PhoneNumberID" (a name other types use for our row id); either key is read, the new one winning.
+func (p *PhoneNumber) UnmarshalJSON(data []byte) error {
+	type plain PhoneNumber // without this method, so decoding it does not recurse
+	var v struct {
+		plain
+		OldMetaPhoneID string `json:"PhoneNumberID"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	*p = PhoneNumber(v.plain)
+	if p.MetaPhoneID == "" {
+		p.MetaPhoneID = v.OldMetaPhoneID
+	}
+	return nil
 }
 
 // Customer is a WhatsApp user who wrote to a business: one row per person and business, found by phone number or by

@@ -57,11 +57,11 @@ var (
 // ConnectSignup starts connecting the number Embedded Signup chose: the browser's one-time code, and the
 // phone_number_id and waba_id from Meta's sessionInfo message. pin is the number's two-step PIN if the owner has
 // one; empty generates one.
-func (s *Service) ConnectSignup(ctx context.Context, bizID int64, code, phoneNumberID, wabaID, pin string) (Connected, error) {
+func (s *Service) ConnectSignup(ctx context.Context, bizID int64, code, metaPhoneID, wabaID, pin string) (Connected, error) {
 	if code == "" {
 		return Connected{}, models.Invalid("connect", "Meta's window closed before the number was chosen; please try again.")
 	}
-	a, err := s.newAttempt(bizID, models.ConnectSignup, phoneNumberID, wabaID, pin)
+	a, err := s.newAttempt(bizID, models.ConnectSignup, metaPhoneID, wabaID, pin)
 	if err != nil {
 		return Connected{}, err
 	}
@@ -71,11 +71,11 @@ func (s *Service) ConnectSignup(ctx context.Context, bizID int64, code, phoneNum
 
 // ConnectManual starts connecting a number from ids and a system-user token pasted by the owner, with the same
 // checks as Embedded Signup after the code exchange.
-func (s *Service) ConnectManual(ctx context.Context, bizID int64, phoneNumberID, wabaID, token, pin string) (Connected, error) {
+func (s *Service) ConnectManual(ctx context.Context, bizID int64, metaPhoneID, wabaID, token, pin string) (Connected, error) {
 	if len(token) < 20 {
 		return Connected{}, models.Invalid("access_token", "Paste the system-user access token.")
 	}
-	a, err := s.newAttempt(bizID, models.ConnectManual, phoneNumberID, wabaID, pin)
+	a, err := s.newAttempt(bizID, models.ConnectManual, metaPhoneID, wabaID, pin)
 	if err != nil {
 		return Connected{}, err
 	}
@@ -132,16 +132,16 @@ func (s *Service) Disconnect(ctx context.Context, bizID, phoneID int64) error {
 	return nil
 }
 
-func (s *Service) newAttempt(bizID int64, method, phoneNumberID, wabaID, pin string) (*models.ConnectAttempt, error) {
+func (s *Service) newAttempt(bizID int64, method, metaPhoneID, wabaID, pin string) (*models.ConnectAttempt, error) {
 	switch {
-	case !idRe.MatchString(phoneNumberID):
+	case !idRe.MatchString(metaPhoneID):
 		return nil, models.Invalid("phone_number_id", "Enter the phone number id: digits, from WhatsApp Manager (not the phone number itself).")
 	case !idRe.MatchString(wabaID):
 		return nil, models.Invalid("waba_id", "Enter the WhatsApp Business Account id: digits.")
 	case pin != "" && !pinRe.MatchString(pin):
 		return nil, models.Invalid("pin", "The PIN is six digits; leave it empty to have one made for you.")
 	}
-	a := &models.ConnectAttempt{BusinessID: bizID, Method: method, MetaPhoneID: phoneNumberID, WABAID: wabaID}
+	a := &models.ConnectAttempt{BusinessID: bizID, Method: method, MetaPhoneID: metaPhoneID, WABAID: wabaID}
 	if pin == "" {
 		pin, a.PINGenerated = generatePIN(), true
 	}
@@ -298,17 +298,17 @@ func (s *Service) checkToken(ctx context.Context, token, wabaID string) (*time.T
 	return &at, "", nil
 }
 
-func (s *Service) checkOwnership(ctx context.Context, token, wabaID, phoneNumberID string) (string, error) {
+func (s *Service) checkOwnership(ctx context.Context, token, wabaID, metaPhoneID string) (string, error) {
 	phones, err := s.Graph.WABAPhoneNumbers(ctx, wabaID, token)
 	if err != nil {
 		return "", err
 	}
 	for _, p := range phones {
-		if p.ID == phoneNumberID {
+		if p.ID == metaPhoneID {
 			return "", nil
 		}
 	}
-	return "WhatsApp Business Account " + wabaID + " has no phone number with id " + phoneNumberID +
+	return "WhatsApp Business Account " + wabaID + " has no phone number with id " + metaPhoneID +
 		": check both ids in WhatsApp Manager.", nil
 }
 

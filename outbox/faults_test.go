@@ -28,12 +28,12 @@ import (
 // path would.
 type explosive struct{ outbox.Sender }
 
-func (x explosive) Send(ctx context.Context, phoneNumberID, token string, payload []byte) (string, error) {
+func (x explosive) Send(ctx context.Context, metaPhoneID, token string, payload []byte) (string, error) {
 	if strings.Contains(string(payload), "boom") {
 		var m map[string][]int
 		_ = m["x"][3] // index out of range: a real runtime panic
 	}
-	return x.Sender.Send(ctx, phoneNumberID, token, payload)
+	return x.Sender.Send(ctx, metaPhoneID, token, payload)
 }
 
 func TestOutbox_PanickingSendIsRetriedThenFailedWithOneFallbackAndOtherSendsGoOn(t *testing.T) {

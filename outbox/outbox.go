@@ -39,7 +39,7 @@ import (
 
 // Sender is the Graph API's send call (*whatsapp.Client).
 type Sender interface {
-	Send(ctx context.Context, phoneNumberID, token string, payload []byte) (string, error)
+	Send(ctx context.Context, metaPhoneID, token string, payload []byte) (string, error)
 }
 
 // Outbox runs the send workers of one instance. Several instances may run on one database. Set the exported

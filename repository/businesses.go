@@ -110,12 +110,12 @@ func upsertPhoneNumber(tx *gorm.DB, p *models.PhoneNumber, reconnect map[string]
 	return nil
 }
 
-// PhoneNumberByMetaID finds the number Meta calls phoneNumberID, for routing webhooks. It is the one lookup not
+// PhoneNumberByMetaID finds the number whose id at Meta is metaPhoneID, for routing webhooks. It is the one lookup not
 // scoped by business: the business is what it finds.
-func (s *Store) PhoneNumberByMetaID(ctx context.Context, phoneNumberID string) (models.PhoneNumber, error) {
+func (s *Store) PhoneNumberByMetaID(ctx context.Context, metaPhoneID string) (models.PhoneNumber, error) {
 	var p models.PhoneNumber
-	if err := s.db.WithContext(ctx).Where("phone_number_id = ?", phoneNumberID).First(&p).Error; err != nil {
-		return p, fmt.Errorf("find phone number %s: %w", phoneNumberID, notFound(err))
+	if err := s.db.WithContext(ctx).Where("phone_number_id = ?", metaPhoneID).First(&p).Error; err != nil {
+		return p, fmt.Errorf("find phone number %s: %w", metaPhoneID, notFound(err))
 	}
 	return p, nil
 }

@@ -16,6 +16,10 @@ import (
 // deployment's schema_migrations would need a one-off bridge, and it wants a SQL file per dialect or Go
 // migrations, where one text with three placeholders serves PostgreSQL and SQLite here. What goose would replace is
 // Migrate below: short, tested on both databases, and already safe when two instances start at once.
+//
+// The column name phone_number_id means two things, and shipped migrations keep it: as TEXT (phone_numbers,
+// webhook_events, connect_attempts) it is Meta's id of the number, models' MetaPhoneID; as a BIGINT referencing
+// phone_numbers(id) (inbound and outbound messages, inbound media) it is our row's id, models' PhoneNumberID.
 var migrations = []string{
 	// 1: the spine: tenants, numbers, customers, inbound messages, statuses, raw events.
 	`CREATE TABLE businesses (

@@ -17,15 +17,15 @@ const AppID = "100000000000000"
 // SimulateSignup stands in for Meta's Embedded Signup window: it makes up a WhatsApp Business Account owning a
 // new phone number, tells the fake about both, and returns what Meta would hand the browser (a one-time code and
 // the sessionInfo ids). The connect steps that follow run against the fake like against Meta.
-func (s *Sandbox) SimulateSignup() (code, phoneNumberID, wabaID string) {
-	phoneNumberID, wabaID = "1099"+digits(11), "2099"+digits(11)
-	s.Fake.AddWABA(wabaID, phoneNumberID)
-	return "sandbox-code-" + digits(12), phoneNumberID, wabaID
+func (s *Sandbox) SimulateSignup() (code, metaPhoneID, wabaID string) {
+	metaPhoneID, wabaID = "1099"+digits(11), "2099"+digits(11)
+	s.Fake.AddWABA(wabaID, metaPhoneID)
+	return "sandbox-code-" + digits(12), metaPhoneID, wabaID
 }
 
 // KnowWABA tells the fake that wabaID owns these numbers (the demo business's, made at start).
-func (s *Sandbox) KnowWABA(wabaID string, phoneNumberIDs ...string) {
-	s.Fake.AddWABA(wabaID, phoneNumberIDs...)
+func (s *Sandbox) KnowWABA(wabaID string, metaPhoneIDs ...string) {
+	s.Fake.AddWABA(wabaID, metaPhoneIDs...)
 }
 
 // AccountEvent delivers a webhook of one account-level change (account_update, phone_number_quality_update,

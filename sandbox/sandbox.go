@@ -75,10 +75,10 @@ func (s *Sandbox) HTTPClient() *http.Client {
 	return &http.Client{Transport: fakegraph.Transport(logging{next: s.Fake, log: s.sent}), Timeout: 15 * time.Second}
 }
 
-// Sent returns the latest messages the fake accepted from the business number phoneNumberID (Meta's id) to the
+// Sent returns the latest messages the fake accepted from the business number metaPhoneID (Meta's id) to the
 // customer waID, oldest first: at most the last 20, of the 200 chats written to most recently.
-func (s *Sandbox) Sent(phoneNumberID, waID string) []SentMessage {
-	return s.sent.get(phoneNumberID, waID)
+func (s *Sandbox) Sent(metaPhoneID, waID string) []SentMessage {
+	return s.sent.get(metaPhoneID, waID)
 }
 
 // Close stops the status loop.
@@ -141,8 +141,8 @@ func statusWebhook(wabaID, phone, status string, xs []send, at time.Time) []byte
 }
 
 // StatusWebhook is the body Meta sends when a message reaches a status.
-func StatusWebhook(wabaID, phoneNumberID, wamid, recipient, status string, at time.Time) []byte {
-	return statusWebhook(wabaID, phoneNumberID, status, []send{{phoneNumberID, wamid, recipient, at}}, at)
+func StatusWebhook(wabaID, metaPhoneID, wamid, recipient, status string, at time.Time) []byte {
+	return statusWebhook(wabaID, metaPhoneID, status, []send{{metaPhoneID, wamid, recipient, at}}, at)
 }
 
 // Client returns a Graph API client wired to the fake.

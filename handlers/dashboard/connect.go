@@ -14,7 +14,7 @@ import (
 
 // SandboxMeta stands in for Meta's own pages in sandbox mode: the Embedded Signup window and account webhooks.
 type SandboxMeta interface {
-	SimulateSignup() (code, phoneNumberID, wabaID string)
+	SimulateSignup() (code, metaPhoneID, wabaID string)
 	AccountEvent(ctx context.Context, wabaID, field string, value any) error
 	FailNextRegister(msg string)
 }

@@ -18,11 +18,11 @@ import (
 // driver sends signed webhooks the way Meta does: each delivery is retried until it is answered 200 (Meta retries
 // non-200s for days; here until the run's deadline), and some are sent 5 times at once, spread over both instances.
 type driver struct {
-	secret, phoneID string
-	bases           func() []string // the instances' base URLs
-	client          *http.Client
-	requests        atomic.Int64 // HTTP requests made
-	refused         atomic.Int64 // answered non-200 or not at all
+	secret, metaPhoneID string
+	bases               func() []string // the instances' base URLs
+	client              *http.Client
+	requests            atomic.Int64 // HTTP requests made
+	refused             atomic.Int64 // answered non-200 or not at all
 
 	mu       sync.Mutex
 	acked    map[string]string // wamid of an acknowledged customer message → the phase it belongs to
@@ -30,8 +30,8 @@ type driver struct {
 	reqs     map[string]int64  // requests made per phase
 }
 
-func newDriver(secret, phoneID string, bases func() []string) *driver {
-	return &driver{secret: secret, phoneID: phoneID, bases: bases, client: &http.Client{Timeout: 20 * time.Second},
+func newDriver(secret, metaPhoneID string, bases func() []string) *driver {
+	return &driver{secret: secret, metaPhoneID: metaPhoneID, bases: bases, client: &http.Client{Timeout: 20 * time.Second},
 		acked: map[string]string{}, statuses: map[string]bool{}}
 }
 
@@ -100,7 +100,7 @@ func (d *driver) message(ctx context.Context, phase, wamid, from, msgJSON string
 	body := fmt.Appendf(nil, `{"object":"whatsapp_business_account","entry":[{"id":"waba-fault","changes":[{"field":"messages",
 "value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550000000","phone_number_id":"%s"},
 "contacts":[{"profile":{"name":"Fault %s"},"wa_id":"%s"}],"messages":[{"from":"%s","id":"%s","timestamp":"%d",%s}]}}]}]}`,
-		d.phoneID, from, from, from, wamid, time.Now().Unix(), msgJSON)
+		d.metaPhoneID, from, from, from, wamid, time.Now().Unix(), msgJSON)
 	if !d.deliver(ctx, body, dup) {
 		return false
 	}
@@ -137,7 +137,7 @@ func (d *driver) conversation(ctx context.Context, phase, customer string, n *in
 func (d *driver) status(ctx context.Context, wamid, to string) {
 	body := fmt.Appendf(nil, `{"object":"whatsapp_business_account","entry":[{"id":"waba-fault","changes":[{"field":"messages",
 "value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550000000","phone_number_id":"%s"},
-"statuses":[{"id":"%s","status":"delivered","timestamp":"%d","recipient_id":"%s"}]}}]}]}`, d.phoneID, wamid, time.Now().Unix(), to)
+"statuses":[{"id":"%s","status":"delivered","timestamp":"%d","recipient_id":"%s"}]}}]}]}`, d.metaPhoneID, wamid, time.Now().Unix(), to)
 	if d.deliver(ctx, body, rand.IntN(4) == 0) {
 		d.mu.Lock()
 		d.statuses[wamid+"/delivered"] = true

@@ -36,7 +36,7 @@ import (
 
 const (
 	appSecret         = "fault-suite-app-secret"
-	phoneNumberID     = "1000100"
+	metaPhoneID       = "1000100"
 	productRetailerID = "tea-1"
 	panicText         = "fault-suite-panic-now"
 	sendWorkers       = 4
@@ -125,7 +125,7 @@ func run(keep bool) error {
 		return err
 	}
 	bases := func() []string { return []string{instances[0].base(), instances[1].base()} }
-	d := newDriver(appSecret, phoneNumberID, bases)
+	d := newDriver(appSecret, metaPhoneID, bases)
 	stopStatuses := make(chan struct{})
 	statusesDone := make(chan struct{})
 	go func() { sendStatuses(ctx, d, graphURL, stopStatuses); close(statusesDone) }()
@@ -254,7 +254,7 @@ func setUp(bin string, env []string) (token string, err error) {
 	if _, err := runCmd("migrate"); err != nil {
 		return "", err
 	}
-	id, err := runCmd("admin", "create-business", "--name", "Fault Cafe", "--phone-number-id", phoneNumberID,
+	id, err := runCmd("admin", "create-business", "--name", "Fault Cafe", "--phone-number-id", metaPhoneID,
 		"--waba-id", "waba-fault", "--access-token", "fault-token")
 	if err != nil {
 		return "", err
