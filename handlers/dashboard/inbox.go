@@ -65,7 +65,8 @@ var needsReasons = []string{models.NeedsAsked, models.NeedsBotFailed, models.Nee
 // needsWhy words why a thread waits for a person (a models.Needs* code) in p's language.
 func needsWhy(p locale.Printer, code string) string {
 	if slices.Contains(needsReasons, code) {
-		return p.T("inbox.needs_" + code)
+		id := "inbox.needs_" + code // built from a value: TestCatalog_IDsBuiltFromValuesExist checks each
+		return p.T(id)
 	}
 	return p.T("inbox.needs_other")
 }
