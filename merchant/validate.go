@@ -109,7 +109,8 @@ func ValidateSettings(b *models.Business) error {
 	}
 	hours, err := models.ParseOpeningHours(b.OpeningHours)
 	if err != nil {
-		return models.Invalid("opening_hours", err.Error())
+		// The cause stays in the chain (a *models.HoursError), so the dashboard words it in the merchant's language.
+		return &models.Error{Code: models.EINVALID, Field: "opening_hours", Message: err.Error(), Err: err}
 	}
 	b.OpeningHours = hours.String()
 	return nil

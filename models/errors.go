@@ -19,7 +19,8 @@ const (
 )
 
 // Error is a failure a caller decides on by its Code. Message is for the person who caused it; Field names the input
-// an EINVALID error is about (or the key an ECONFLICT one is). Err is the sentinel an error made With is an instance of, so errors.Is finds it.
+// an EINVALID error is about (or the key an ECONFLICT one is). Err is the sentinel an error made With is an instance of,
+// so errors.Is finds it, or the cause a reader may word itself (a *HoursError), so errors.As finds it.
 type Error struct {
 	Code    string
 	Field   string

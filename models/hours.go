@@ -2,7 +2,6 @@ package models
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -44,13 +43,13 @@ func ParseOpeningHours(s string) (OpeningHours, error) {
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(s), &raw); err != nil {
-		return h, fmt.Errorf(`opening hours must be JSON like {"mon":[["09:00","22:00"]]}`)
+		return h, hoursErr(HoursNotJSON)
 	}
 	for key, v := range raw {
 		if key == "exceptions" {
 			var ex map[string][][]string
 			if err := json.Unmarshal(v, &ex); err != nil {
-				return h, fmt.Errorf(`exceptions must be like {"2026-12-25":[]}`)
+				return h, hoursErr(HoursExceptionsNotJSON)
 			}
 			h.Exceptions = map[string][]TimeRange{}
 			for date, rs := range ex {
@@ -64,11 +63,11 @@ func ParseOpeningHours(s string) (OpeningHours, error) {
 		}
 		day := dayIndex(key)
 		if day < 0 {
-			return h, fmt.Errorf("unknown day %q in opening hours; use mon, tue, wed, thu, fri, sat, sun", key)
+			return h, hoursErr(HoursUnknownDay, "Day", key)
 		}
 		var rs [][]string
 		if err := json.Unmarshal(v, &rs); err != nil {
-			return h, fmt.Errorf(`opening hours of %s must be ranges like ["09:00","22:00"]`, key)
+			return h, hoursErr(HoursNotRanges).at(key)
 		}
 		ranges, err := parsePairs(key, rs)
 		if err != nil {
@@ -88,30 +87,41 @@ func dayIndex(key string) int {
 	return -1
 }
 
-func parsePairs(label string, rs [][]string) ([]TimeRange, error) {
+func parsePairs(key string, rs [][]string) ([]TimeRange, error) {
 	out := make([]TimeRange, 0, len(rs))
 	for _, r := range rs {
 		if len(r) != 2 {
-			return nil, fmt.Errorf(`opening hours of %s must be ranges like ["09:00","22:00"]`, label)
+			return nil, hoursErr(HoursNotRanges).at(key)
 		}
-		from, err1 := ParseClock(r[0])
-		to, err2 := ParseClock(r[1])
-		if err := errors.Join(err1, err2); err != nil {
-			return nil, fmt.Errorf("opening hours of %s: %w", label, err)
+		from, err := parseClock(r[0])
+		if err != nil {
+			return nil, err.at(key)
+		}
+		to, err := parseClock(r[1])
+		if err != nil {
+			return nil, err.at(key)
 		}
 		out = append(out, TimeRange{from, to})
 	}
 	return out, nil
 }
 
-// ParseClock reads "HH:MM" (24-hour) as minutes since midnight.
+// ParseClock reads "HH:MM" (24-hour) as minutes since midnight; what is not a time is a *HoursError.
 func ParseClock(s string) (int, error) {
+	m, err := parseClock(s)
+	if err != nil {
+		return 0, err
+	}
+	return m, nil
+}
+
+func parseClock(s string) (int, *HoursError) {
 	s = strings.TrimSpace(s)
 	hh, mm, ok := strings.Cut(s, ":")
 	h, err1 := strconv.Atoi(hh)
 	m, err2 := strconv.Atoi(mm)
 	if !ok || len(hh) != 2 || len(mm) != 2 || err1 != nil || err2 != nil || h < 0 || h > 23 || m < 0 || m > 59 {
-		return 0, fmt.Errorf("%q is not a time like 09:30", s)
+		return 0, hoursErr(HoursNotATime, "Time", s)
 	}
 	return h*60 + m, nil
 }
@@ -138,16 +148,16 @@ func (h OpeningHours) AlwaysOpen() bool {
 // the previous day's run past midnight, and exception dates that exist.
 func (h OpeningHours) Validate() error {
 	if len(h.Exceptions) > maxExceptions {
-		return fmt.Errorf("at most %d exception days", maxExceptions)
+		return hoursErr(HoursTooManyExceptions, "N", maxExceptions)
 	}
 	for d, rs := range h.Week {
-		if err := checkDay(dayName(d), rs); err != nil {
+		if err := checkDay(dayKeys[d], rs); err != nil {
 			return err
 		}
 	}
 	for date, rs := range h.Exceptions {
 		if _, err := time.Parse(dateLayout, date); err != nil {
-			return fmt.Errorf("%q is not a date like 2026-12-25", date)
+			return hoursErr(HoursNotADate, "Date", date)
 		}
 		if err := checkDay(date, rs); err != nil {
 			return err
@@ -158,21 +168,21 @@ func (h OpeningHours) Validate() error {
 
 func dayName(d int) string { return time.Weekday(d).String() }
 
-func checkDay(label string, rs []TimeRange) error {
+func checkDay(key string, rs []TimeRange) error {
 	if len(rs) > maxRangesPerDay {
-		return fmt.Errorf("%s: at most %d ranges a day", label, maxRangesPerDay)
+		return hoursErr(HoursTooManyRanges, "N", maxRangesPerDay).at(key)
 	}
 	sorted := append([]TimeRange(nil), rs...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].From < sorted[j].From })
 	for i, r := range sorted {
 		if r.From == r.To {
-			return fmt.Errorf("%s: %s opens and closes at the same time", label, r)
+			return hoursErr(HoursSameTime, "Range", r.String()).at(key)
 		}
 		if i > 0 && (sorted[i-1].overnight() || r.From < sorted[i-1].To) {
-			return fmt.Errorf("%s: %s overlaps %s", label, sorted[i-1], r)
+			return hoursErr(HoursOverlap, "Range", sorted[i-1].String(), "Other", r.String()).at(key)
 		}
 		if r.overnight() && i < len(sorted)-1 {
-			return fmt.Errorf("%s: %s runs past midnight, so it must be the day's last range", label, r)
+			return hoursErr(HoursPastMidnight, "Range", r.String()).at(key)
 		}
 	}
 	return nil

@@ -12,7 +12,7 @@ import (
 var ClosedWords = []string{"closed", "cerrado", "fechado"}
 
 // ParseRanges reads one day of hours as a merchant types them: "09:00-14:00, 18:00-02:00" (an en dash works too;
-// empty or one of ClosedWords = closed).
+// empty or one of ClosedWords = closed). What it cannot read is a *HoursError.
 func ParseRanges(s string) ([]TimeRange, error) {
 	s = strings.TrimSpace(s)
 	if s == "" || slices.ContainsFunc(ClosedWords, func(w string) bool { return strings.EqualFold(s, w) }) {
@@ -23,12 +23,12 @@ func ParseRanges(s string) ([]TimeRange, error) {
 		part = strings.ReplaceAll(strings.ReplaceAll(part, " ", ""), "–", "-")
 		from, to, ok := strings.Cut(part, "-")
 		if !ok {
-			return nil, fmt.Errorf("write hours like 09:00-14:00, 18:00-02:00")
+			return nil, hoursErr(HoursWriteLike)
 		}
 		f, err1 := ParseClock(from)
 		t, err2 := ParseClock(to)
 		if err1 != nil || err2 != nil {
-			return nil, fmt.Errorf("write hours like 09:00-14:00, 18:00-02:00")
+			return nil, hoursErr(HoursWriteLike)
 		}
 		out = append(out, TimeRange{f, t})
 	}
@@ -45,7 +45,7 @@ func FormatRanges(rs []TimeRange) string {
 }
 
 // ParseExceptions reads exception days, one a line: "2026-12-25 closed" (or cerrado, fechado) or
-// "2026-12-31 18:00-23:00".
+// "2026-12-31 18:00-23:00". What it cannot read is a *HoursError naming the line.
 func ParseExceptions(s string) (map[string][]TimeRange, error) {
 	out := map[string][]TimeRange{}
 	for n, line := range strings.Split(s, "\n") {
@@ -55,14 +55,14 @@ func ParseExceptions(s string) (map[string][]TimeRange, error) {
 		}
 		date, rest, _ := strings.Cut(line, " ")
 		if _, err := time.Parse(dateLayout, date); err != nil {
-			return nil, fmt.Errorf("line %d: start with a date like 2026-12-25", n+1)
+			return nil, &HoursError{Reason: HoursLineDate, Line: n + 1}
 		}
 		if _, dup := out[date]; dup {
-			return nil, fmt.Errorf("line %d: %s is listed twice", n+1, date)
+			return nil, &HoursError{Reason: HoursLineTwice, Args: []any{"Date", date}, Line: n + 1}
 		}
 		rs, err := ParseRanges(rest)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: %w, or closed", n+1, err)
+			return nil, &HoursError{Reason: HoursLineWriteLike, Line: n + 1}
 		}
 		out[date] = rs
 	}
@@ -102,7 +102,7 @@ func (h OpeningHours) Day(key string) []TimeRange {
 func (h *OpeningHours) SetDay(key string, rs []TimeRange) error {
 	i := dayIndex(key)
 	if i < 0 {
-		return fmt.Errorf("unknown day %q", key)
+		return hoursErr(HoursUnknownDay, "Day", key)
 	}
 	h.Week[i] = rs
 	return nil

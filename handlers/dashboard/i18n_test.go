@@ -2,11 +2,15 @@ package dashboard
 
 import (
 	"errors"
+	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/waorder/waorder/locale"
+	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/models"
 )
 
@@ -38,6 +42,9 @@ func TestCatalog_IDsBuiltFromValuesExist(t *testing.T) {
 	for _, b := range []string{"restricted", "token_expired", "health", "token_expiring", "template_rejected", "template_paused",
 		"template_disabled", "template_flagged", "template_marked"} { // onboarding.Banner's ids
 		ids = append(ids, "banner."+b)
+	}
+	for _, reason := range models.HoursReasons {
+		ids = append(ids, "hours_error."+reason)
 	}
 	for _, code := range append(needsReasons, "other") {
 		ids = append(ids, "inbox.needs_"+code)
@@ -133,5 +140,72 @@ func TestSettings_ClosedDayIsWrittenAndReadInTheMerchantsWord(t *testing.T) {
 		if f.Exceptions != "2026-12-24 "+word+"\n" {
 			t.Errorf("%s: exception days written as %q", lang, f.Exceptions)
 		}
+	}
+}
+
+// Refused opening hours are worded in the merchant's language, on the settings page: where (the weekday, the line
+// of the exception days) and what, with nothing of the English left; the service's refusal of stored hours too.
+func TestSettings_RefusedHoursAreInTheMerchantsLanguage(t *testing.T) {
+	d := &Handler{}
+	if err := d.load(); err != nil {
+		t.Fatal(err)
+	}
+	render := func(lang string, form url.Values) string {
+		t.Helper()
+		app := fiber.New()
+		var out string
+		app.Post("/", func(c *fiber.Ctx) error {
+			f, errs := readSettingsForm(c, locale.For(lang))
+			tpl, err := d.page(lang, "settings")
+			if err != nil {
+				return err
+			}
+			var b strings.Builder
+			err = tpl.ExecuteTemplate(&b, "layout", page{Data: settingsView{Form: f, Errors: errs, CanEdit: true}})
+			out = b.String()
+			return err
+		})
+		req := httptest.NewRequest("POST", "/", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if resp, err := app.Test(req); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("render: %v %v", resp, err)
+		}
+		return out
+	}
+	english := []string{"write hours like", "or closed", "overlaps", "exception days", "line 1", "at least one day",
+		"Monday", "Friday"}
+	cases := []struct {
+		lang  string
+		form  url.Values
+		wants string
+	}{
+		{"es", url.Values{"hours_mon": {"9-22"}}, "Lunes: escribe el horario como 09:00-14:00, 18:00-02:00"},
+		{"es", url.Values{"hours_sat": {"10:00-23:00"}, "exceptions": {"2026-12-25 cerrado hoy"}},
+			"Días especiales, línea 1: escribe el horario como 09:00-14:00, 18:00-02:00, o cerrado"},
+		{"pt", url.Values{"hours_fri": {"09:00-14:00, 13:00-18:00"}}, "Sexta-feira: 09:00–14:00 se sobrepõe a 13:00–18:00"},
+		{"pt", url.Values{}, "informe o horário de pelo menos um dia, ou marque Sempre aberto"},
+		{"en", url.Values{"hours_mon": {"9-22"}}, "Monday: write hours like 09:00-14:00, 18:00-02:00"},
+	}
+	for _, c := range cases {
+		c.form.Set("fulfillment", "both")
+		html := render(c.lang, c.form)
+		if !strings.Contains(html, `<div class="field-error" role="alert">`+c.wants+`</div>`) {
+			t.Errorf("%s, %v: the page does not say %q:\n%s", c.lang, c.form, c.wants, between(html, `<main`, `</main>`))
+		}
+		for _, en := range english {
+			if c.lang != "en" && strings.Contains(html, en) {
+				t.Errorf("%s, %v: the page shows %q", c.lang, c.form, en)
+			}
+		}
+	}
+
+	// Hours the service refuses (stored hours posted another way) keep their reason, so this page words it too.
+	b := models.Business{Name: "Casa", Currency: "EUR", Timezone: "UTC", OpeningHours: `{"mon":[["09:00","09:00"]]}`}
+	v, ok := models.AsInvalid(merchant.ValidateSettings(&b))
+	if !ok || v.Field != "opening_hours" {
+		t.Fatalf("refusal %v", v)
+	}
+	if got := settingsErrorText(locale.For("es"), v); got != "Lunes: 09:00–09:00 abre y cierra a la misma hora" {
+		t.Errorf("the service's refusal in Spanish: %q", got)
 	}
 }

@@ -1,7 +1,7 @@
 package dashboard
 
 import (
-	"fmt"
+	"errors"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -168,8 +168,12 @@ func (d *Handler) saveSettings(c *fiber.Ctx) error {
 }
 
 // settingsErrorText is the service's refusal of a settings field in pr's language: the settings page's own words
-// for the field when it has them ("settings.error_name"), else the shared ones.
+// for the field when it has them ("settings.error_name"), the hours' own for refused hours, else the shared ones.
 func settingsErrorText(pr locale.Printer, v *models.Error) string {
+	var hours *models.HoursError
+	if errors.As(v, &hours) {
+		return hoursErrorText(pr, hours)
+	}
 	if id := "settings.error_" + v.Field; pr.T(id) != id {
 		return pr.T(id)
 	}
@@ -224,7 +228,7 @@ func readSettingsForm(c *fiber.Ctx, pr locale.Printer) (settingsForm, map[string
 		}
 	}
 	if _, err := openingHours(f); err != nil {
-		errs["opening_hours"] = err.Error()
+		errs["opening_hours"] = hoursErrorText(pr, err)
 	}
 	return f, errs
 }
@@ -253,7 +257,8 @@ func applySettings(b models.Business, f settingsForm) models.Business {
 }
 
 // openingHours turns the day fields ("09:00-14:00, 18:00-02:00"; empty = closed) and the exception days into the
-// stored form (models.OpeningHours); always open is the empty string.
+// stored form (models.OpeningHours); always open is the empty string. A refusal is a *models.HoursError, which
+// hoursErrorText words in the merchant's language.
 func openingHours(f settingsForm) (string, error) {
 	if f.AlwaysOpen {
 		return "", nil
@@ -262,7 +267,11 @@ func openingHours(f settingsForm) (string, error) {
 	for _, d := range f.Days {
 		rs, err := models.ParseRanges(d.Value)
 		if err != nil {
-			return "", fmt.Errorf("%s: %w", d.Label, err)
+			var e *models.HoursError
+			if errors.As(err, &e) {
+				e.Day = d.Key
+			}
+			return "", err
 		}
 		if err := h.SetDay(d.Key, rs); err != nil {
 			return "", err
@@ -270,14 +279,34 @@ func openingHours(f settingsForm) (string, error) {
 	}
 	ex, err := models.ParseExceptions(f.Exceptions)
 	if err != nil {
-		return "", fmt.Errorf("exception days, %w", err)
+		return "", err
 	}
 	h.Exceptions = ex
 	if h.AlwaysOpen() {
-		return "", fmt.Errorf("enter the hours of at least one day, or tick always open")
+		return "", &models.HoursError{Reason: models.HoursNone}
 	}
 	if err := h.Validate(); err != nil {
 		return "", err
 	}
 	return h.String(), nil
+}
+
+// hoursErrorText is a refusal of opening hours in p's language: where (a weekday, a line of the exception days, a
+// date), then what. An error that is not a *models.HoursError keeps its text.
+func hoursErrorText(p locale.Printer, err error) string {
+	var e *models.HoursError
+	if !errors.As(err, &e) {
+		return err.Error()
+	}
+	var parts []string
+	if e.Day != "" {
+		parts = append(parts, p.T("day."+e.Day))
+	}
+	if e.Line > 0 {
+		parts = append(parts, p.T("hours_error.line", "Line", e.Line))
+	}
+	if e.Date != "" {
+		parts = append(parts, e.Date)
+	}
+	return strings.Join(append(parts, p.T("hours_error."+e.Reason, e.Args...)), ": ")
 }
