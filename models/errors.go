@@ -1,8 +1,15 @@
 package models
 
 import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"os"
+	"syscall"
 )
 
 // Error codes: what kind of failure an error is. Callers decide on the code (ErrorCode), never on an error's text,
@@ -61,7 +68,9 @@ func AsError(err error) (*Error, bool) {
 	return nil, false
 }
 
-// ErrorCode is the code of the first *Error in err's chain: "" for nil, EINTERNAL for an error that carries none.
+// ErrorCode is the code of the first *Error in err's chain: "" for nil; for an error that carries none, EUNAVAILABLE
+// when it is an outage by the standard library's own errors (IsOutage), else EINTERNAL. The repository gives its
+// drivers' outages the EUNAVAILABLE code itself, so a door decides on this code alone.
 func ErrorCode(err error) string {
 	if err == nil {
 		return ""
@@ -69,7 +78,30 @@ func ErrorCode(err error) string {
 	if e, ok := AsError(err); ok {
 		return e.Code
 	}
+	if IsOutage(err) {
+		return EUNAVAILABLE
+	}
 	return EINTERNAL
+}
+
+// IsOutage reports whether err, by the standard library's error values and types, means a dependency could not be
+// reached or did not answer in time (a deadline, a refused, reset or dropped connection, a full disk), as opposed to
+// a refusal or a bug: the same request may work later. Drivers' own outage errors are their package's to classify
+// (repository.IsUnavailable builds on this).
+func IsOutage(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, os.ErrDeadlineExceeded) {
+		return true
+	}
+	// The network: refused, reset, a broken pipe, a time-out; and a full disk.
+	for _, errno := range []syscall.Errno{syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.ECONNABORTED, syscall.EPIPE,
+		syscall.ENOSPC} {
+		if errors.Is(err, errno) {
+			return true
+		}
+	}
+	var netErr net.Error
+	return errors.As(err, &netErr)
 }
 
 // The errors callers recognise (with errors.Is) beyond their code, all in one place. Their texts are unchanged from

@@ -5,14 +5,11 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
-	"io"
-	"net"
-	"os"
 	"sync"
-	"syscall"
 
 	sqlite "github.com/glebarez/go-sqlite"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/waorder/waorder/models"
 	"gorm.io/gorm"
 )
 
@@ -31,26 +28,17 @@ const (
 
 // IsUnavailable reports whether err means the database could not be reached or could not write (as opposed to a
 // bad statement), so the caller should answer 503 and let the sender retry. It decides on the drivers' error types
-// and codes, never on their text.
+// and codes, never on their text; the standard library's outage errors are models.IsOutage's. Every error GORM
+// records that this reports true for reaches callers as models' EUNAVAILABLE error (see outages).
 func IsUnavailable(err error) bool {
 	if err == nil {
 		return false
 	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) ||
-		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, errDBClosed()) ||
-		errors.Is(err, pgconn.ErrConnClosed) {
+	if models.IsOutage(err) || errors.Is(err, errDBClosed()) || errors.Is(err, pgconn.ErrConnClosed) {
 		return true
 	}
-	// The network: refused, reset, a broken pipe, a time-out; and a full disk under either database.
-	for _, errno := range []syscall.Errno{syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.ECONNABORTED, syscall.EPIPE,
-		syscall.ENOSPC} {
-		if errors.Is(err, errno) {
-			return true
-		}
-	}
-	var netErr net.Error
 	var connErr *pgconn.ConnectError
-	if errors.As(err, &netErr) || errors.As(err, &connErr) || pgconn.Timeout(err) {
+	if errors.As(err, &connErr) || pgconn.Timeout(err) {
 		return true
 	}
 	var pgErr *pgconn.PgError
@@ -72,6 +60,28 @@ func IsUnavailable(err error) bool {
 		}
 	}
 	return false
+}
+
+// outages is the database's dialector with one error translation (gorm.ErrorTranslator, on with TranslateError):
+// every error GORM records that IsUnavailable reports true for becomes models' EUNAVAILABLE error wrapping the
+// driver's, so the layers above decide on the code (a door answers 503) and never import this package to ask.
+// Any other error passes unchanged. GORM finds a dialector's optional methods by type assertion, so the savepoints
+// nested transactions use are passed through.
+type outages struct{ gorm.Dialector }
+
+func (d outages) Translate(err error) error {
+	if models.ErrorCode(err) != models.EUNAVAILABLE && IsUnavailable(err) {
+		return &models.Error{Code: models.EUNAVAILABLE, Message: "database unavailable: " + err.Error(), Err: err}
+	}
+	return err
+}
+
+func (d outages) SavePoint(tx *gorm.DB, name string) error {
+	return d.Dialector.(gorm.SavePointerDialectorInterface).SavePoint(tx, name)
+}
+
+func (d outages) RollbackTo(tx *gorm.DB, name string) error {
+	return d.Dialector.(gorm.SavePointerDialectorInterface).RollbackTo(tx, name)
 }
 
 // isUniqueViolation reports whether err is a unique constraint refusing a row, under either database.

@@ -75,6 +75,7 @@ func Open(ctx context.Context, databaseURL, dataDir string, opts Options) (*Stor
 		SkipDefaultTransaction: true,
 		PrepareStmt:            false,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
+		TranslateError:         true, // only outages are translated (see outages)
 	}
 	var (
 		db          *gorm.DB
@@ -85,7 +86,7 @@ func Open(ctx context.Context, databaseURL, dataDir string, opts Options) (*Stor
 	if pg {
 		var sqlDB *sql.DB
 		if sqlDB, planModeSet, err = openPostgres(databaseURL); err == nil {
-			db, err = gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), gcfg)
+			db, err = gorm.Open(outages{postgres.New(postgres.Config{Conn: sqlDB})}, gcfg)
 		}
 	} else {
 		if err := os.MkdirAll(dataDir, 0o750); err != nil {
@@ -97,7 +98,7 @@ func Open(ctx context.Context, databaseURL, dataDir string, opts Options) (*Stor
 		// for every delivery of a batch.
 		dsn := "file:" + path + "?_txlock=immediate&_time_format=sqlite" +
 			"&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
-		db, err = gorm.Open(sqlite.Open(dsn), gcfg)
+		db, err = gorm.Open(outages{sqlite.Open(dsn)}, gcfg)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)

@@ -5,7 +5,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/waorder/waorder/models"
-	"github.com/waorder/waorder/repository"
 )
 
 // Problem is how a door answers a service error: the status, a stable code and a message safe to show.
@@ -37,15 +36,8 @@ func ProblemOf(err error) Problem {
 		return Problem{fiber.StatusForbidden, "forbidden", e.Message}
 	case models.ERATELIMITED:
 		return Problem{fiber.StatusTooManyRequests, "rate_limited", e.Message}
-	case models.EUNAVAILABLE:
-		return unavailable()
-	}
-	if repository.IsUnavailable(err) { // a driver's error, typed but not ours
-		return unavailable()
+	case models.EUNAVAILABLE: // the repository gives a database outage this code; the cause is for the log
+		return Problem{fiber.StatusServiceUnavailable, "unavailable", "temporarily unavailable, retry later"}
 	}
 	return Problem{fiber.StatusInternalServerError, "internal", "internal error"}
-}
-
-func unavailable() Problem {
-	return Problem{fiber.StatusServiceUnavailable, "unavailable", "temporarily unavailable, retry later"}
 }
