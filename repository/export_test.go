@@ -32,3 +32,6 @@ func (s *Store) ClaimOutboundPlan(ctx context.Context, limit int) (string, error
 
 // MigrateTo applies the migrations up to version last, so a test can fill an older schema before the rest run.
 func MigrateTo(ctx context.Context, s *Store, last int) (int, error) { return s.migrateTo(ctx, last) }
+
+// OutboundRankSQL is outboundRankSQL, for the test that runs it on both databases.
+var OutboundRankSQL = outboundRankSQL
