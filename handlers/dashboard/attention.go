@@ -56,7 +56,7 @@ func (d *Handler) attention(c *fiber.Ctx) error {
 		Messages []failedRow
 	}
 	for _, m := range a.Replies {
-		r := replyRow{ID: m.ID, CustomerID: m.CustomerID, Text: m.Summary, Reason: m.LastError, Status: m.Status,
+		r := replyRow{ID: m.ID, CustomerID: m.CustomerID, Text: outboundSummary(pr, m), Reason: m.LastError, Status: m.Status,
 			Held: m.Status == models.OutHeld}
 		r.Customer, r.Handle = who(m.CustomerID)
 		when := m.UpdatedAt

@@ -3,11 +3,13 @@ package dashboard
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/models"
 )
 
@@ -56,7 +58,7 @@ func (d *Handler) conversation(ctx context.Context, bizID, customerID int64, loc
 		return nil, err
 	}
 	for _, m := range out {
-		v := outboundView(m)
+		v := outboundView(loc.p, m)
 		v.Time, v.Full, v.at = clock(m.CreatedAt, loc, now), fullTime(m.CreatedAt, loc), m.CreatedAt
 		msgs = append(msgs, v)
 	}
@@ -104,7 +106,7 @@ func (d *Handler) inboundViews(ctx context.Context, bizID int64, in []models.Inb
 func inboundView(m models.InboundMessage, loc local, now time.Time) messageView {
 	text := m.Body
 	if text == "" {
-		text = inboundSummary(m)
+		text = inboundSummary(loc.p, m)
 	}
 	return messageView{ID: "in-" + strconv.FormatInt(m.ID, 10), Inbound: true, Dir: "in", Text: text,
 		Time: clock(m.SentAt, loc, now), Full: fullTime(m.SentAt, loc), at: m.SentAt}
@@ -131,8 +133,9 @@ type graphMessage struct {
 			Text string `json:"text"`
 		} `json:"footer"`
 		Action struct {
-			Button  string `json:"button"`
-			Buttons []struct {
+			Button     string `json:"button"`
+			RetailerID string `json:"product_retailer_id"`
+			Buttons    []struct {
 				Reply choiceView `json:"reply"`
 			} `json:"buttons"`
 			Sections []struct {
@@ -145,13 +148,22 @@ type graphMessage struct {
 		} `json:"action"`
 	} `json:"interactive"`
 	Template struct {
-		Name string `json:"name"`
+		Name     string `json:"name"`
+		Language struct {
+			Code string `json:"code"`
+		} `json:"language"`
+		Components []struct {
+			Parameters []struct {
+				Text string `json:"text"`
+			} `json:"parameters"`
+		} `json:"components"`
 	} `json:"template"`
 }
 
 // outboundView reads a queued Graph API request back into a bubble: text, header, footer, and the reply buttons or
-// list rows it offers.
-func outboundView(m models.OutboundMessage) messageView {
+// list rows it offers. What has no text of its own (a template, a single product) is worded in p's language: the
+// stored Summary is English.
+func outboundView(p locale.Printer, m models.OutboundMessage) messageView {
 	v := messageView{ID: "out-" + strconv.FormatInt(m.ID, 10), Dir: "out", Text: m.Summary, Status: string(m.Status)}
 	if m.Status == models.OutFailed || m.Status == models.OutHeld {
 		v.Error = m.LastError
@@ -165,12 +177,13 @@ func outboundView(m models.OutboundMessage) messageView {
 	case "text":
 		v.Text = g.Text.Body
 	case "template":
-		if v.Text == "" {
-			v.Text = "Template: " + g.Template.Name
-		}
+		v.Text = templateText(p, g)
 	case "interactive":
 		in := g.Interactive
 		v.Text, v.Header, v.Footer = in.Body.Text, in.Header.Text, in.Footer.Text
+		if v.Text == "" && in.Type == "product" {
+			v.Text = p.T("conversation.product", "SKU", in.Action.RetailerID)
+		}
 		// A product picture's link is public (PUBLIC_URL/p/…); the page shows it from this origin, as its CSP wants.
 		if _, key, ok := strings.Cut(in.Header.Image.Link, "/p/"); ok {
 			v.HeaderImage = "/p/" + key
@@ -181,8 +194,8 @@ func outboundView(m models.OutboundMessage) messageView {
 		}
 		for _, s := range in.Action.Sections {
 			sv := sectionView{Title: s.Title, Rows: s.Rows}
-			for _, p := range s.ProductItems {
-				sv.Rows = append(sv.Rows, choiceView{ID: p.RetailerID, Title: p.RetailerID})
+			for _, it := range s.ProductItems {
+				sv.Rows = append(sv.Rows, choiceView{ID: it.RetailerID, Title: it.RetailerID})
 			}
 			for _, r := range sv.Rows {
 				choices = append(choices, r.Title)
@@ -200,10 +213,46 @@ func outboundView(m models.OutboundMessage) messageView {
 	return v
 }
 
-// inboundSummary describes a message the ingest left without a text: a catalog cart lists its lines.
-func inboundSummary(m models.InboundMessage) string {
+// templateText is a template message in p's language: its name, language and the values it fills.
+func templateText(p locale.Printer, g graphMessage) string {
+	var values []string
+	for _, c := range g.Template.Components {
+		for _, v := range c.Parameters {
+			values = append(values, v.Text)
+		}
+	}
+	if len(values) == 0 {
+		return p.T("conversation.template", "Name", g.Template.Name, "Language", g.Template.Language.Code)
+	}
+	return p.T("conversation.template_values", "Name", g.Template.Name, "Language", g.Template.Language.Code,
+		"Values", strings.Join(values, " | "))
+}
+
+// outboundSummary is one of our messages in a line, in p's language: the stored Summary, except where that is
+// English (a template, a single product).
+func outboundSummary(p locale.Printer, m models.OutboundMessage) string {
+	var g graphMessage
+	if json.Unmarshal([]byte(m.Payload), &g) != nil {
+		return m.Summary
+	}
+	switch {
+	case g.Type == "template":
+		return templateText(p, g)
+	case g.Type == "interactive" && g.Interactive.Type == "product" && g.Interactive.Body.Text == "":
+		return p.T("conversation.product", "SKU", g.Interactive.Action.RetailerID)
+	}
+	return m.Summary
+}
+
+// inboundKinds are the message types without a text the catalogs name (conversation.kind_<type>); the media
+// kinds have theirs (media.kind_<type>).
+var inboundKinds = []string{"location", "contacts", "reaction", "unsupported", "order"}
+
+// inboundSummary describes, in p's language, a message the ingest left without a text: a catalog cart lists its
+// lines, anything else says what kind of message it is.
+func inboundSummary(p locale.Printer, m models.InboundMessage) string {
 	if m.Type == "order" {
-		var p struct {
+		var o struct {
 			Order struct {
 				Items []struct {
 					SKU      string `json:"product_retailer_id"`
@@ -211,13 +260,24 @@ func inboundSummary(m models.InboundMessage) string {
 				} `json:"product_items"`
 			} `json:"order"`
 		}
-		if json.Unmarshal([]byte(m.Payload), &p) == nil && len(p.Order.Items) > 0 {
-			lines := make([]string, len(p.Order.Items))
-			for i, it := range p.Order.Items {
+		if json.Unmarshal([]byte(m.Payload), &o) == nil && len(o.Order.Items) > 0 {
+			lines := make([]string, len(o.Order.Items))
+			for i, it := range o.Order.Items {
 				lines[i] = strconv.Itoa(it.Quantity) + "× " + it.SKU
 			}
-			return "Cart from the catalog: " + strings.Join(lines, ", ")
+			return p.T("conversation.cart", "Lines", strings.Join(lines, ", "))
 		}
 	}
-	return "[" + strings.ReplaceAll(m.Type, "_", " ") + "]"
+	var kind string
+	switch {
+	case models.IsMediaKind(m.Type):
+		id := "media.kind_" + m.Type // built from a value: TestCatalog_IDsBuiltFromValuesExist checks each
+		kind = p.T(id)
+	case slices.Contains(inboundKinds, m.Type):
+		id := "conversation.kind_" + m.Type
+		kind = p.T(id)
+	default:
+		kind = p.T("conversation.kind_other", "Type", strings.ReplaceAll(m.Type, "_", " "))
+	}
+	return p.T("conversation.kind", "Kind", kind)
 }

@@ -140,22 +140,22 @@ func TestOutboundView_ReadsButtonsAndLists(t *testing.T) {
 	buttons := `{"messaging_product":"whatsapp","type":"interactive","interactive":{"type":"button","header":{"type":"text","text":"Your cart"},
 		"body":{"text":"2× Margherita"},"action":{"buttons":[{"type":"reply","reply":{"id":"checkout","title":"Checkout"}},
 		{"type":"reply","reply":{"id":"more","title":"Add more"}}]}}}`
-	v := outboundView(models.OutboundMessage{ID: 7, Payload: buttons, Status: models.OutDelivered})
+	v := outboundView(locale.For("en"), models.OutboundMessage{ID: 7, Payload: buttons, Status: models.OutDelivered})
 	if v.Text != "2× Margherita" || v.Header != "Your cart" || len(v.Buttons) != 2 || v.Buttons[0].ID != "checkout" ||
 		v.Choices != "Checkout · Add more" || v.Status != "delivered" || v.ID != "out-7" {
 		t.Fatalf("%+v", v)
 	}
 	list := `{"type":"interactive","interactive":{"type":"list","body":{"text":"Our menu"},"action":{"button":"Menu",
 		"sections":[{"title":"Pizza","rows":[{"id":"product:1","title":"Margherita","description":"EUR 9.50"}]}]}}}`
-	v = outboundView(models.OutboundMessage{Payload: list, Status: models.OutFailed, LastError: "131047: re-engagement"})
+	v = outboundView(locale.For("en"), models.OutboundMessage{Payload: list, Status: models.OutFailed, LastError: "131047: re-engagement"})
 	if len(v.Sections) != 1 || v.Sections[0].Rows[0].Description != "EUR 9.50" || v.Error == "" {
 		t.Fatalf("%+v", v)
 	}
-	v = outboundView(models.OutboundMessage{Payload: `{"type":"text","text":{"body":"Hello"}}`, Summary: "greeting"})
+	v = outboundView(locale.For("en"), models.OutboundMessage{Payload: `{"type":"text","text":{"body":"Hello"}}`, Summary: "greeting"})
 	if v.Text != "Hello" {
 		t.Fatalf("%+v", v)
 	}
-	if v = outboundView(models.OutboundMessage{Payload: "not json", Summary: "kept"}); v.Text != "kept" {
+	if v = outboundView(locale.For("en"), models.OutboundMessage{Payload: "not json", Summary: "kept"}); v.Text != "kept" {
 		t.Fatalf("%+v", v)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/waorder/waorder/locale"
@@ -42,6 +43,9 @@ func TestCatalog_IDsBuiltFromValuesExist(t *testing.T) {
 	for _, b := range []string{"restricted", "token_expired", "health", "token_expiring", "template_rejected", "template_paused",
 		"template_disabled", "template_flagged", "template_marked"} { // onboarding.Banner's ids
 		ids = append(ids, "banner."+b)
+	}
+	for _, kind := range inboundKinds {
+		ids = append(ids, "conversation.kind_"+kind)
 	}
 	for _, reason := range models.HoursReasons {
 		ids = append(ids, "hours_error."+reason)
@@ -207,5 +211,67 @@ func TestSettings_RefusedHoursAreInTheMerchantsLanguage(t *testing.T) {
 	}
 	if got := settingsErrorText(locale.For("es"), v); got != "Lunes: 09:00–09:00 abre y cierra a la misma hora" {
 		t.Errorf("the service's refusal in Spanish: %q", got)
+	}
+}
+
+// What has no text of its own in a thread (a template we sent, a single product, a customer's catalog cart, a
+// message WhatsApp cannot show) is worded in the merchant's language when the page is drawn, so rows stored with an
+// English Summary read right too; none of that English is left on the page.
+func TestInbox_MessagesWithoutATextAreInTheMerchantsLanguage(t *testing.T) {
+	d := &Handler{}
+	if err := d.load(); err != nil {
+		t.Fatal(err)
+	}
+	tpl := models.OutboundMessage{ID: 1, Kind: "template", Summary: "Template order_ready (es): 42 | Ana",
+		Payload: `{"type":"template","template":{"name":"order_ready","language":{"policy":"deterministic","code":"es"},` +
+			`"components":[{"type":"body","parameters":[{"type":"text","text":"42"},{"type":"text","text":"Ana"}]}]}}`}
+	product := models.OutboundMessage{ID: 2, Kind: "interactive", Summary: "Product pizza-1",
+		Payload: `{"type":"interactive","interactive":{"type":"product","action":{"catalog_id":"9","product_retailer_id":"pizza-1"}}}`}
+	cart := models.InboundMessage{ID: 3, Type: "order",
+		Payload: `{"type":"order","order":{"product_items":[{"product_retailer_id":"pizza-1","quantity":2}]}}`}
+	unsupported := models.InboundMessage{ID: 4, Type: "unsupported"}
+	render := func(lang string) string {
+		t.Helper()
+		loc := local{time.UTC, locale.For(lang)}
+		msgs := []messageView{outboundView(loc.p, tpl), outboundView(loc.p, product), inboundView(cart, loc, time.Now()),
+			inboundView(unsupported, loc, time.Now())}
+		page0, err := d.page(lang, "inbox")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		v := inboxView{Open: &openThread{CustomerID: 7, Name: "Ana", Messages: msgs}}
+		if err := page0.ExecuteTemplate(&b, "layout", page{Data: v}); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	cases := map[string][]string{
+		"es": {"Plantilla order_ready (es): 42 | Ana", "Producto pizza-1", "Carrito del catálogo: 2× pizza-1",
+			"[Un mensaje que WhatsApp no puede mostrar]"},
+		"pt": {"Modelo order_ready (es): 42 | Ana", "Produto pizza-1", "Carrinho do catálogo: 2× pizza-1",
+			"[Uma mensagem que o WhatsApp não consegue mostrar]"},
+		"en": {"Template order_ready (es): 42 | Ana", "Product pizza-1", "Cart from the catalog: 2× pizza-1",
+			"[A message WhatsApp cannot show]"},
+	}
+	for lang, wants := range cases {
+		html := render(lang)
+		for _, want := range wants {
+			if !strings.Contains(html, want) {
+				t.Errorf("%s thread does not say %q:\n%s", lang, want, between(html, `<main`, `</main>`))
+			}
+		}
+		for _, en := range []string{"Template", "Product pizza", "Cart from the catalog", "[unsupported]", "cannot show"} {
+			if lang != "en" && strings.Contains(html, en) {
+				t.Errorf("%s thread shows %q", lang, en)
+			}
+		}
+	}
+	// The needs-attention page lists a reply by the same words.
+	if got := outboundSummary(locale.For("es"), tpl); got != "Plantilla order_ready (es): 42 | Ana" {
+		t.Errorf("a template reply on the attention page: %q", got)
+	}
+	if got := outboundSummary(locale.For("pt"), models.OutboundMessage{Summary: "Hi", Payload: `{"type":"text","text":{"body":"Hi"}}`}); got != "Hi" {
+		t.Errorf("a text reply on the attention page: %q", got)
 	}
 }

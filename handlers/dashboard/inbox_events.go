@@ -182,7 +182,7 @@ func (d *Handler) streamMessages(ctx context.Context, w *bufio.Writer, tpl *temp
 			continue
 		}
 		seen.out[m.ID] = string(m.Status)
-		v := outboundView(m)
+		v := outboundView(loc.p, m)
 		v.Time, v.Full = clock(m.CreatedAt, loc, now), fullTime(m.CreatedAt, loc)
 		send(v)
 	}
