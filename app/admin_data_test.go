@@ -150,7 +150,7 @@ func TestAdmin_ExportFromSQLiteImportIntoPostgresRemapsIdsAndReencryptsTokens(t 
 	}
 
 	// Orders, their lines and customers arrive under the new ids, with the same numbers and totals.
-	orders, total, err := pg.ListOrders(ctx, newBiz, repository.OrderFilter{PageSize: 50})
+	orders, total, err := pg.ListOrders(ctx, newBiz, models.OrderFilter{PageSize: 50})
 	if err != nil || total != 3 {
 		t.Fatalf("imported orders: %d %v", total, err)
 	}
@@ -347,7 +347,7 @@ func TestAdmin_BackupCopiesTheEmbeddedDatabaseWhileItIsWritten(t *testing.T) {
 	if check != "ok" {
 		t.Fatalf("the backup's integrity check: %s", check)
 	}
-	if orders, total, err := copyStore.ListOrders(ctx, b.Business.ID, repository.OrderFilter{PageSize: 10}); err != nil ||
+	if orders, total, err := copyStore.ListOrders(ctx, b.Business.ID, models.OrderFilter{PageSize: 10}); err != nil ||
 		total != 2 || len(orders) != 2 {
 		t.Fatalf("orders in the backup: %d %v", total, err)
 	}

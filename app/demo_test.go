@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/waorder/waorder/models"
-	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/testutil"
 )
 
@@ -33,7 +32,7 @@ func TestSandbox_SampleWeekIsOnTheBusinessesClockAndInItsLanguage(t *testing.T) 
 		t.Fatal(err)
 	}
 
-	orders, _, err := store.ListOrders(ctx, b.ID, repository.OrderFilter{PageSize: 100})
+	orders, _, err := store.ListOrders(ctx, b.ID, models.OrderFilter{PageSize: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

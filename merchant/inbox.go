@@ -17,17 +17,17 @@ import (
 const maxThreads = 200
 
 // Threads lists the business's conversations, those waiting for a person first, then newest first, with unread counts.
-func (s *Service) Threads(ctx context.Context, bizID int64) ([]repository.Thread, error) {
+func (s *Service) Threads(ctx context.Context, bizID int64) ([]models.Thread, error) {
 	return s.store.Threads(ctx, bizID, maxThreads)
 }
 
 // Thread loads one customer's thread (starting an empty one for a customer who never wrote) and marks it read.
-func (s *Service) Thread(ctx context.Context, bizID, customerID int64) (repository.Thread, error) {
+func (s *Service) Thread(ctx context.Context, bizID, customerID int64) (models.Thread, error) {
 	if _, err := s.store.Customer(ctx, bizID, customerID); err != nil {
-		return repository.Thread{}, err
+		return models.Thread{}, err
 	}
 	if _, err := s.store.Conversation(ctx, bizID, customerID); err != nil {
-		return repository.Thread{}, err
+		return models.Thread{}, err
 	}
 	th, err := s.store.Thread(ctx, bizID, customerID)
 	if err != nil {

@@ -52,7 +52,7 @@ func (s *Service) OrdersSince(ctx context.Context, bizID, afterID int64, since t
 }
 
 // ThreadsChangedSince lists the business's threads that changed at or after since, oldest change first.
-func (s *Service) ThreadsChangedSince(ctx context.Context, bizID int64, since time.Time, limit int) ([]repository.Thread, error) {
+func (s *Service) ThreadsChangedSince(ctx context.Context, bizID int64, since time.Time, limit int) ([]models.Thread, error) {
 	return s.store.ThreadsChangedSince(ctx, bizID, since, limit)
 }
 

@@ -63,7 +63,7 @@ func New(store *repository.Store, c cache.Cache, w Waker, log *slog.Logger) *Ser
 
 // ListOrders returns one page of the business's orders, newest first. Page sizes are PageSizes (0 means
 // DefaultPageSize); pages start at 1. Pages are cached per orders generation, so any order change shows at once.
-func (s *Service) ListOrders(ctx context.Context, bizID int64, f repository.OrderFilter) (OrderPage, error) {
+func (s *Service) ListOrders(ctx context.Context, bizID int64, f models.OrderFilter) (OrderPage, error) {
 	if f.PageSize == 0 {
 		f.PageSize = DefaultPageSize
 	}

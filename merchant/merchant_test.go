@@ -13,7 +13,6 @@ import (
 	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/merchant/merchanttest"
 	"github.com/waorder/waorder/models"
-	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/testutil"
 )
 
@@ -54,7 +53,7 @@ func TestListOrders_PageSizesAndValidation(t *testing.T) {
 			b := merchanttest.Seed(t, s, "A", 30)
 			svc := merchant.New(s, cache.NewMemory(1000), nil, nil)
 			for _, size := range []int{10, 20, 25, 50} {
-				p, err := svc.ListOrders(ctx, b.Business.ID, repository.OrderFilter{PageSize: size})
+				p, err := svc.ListOrders(ctx, b.Business.ID, models.OrderFilter{PageSize: size})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -62,18 +61,18 @@ func TestListOrders_PageSizesAndValidation(t *testing.T) {
 					t.Fatalf("size %d: got %d orders, total %d, size %d", size, len(p.Orders), p.Total, p.PageSize)
 				}
 			}
-			p, err := svc.ListOrders(ctx, b.Business.ID, repository.OrderFilter{})
+			p, err := svc.ListOrders(ctx, b.Business.ID, models.OrderFilter{})
 			if err != nil || p.PageSize != 20 || len(p.Orders) != 20 {
 				t.Fatalf("default page: %d orders size %d err %v", len(p.Orders), p.PageSize, err)
 			}
 			if p.Orders[0].ID != b.Orders[29].ID || p.Orders[0].Customer == nil || len(p.Orders[0].Items) != 1 {
 				t.Fatalf("first order %+v, want newest with customer and items", p.Orders[0])
 			}
-			p, _ = svc.ListOrders(ctx, b.Business.ID, repository.OrderFilter{Page: 2, PageSize: 25})
+			p, _ = svc.ListOrders(ctx, b.Business.ID, models.OrderFilter{Page: 2, PageSize: 25})
 			if len(p.Orders) != 5 {
 				t.Fatalf("page 2 of 25: %d orders", len(p.Orders))
 			}
-			for _, f := range []repository.OrderFilter{{PageSize: 15}, {PageSize: -1}, {Page: -2}, {Status: "lost"}} {
+			for _, f := range []models.OrderFilter{{PageSize: 15}, {PageSize: -1}, {Page: -2}, {Status: "lost"}} {
 				_, err := svc.ListOrders(ctx, b.Business.ID, f)
 				if _, ok := models.AsInvalid(err); !ok {
 					t.Fatalf("%+v: err %v, want ValidationError", f, err)
@@ -94,7 +93,7 @@ func TestChangeStatus_NotifiesOnceAndInvalidatesCachedList(t *testing.T) {
 				w := &wakeCounter{}
 				svc := merchant.New(s, c, w, nil)
 				target := b.Orders[2] // newest, first on the list
-				f := repository.OrderFilter{Status: models.StatusPending}
+				f := models.OrderFilter{Status: models.StatusPending}
 				p, err := svc.ListOrders(ctx, b.Business.ID, f)
 				if err != nil || p.Total != 3 {
 					t.Fatalf("list: total %d err %v", p.Total, err)
@@ -121,7 +120,7 @@ func TestChangeStatus_NotifiesOnceAndInvalidatesCachedList(t *testing.T) {
 				if err != nil || p.Total != 2 {
 					t.Fatalf("after change: pending total %d (stale cache?) err %v", p.Total, err)
 				}
-				all, _ := svc.ListOrders(ctx, b.Business.ID, repository.OrderFilter{})
+				all, _ := svc.ListOrders(ctx, b.Business.ID, models.OrderFilter{})
 				if all.Orders[0].Status != models.StatusConfirmed {
 					t.Fatalf("list shows %s, want confirmed", all.Orders[0].Status)
 				}
@@ -297,7 +296,7 @@ func BenchmarkListOrders(b *testing.B) {
 		{"cached-valkey-client-side", csc}} {
 		svc := merchant.New(s, bc.c, nil, nil)
 		b.Run(bc.name, func(b *testing.B) {
-			f := repository.OrderFilter{PageSize: 20}
+			f := models.OrderFilter{PageSize: 20}
 			if _, err := svc.ListOrders(ctx, biz.Business.ID, f); err != nil {
 				b.Fatal(err)
 			}

@@ -131,3 +131,15 @@ type OutboundMessage struct {
 	FailedAt       *time.Time
 	RequestID      string // the id of the request that caused it: the customer's webhook for a bot reply
 }
+
+// Thread is one customer's conversation as the inbox lists it.
+type Thread struct {
+	Customer      Customer
+	LastMessageAt time.Time
+	LastText      string // what the customer wrote last
+	Unread        int64  // customer messages after the merchant last read the thread
+	NeedsHuman    string
+	TakenOverAt   *time.Time
+	TakenOverBy   *int64
+	UpdatedAt     time.Time
+}

@@ -194,3 +194,19 @@ func DeliveryFee(feeMinor, freeOverMinor, itemsMinor int64) int64 {
 	}
 	return feeMinor
 }
+
+// OrderFilter selects a page of orders.
+type OrderFilter struct {
+	Status     OrderStatus // empty: all
+	Query      string      // order number, or part of the customer's name, phone, username or BSUID
+	CustomerID int64       // 0: all
+	Page       int         // from 1
+	PageSize   int         // the caller's choice (merchant.PageSizes for people); 0 is refused, never a default
+}
+
+// DayStat is one day of an order statistics period, a calendar day in the time zone of the period's start.
+type DayStat struct {
+	Day          string `json:"day"`
+	Orders       int64  `json:"orders"`
+	RevenueMinor int64  `json:"revenue"`
+}

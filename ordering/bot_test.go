@@ -149,7 +149,7 @@ func contains(list []string, sub string) bool {
 
 func (e *env) orders(t *testing.T) []models.Order {
 	t.Helper()
-	got, _, err := e.store.ListOrders(context.Background(), e.biz.ID, repository.OrderFilter{PageSize: 50})
+	got, _, err := e.store.ListOrders(context.Background(), e.biz.ID, models.OrderFilter{PageSize: 50})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,7 +72,7 @@ func (s *Store) CustomerLanguage(ctx context.Context, businessID, customerID int
 
 // LastOrder is a customer's newest order, or nil.
 func (s *Store) LastOrder(ctx context.Context, businessID, customerID int64) (*models.Order, error) {
-	orders, _, err := s.ListOrders(ctx, businessID, OrderFilter{CustomerID: customerID, Page: 1, PageSize: 1})
+	orders, _, err := s.ListOrders(ctx, businessID, models.OrderFilter{CustomerID: customerID, Page: 1, PageSize: 1})
 	if err != nil || len(orders) == 0 {
 		return nil, err
 	}

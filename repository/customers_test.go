@@ -388,7 +388,7 @@ func TestListOrders_FindsACustomerByUsernamePhoneOrBSUID(t *testing.T) {
 				t.Fatal(err)
 			}
 			for q, want := range map[string]int{"@ann.b": 1, "ANN.B": 1, "ann": 1, "us.1349": 1, "@bob": 0, "1650": 0} {
-				got, total, err := s.ListOrders(ctx, b.ID, repository.OrderFilter{Query: q, PageSize: 20})
+				got, total, err := s.ListOrders(ctx, b.ID, models.OrderFilter{Query: q, PageSize: 20})
 				if err != nil || total != int64(want) || len(got) != want {
 					t.Errorf("search %q: %d orders (total %d), %v; want %d", q, len(got), total, err, want)
 				}

@@ -11,18 +11,6 @@ import (
 // This file is the merchant's inbox: one thread per customer who wrote, what is unread, who answers (the bot or a
 // person), and which threads wait for a person.
 
-// Thread is one customer's conversation as the inbox lists it.
-type Thread struct {
-	Customer      models.Customer
-	LastMessageAt time.Time
-	LastText      string // what the customer wrote last
-	Unread        int64  // customer messages after the merchant last read the thread
-	NeedsHuman    string
-	TakenOverAt   *time.Time
-	TakenOverBy   *int64
-	UpdatedAt     time.Time
-}
-
 type threadRow struct {
 	models.Customer
 	LastMessageAt time.Time
@@ -42,20 +30,20 @@ const threadSelect = `SELECT cu.*, c.last_message_at, c.needs_human, c.taken_ove
 	FROM conversations c JOIN customers cu ON cu.id = c.customer_id AND cu.business_id = c.business_id
 	WHERE c.business_id = ?`
 
-func (r threadRow) thread() Thread {
-	return Thread{Customer: r.Customer, LastMessageAt: r.LastMessageAt, LastText: r.LastText, Unread: r.Unread,
+func (r threadRow) thread() models.Thread {
+	return models.Thread{Customer: r.Customer, LastMessageAt: r.LastMessageAt, LastText: r.LastText, Unread: r.Unread,
 		NeedsHuman: r.NeedsHuman, TakenOverAt: r.TakenOverAt, TakenOverBy: r.TakenOverBy, UpdatedAt: r.ConvUpdatedAt}
 }
 
 // Threads lists a business's conversations: those waiting for a person first, then newest message first.
-func (s *Store) Threads(ctx context.Context, businessID int64, limit int) ([]Thread, error) {
+func (s *Store) Threads(ctx context.Context, businessID int64, limit int) ([]models.Thread, error) {
 	var rows []threadRow
 	err := s.db.WithContext(ctx).Raw(threadSelect+` ORDER BY CASE WHEN c.needs_human <> '' THEN 0 ELSE 1 END, c.last_message_at DESC, c.id DESC LIMIT ?`, businessID, limit).
 		Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("list threads of business %d: %w", businessID, err)
 	}
-	out := make([]Thread, len(rows))
+	out := make([]models.Thread, len(rows))
 	for i, r := range rows {
 		out[i] = r.thread()
 	}
@@ -64,14 +52,14 @@ func (s *Store) Threads(ctx context.Context, businessID int64, limit int) ([]Thr
 
 // ThreadsChangedSince lists the business's threads whose conversation changed at or after since (a message came,
 // the bot answered, someone took over or read it), oldest change first: what a live inbox polls.
-func (s *Store) ThreadsChangedSince(ctx context.Context, businessID int64, since time.Time, limit int) ([]Thread, error) {
+func (s *Store) ThreadsChangedSince(ctx context.Context, businessID int64, since time.Time, limit int) ([]models.Thread, error) {
 	var rows []threadRow
 	err := s.db.WithContext(ctx).Raw(threadSelect+` AND c.updated_at >= ? ORDER BY c.updated_at, c.id LIMIT ?`,
 		businessID, since.UTC(), limit).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("list changed threads of business %d: %w", businessID, err)
 	}
-	out := make([]Thread, len(rows))
+	out := make([]models.Thread, len(rows))
 	for i, r := range rows {
 		out[i] = r.thread()
 	}
@@ -79,14 +67,14 @@ func (s *Store) ThreadsChangedSince(ctx context.Context, businessID int64, since
 }
 
 // Thread loads one customer's thread.
-func (s *Store) Thread(ctx context.Context, businessID, customerID int64) (Thread, error) {
+func (s *Store) Thread(ctx context.Context, businessID, customerID int64) (models.Thread, error) {
 	var rows []threadRow
 	err := s.db.WithContext(ctx).Raw(threadSelect+` AND c.customer_id = ?`, businessID, customerID).Scan(&rows).Error
 	if err != nil {
-		return Thread{}, fmt.Errorf("load thread of customer %d: %w", customerID, err)
+		return models.Thread{}, fmt.Errorf("load thread of customer %d: %w", customerID, err)
 	}
 	if len(rows) == 0 {
-		return Thread{}, fmt.Errorf("thread of customer %d: %w", customerID, models.ErrNotFound)
+		return models.Thread{}, fmt.Errorf("thread of customer %d: %w", customerID, models.ErrNotFound)
 	}
 	return rows[0].thread(), nil
 }

@@ -22,7 +22,7 @@ func agePast(t *testing.T, s *repository.Store, table string, biz int64) {
 	}
 }
 
-func threadCustomers(ts []repository.Thread) []int64 {
+func threadCustomers(ts []models.Thread) []int64 {
 	out := make([]int64, len(ts))
 	for i, th := range ts {
 		out[i] = th.Customer.ID

@@ -70,15 +70,6 @@ func (s *Store) Order(ctx context.Context, businessID, id int64) (models.Order, 
 	return one[0], nil
 }
 
-// OrderFilter selects a page of orders.
-type OrderFilter struct {
-	Status     models.OrderStatus // empty: all
-	Query      string             // order number, or part of the customer's name, phone, username or BSUID
-	CustomerID int64              // 0: all
-	Page       int                // from 1
-	PageSize   int                // the caller's choice (merchant.PageSizes for people); 0 is refused, never a default
-}
-
 // escapeLike makes s match itself in a LIKE pattern with ESCAPE '\': a searched "%" or "_" is that character,
 // not a wildcard that matches every customer.
 func escapeLike(s string) string {
@@ -86,7 +77,7 @@ func escapeLike(s string) string {
 }
 
 // ListOrders returns one page of a business's orders, newest first, and how many match in all.
-func (s *Store) ListOrders(ctx context.Context, businessID int64, f OrderFilter) ([]models.Order, int64, error) {
+func (s *Store) ListOrders(ctx context.Context, businessID int64, f models.OrderFilter) ([]models.Order, int64, error) {
 	if f.PageSize < 1 {
 		return nil, 0, fmt.Errorf("list orders of business %d: %w", businessID, models.Invalid("page_size", "must be given"))
 	}
@@ -254,14 +245,7 @@ type Stats struct {
 	RevenueMinor   int64                        `json:"revenue"`
 	AvgBasketMinor int64                        `json:"average_basket"`
 	ByStatus       map[models.OrderStatus]int64 `json:"by_status"`
-	Daily          []DayStat                    `json:"daily"`
-}
-
-// DayStat is one day of a Stats period, a calendar day in the time zone of the period's start.
-type DayStat struct {
-	Day          string `json:"day"`
-	Orders       int64  `json:"orders"`
-	RevenueMinor int64  `json:"revenue"`
+	Daily          []models.DayStat             `json:"daily"`
 }
 
 // OrderStats computes Stats over orders created at or after since, in daily buckets of since's time zone (pass
@@ -279,12 +263,12 @@ func (s *Store) OrderStats(ctx context.Context, businessID int64, since time.Tim
 		return st, fmt.Errorf("order stats of business %d: %w", businessID, err)
 	}
 	loc := since.Location()
-	days := map[string]*DayStat{}
+	days := map[string]*models.DayStat{}
 	start := time.Date(since.Year(), since.Month(), since.Day(), 0, 0, 0, 0, loc)
 	for d := start; !d.After(now()); d = d.AddDate(0, 0, 1) {
 		key := d.Format("2006-01-02")
-		days[key] = &DayStat{Day: key}
-		st.Daily = append(st.Daily, DayStat{Day: key})
+		days[key] = &models.DayStat{Day: key}
+		st.Daily = append(st.Daily, models.DayStat{Day: key})
 	}
 	for _, r := range rows {
 		st.ByStatus[r.Status]++

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/waorder/waorder/models"
-	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/testutil"
 )
 
@@ -31,7 +30,7 @@ func TestListOrders_SearchTreatsPercentAndUnderscoreLiterally(t *testing.T) {
 			}
 			for query, want := range map[string]string{"%": "50% Club", "_": "a_b Deli", "a_b": "a_b Deli", `\`: `Back\slash`,
 				"0%": "50% Club"} {
-				got, total, err := s.ListOrders(ctx, b.ID, repository.OrderFilter{Query: query, PageSize: 20})
+				got, total, err := s.ListOrders(ctx, b.ID, models.OrderFilter{Query: query, PageSize: 20})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -102,15 +102,15 @@ func TestListOrders_PagesFiltersAndSearches(t *testing.T) {
 			}
 			tests := []struct {
 				name      string
-				f         repository.OrderFilter
+				f         models.OrderFilter
 				wantLen   int
 				wantTotal int64
 			}{
-				{"first page", repository.OrderFilter{Page: 1, PageSize: 10}, 10, 25},
-				{"last page", repository.OrderFilter{Page: 3, PageSize: 10}, 5, 25},
-				{"by status", repository.OrderFilter{Status: models.StatusConfirmed, PageSize: 20}, 1, 1},
-				{"by customer name", repository.OrderFilter{Query: "bob", PageSize: 20}, 5, 5},
-				{"by order number", repository.OrderFilter{Query: "#7", PageSize: 20}, 1, 1},
+				{"first page", models.OrderFilter{Page: 1, PageSize: 10}, 10, 25},
+				{"last page", models.OrderFilter{Page: 3, PageSize: 10}, 5, 25},
+				{"by status", models.OrderFilter{Status: models.StatusConfirmed, PageSize: 20}, 1, 1},
+				{"by customer name", models.OrderFilter{Query: "bob", PageSize: 20}, 5, 5},
+				{"by order number", models.OrderFilter{Query: "#7", PageSize: 20}, 1, 1},
 			}
 			for _, tt := range tests {
 				got, total, err := s.ListOrders(ctx, b.ID, tt.f)
@@ -118,7 +118,7 @@ func TestListOrders_PagesFiltersAndSearches(t *testing.T) {
 					t.Errorf("%s: %d rows, total %d, err %v; want %d, %d", tt.name, len(got), total, err, tt.wantLen, tt.wantTotal)
 				}
 			}
-			if _, _, err := s.ListOrders(ctx, b.ID, repository.OrderFilter{Page: 1}); models.ErrorCode(err) != models.EINVALID {
+			if _, _, err := s.ListOrders(ctx, b.ID, models.OrderFilter{Page: 1}); models.ErrorCode(err) != models.EINVALID {
 				t.Errorf("no page size: %v, want it refused (the size is the caller's rule, not a default here)", err)
 			}
 			if _, err := s.UpdateOrderStatus(ctx, b.ID, 1, models.StatusPending, "test"); !errors.Is(err, models.ErrInvalidTransition) {

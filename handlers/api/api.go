@@ -17,7 +17,6 @@ import (
 	"github.com/waorder/waorder/handlers/httpx"
 	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/models"
-	"github.com/waorder/waorder/repository"
 )
 
 // Handler is the JSON API for merchants' own systems under /api/v1, authorised by "Authorization: Bearer <token>"
@@ -140,7 +139,7 @@ func (a *Handler) listOrders(c *fiber.Ctx) error {
 	if !ok {
 		return badField(c, "page_size", "must be one of 10, 20, 25, 50")
 	}
-	f := repository.OrderFilter{Status: models.OrderStatus(c.Query("status")), Query: c.Query("q"), Page: page, PageSize: size}
+	f := models.OrderFilter{Status: models.OrderStatus(c.Query("status")), Query: c.Query("q"), Page: page, PageSize: size}
 	res, err := a.Merchant.ListOrders(c.UserContext(), apiBusiness(c), f)
 	if err != nil {
 		return a.fail(c, err)

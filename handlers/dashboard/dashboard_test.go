@@ -10,7 +10,6 @@ import (
 
 	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/models"
-	"github.com/waorder/waorder/repository"
 )
 
 // Pages are parsed when first rendered, so this is where a page that does not parse is found: every page, in
@@ -96,7 +95,7 @@ func TestChart_ScalesToRoundNumbers(t *testing.T) {
 	if got := niceCeil(1000, "JPY"); got != 1500 {
 		t.Errorf("JPY: %d", got)
 	}
-	ch := newChart([]repository.DayStat{{Day: "2026-01-01", RevenueMinor: 0}, {Day: "2026-01-02", RevenueMinor: 15000, Orders: 3}}, "EUR", locale.For("en"))
+	ch := newChart([]models.DayStat{{Day: "2026-01-01", RevenueMinor: 0}, {Day: "2026-01-02", RevenueMinor: 15000, Orders: 3}}, "EUR", locale.For("en"))
 	if len(ch.Bars) != 2 || ch.Bars[0].H != 0 || ch.Bars[1].H != chartBottom-chartTop {
 		t.Fatalf("bars %+v", ch.Bars)
 	}

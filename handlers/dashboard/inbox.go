@@ -14,7 +14,6 @@ import (
 	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/models"
-	"github.com/waorder/waorder/repository"
 )
 
 // The inbox: every customer thread, newest first, with unread counts; one thread with its messages, a reply box
@@ -52,7 +51,7 @@ type templateOption struct {
 	Params       []int
 }
 
-func newThreadView(t repository.Thread, loc local, now time.Time, current int64) threadView {
+func newThreadView(t models.Thread, loc local, now time.Time, current int64) threadView {
 	name, handle := customerName(&t.Customer)
 	return threadView{CustomerID: t.Customer.ID, Name: name, Handle: handle, Phone: customerPhone(t.Customer), Last: t.LastText,
 		Time: clock(t.LastMessageAt, loc, now), Needs: t.NeedsHuman, Unread: t.Unread, TakenOver: t.TakenOverAt != nil,

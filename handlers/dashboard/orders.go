@@ -12,7 +12,6 @@ import (
 	"github.com/waorder/waorder/handlers/httpx"
 	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/models"
-	"github.com/waorder/waorder/repository"
 )
 
 type ordersView struct {
@@ -31,7 +30,7 @@ type ordersView struct {
 func (d *Handler) orders(c *fiber.Ctx) error {
 	p, _ := principal(c)
 	ctx := c.UserContext()
-	f := repository.OrderFilter{
+	f := models.OrderFilter{
 		Status:   models.OrderStatus(c.Query("status")),
 		Query:    searchQuery(c.Query("q")),
 		Page:     max(c.QueryInt("page", 1), 1),

@@ -7,7 +7,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/models"
-	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/whatsapp"
 )
 
@@ -99,7 +98,7 @@ const (
 )
 
 // newChart draws revenue per day. The y axis goes to a round number above the best day, with three grid lines.
-func newChart(daily []repository.DayStat, currency string, p locale.Printer) *chart {
+func newChart(daily []models.DayStat, currency string, p locale.Printer) *chart {
 	if len(daily) == 0 {
 		return nil
 	}
