@@ -2,7 +2,6 @@ package repository_test
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -32,74 +31,6 @@ func delivery(b models.Business, p models.PhoneNumber, wamid, waID string, at ti
 		Messages: []repository.InboundRow{{WaID: waID, Message: models.InboundMessage{
 			BusinessID: b.ID, PhoneNumberID: p.ID, Wamid: wamid, Type: "text", Body: "hi", Payload: `{}`, SentAt: at,
 		}}},
-	}
-}
-
-func TestMigrate_ConcurrentInstancesApplyOnce(t *testing.T) {
-	for _, be := range testutil.Backends() {
-		t.Run(be.Name, func(t *testing.T) {
-			s := be.Open(t) // already migrated once
-			var wg sync.WaitGroup
-			errs := make(chan error, 4)
-			for range 4 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					n, err := s.Migrate(context.Background())
-					if err == nil && n != 0 {
-						err = fmt.Errorf("re-applied %d migrations", n)
-					}
-					errs <- err
-				}()
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
-		})
-	}
-}
-
-func TestMigrate_FreshPostgresSchemaRacingInstances(t *testing.T) {
-	u := testutil.PostgresSchemaURL(t)
-	var wg sync.WaitGroup
-	applied := make(chan int, 3)
-	for range 3 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s, err := repository.Open(context.Background(), u, "", repository.Options{})
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			defer s.Close()
-			n, err := s.Migrate(context.Background())
-			if err != nil {
-				t.Error(err)
-			}
-			applied <- n
-		}()
-	}
-	wg.Wait()
-	close(applied)
-	total := 0
-	for n := range applied {
-		total += n
-	}
-	if total == 0 {
-		t.Fatal("no instance applied the migrations")
-	}
-	s, err := repository.Open(context.Background(), u, "", repository.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if n, err := s.Migrate(context.Background()); err != nil || n != 0 {
-		t.Fatalf("after the race: applied %d more, err %v", n, err)
 	}
 }
 
