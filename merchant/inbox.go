@@ -94,7 +94,7 @@ func (s *Service) SendReply(ctx context.Context, bizID int64, r Reply) error {
 			return err
 		}
 		if phone == nil {
-			return models.Invalid("text", "connect a WhatsApp number first")
+			return models.ErrNoNumber
 		}
 		out := models.OutboundMessage{BusinessID: bizID, PhoneNumberID: phone.ID, CustomerID: cust.ID, ToWaID: cust.WaID,
 			Kind: msg.Type, Payload: string(payload), Summary: msg.Summary(),

@@ -35,6 +35,15 @@ func errorText(p locale.Printer, err error) string {
 	return e.Message
 }
 
+// fieldErrorText is a service's refusal of a field in pr's language: the page's own words for the field when the
+// catalogs have them (<area>.error_<field>, such as order.error_reason), else errorText's.
+func fieldErrorText(pr locale.Printer, area string, v *models.Error) string {
+	if id := area + ".error_" + v.Field; pr.T(id) != id {
+		return pr.T(id)
+	}
+	return errorText(pr, v)
+}
+
 // signupErrors are the sign-up form's field errors (auth.NewBusiness.Validate, in English) in p's language.
 func signupErrors(p locale.Printer, errs map[string]string) map[string]string {
 	// #nosec G101 -- field names to catalog message ids ("password" → "signup.error_password"), no credential

@@ -275,3 +275,31 @@ func TestInbox_MessagesWithoutATextAreInTheMerchantsLanguage(t *testing.T) {
 		t.Errorf("a text reply on the attention page: %q", got)
 	}
 }
+
+// The service's refusals of a reply (inbox) and of a status change (order page) are the page's own words in the
+// merchant's language, not the service's English; a number not connected yet says so in that language too.
+func TestInboxAndOrder_RefusalsAreInTheMerchantsLanguage(t *testing.T) {
+	es, pt := locale.For("es"), locale.For("pt")
+	cases := []struct {
+		p          locale.Printer
+		area       string
+		err        *models.Error
+		want, from string
+	}{
+		{es, "inbox", models.Invalid("text", "write a message"), "Escribe un mensaje de como máximo 4096 caracteres.", "write a message"},
+		{pt, "inbox", models.Invalid("template", "this template needs 2 values"), pt.T("inbox.error_template"), "needs 2 values"},
+		{es, "inbox", models.Invalid("key", "the form is missing its key; reload the page"), es.T("inbox.error_key"), "missing its key"},
+		{pt, "inbox", models.ErrNoNumber, "Conecte um número de WhatsApp primeiro.", "Connect a WhatsApp"},
+		{es, "order", models.Invalid("reason", "the reason must be at most 300 characters"), es.T("order.error_reason"), "at most 300"},
+		{pt, "order", models.Invalid("ready_in", "a ready time goes with accepting only"), pt.T("order.error_ready_in"), "accepting only"},
+	}
+	for _, c := range cases {
+		got := fieldErrorText(c.p, c.area, c.err)
+		if got != c.want || strings.Contains(got, c.from) {
+			t.Errorf("%s %s %v: %q, want %q", c.p.Lang(), c.area, c.err, got, c.want)
+		}
+	}
+	if es.T("inbox.error_key") == "inbox.error_key" || es.T("order.error_ready_in") == "order.error_ready_in" {
+		t.Error("the catalogs lack the pages' own words")
+	}
+}

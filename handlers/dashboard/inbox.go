@@ -185,7 +185,7 @@ func (d *Handler) reply(c *fiber.Ctx) error {
 	err := d.Merchant.SendReply(c.UserContext(), p.BusinessID, r)
 	if v, ok := models.AsInvalid(err); ok {
 		pr := d.printer(c)
-		msg := errorText(pr, v)
+		msg := fieldErrorText(pr, "inbox", v)
 		if errors.Is(err, models.ErrWindowClosed) {
 			msg = pr.T("inbox.window_closed_error")
 		}

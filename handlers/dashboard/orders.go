@@ -254,7 +254,7 @@ func (d *Handler) changeStatus(c *fiber.Ctx) error {
 		if verr != nil {
 			return d.fail(c, verr)
 		}
-		v.Error = d.printer(c).T("order.not_changed", "Why", errorText(d.printer(c), bad))
+		v.Error = d.printer(c).T("order.not_changed", "Why", fieldErrorText(d.printer(c), "order", bad))
 		return d.render(c, fiber.StatusUnprocessableEntity, "order", "orders", v)
 	case err == nil:
 		return redirect(c, "/orders/"+strconv.FormatInt(id, 10),

@@ -174,10 +174,7 @@ func settingsErrorText(pr locale.Printer, v *models.Error) string {
 	if errors.As(v, &hours) {
 		return hoursErrorText(pr, hours)
 	}
-	if id := "settings.error_" + v.Field; pr.T(id) != id {
-		return pr.T(id)
-	}
-	return errorText(pr, v)
+	return fieldErrorText(pr, "settings", v)
 }
 
 var settingsFields = map[string]bool{"name": true, "currency": true, "timezone": true, "min_order": true, "greeting": true,
