@@ -87,7 +87,7 @@ func (d *Handler) inboundViews(ctx context.Context, bizID int64, in []models.Inb
 	for _, m := range in {
 		v := inboundView(m, loc, now)
 		if f, ok := files[m.ID]; ok {
-			v.Media = newMediaView(f)
+			v.Media = newMediaView(loc.p, f)
 			if m.Body == "" || m.Body == f.Filename {
 				v.Text = "" // the file says it; "[image]" or the document's name would only repeat it
 			}

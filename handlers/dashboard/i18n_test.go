@@ -215,7 +215,7 @@ func TestSettings_RefusedHoursAreInTheMerchantsLanguage(t *testing.T) {
 }
 
 // What has no text of its own in a thread (a template we sent, a single product, a customer's catalog cart, a
-// message WhatsApp cannot show) is worded in the merchant's language when the page is drawn, so rows stored with an
+// message WhatsApp cannot show, a picture removed after the retention period) is worded in the merchant's language when the page is drawn, so rows stored with an
 // English Summary read right too; none of that English is left on the page.
 func TestInbox_MessagesWithoutATextAreInTheMerchantsLanguage(t *testing.T) {
 	d := &Handler{}
@@ -234,7 +234,9 @@ func TestInbox_MessagesWithoutATextAreInTheMerchantsLanguage(t *testing.T) {
 		t.Helper()
 		loc := local{time.UTC, locale.For(lang)}
 		msgs := []messageView{outboundView(loc.p, tpl), outboundView(loc.p, product), inboundView(cart, loc, time.Now()),
-			inboundView(unsupported, loc, time.Now())}
+			inboundView(unsupported, loc, time.Now()),
+			{Inbound: true, Media: newMediaView(loc.p, models.InboundMedia{Kind: "image", Status: models.MediaExpired,
+				Reason: "removed after 90 days (media retention)"})}}
 		page0, err := d.page(lang, "inbox")
 		if err != nil {
 			t.Fatal(err)
@@ -248,11 +250,11 @@ func TestInbox_MessagesWithoutATextAreInTheMerchantsLanguage(t *testing.T) {
 	}
 	cases := map[string][]string{
 		"es": {"Plantilla order_ready (es): 42 | Ana", "Producto pizza-1", "Carrito del catálogo: 2× pizza-1",
-			"[Un mensaje que WhatsApp no puede mostrar]"},
+			"[Un mensaje que WhatsApp no puede mostrar]", "Foto no se muestra: se eliminó, porque los archivos se guardan"},
 		"pt": {"Modelo order_ready (es): 42 | Ana", "Produto pizza-1", "Carrinho do catálogo: 2× pizza-1",
-			"[Uma mensagem que o WhatsApp não consegue mostrar]"},
+			"[Uma mensagem que o WhatsApp não consegue mostrar]", "Foto não exibido: foi removido, porque os arquivos"},
 		"en": {"Template order_ready (es): 42 | Ana", "Product pizza-1", "Cart from the catalog: 2× pizza-1",
-			"[A message WhatsApp cannot show]"},
+			"[A message WhatsApp cannot show]", "Picture not shown: removed, as files are kept for a limited time"},
 	}
 	for lang, wants := range cases {
 		html := render(lang)
@@ -261,7 +263,8 @@ func TestInbox_MessagesWithoutATextAreInTheMerchantsLanguage(t *testing.T) {
 				t.Errorf("%s thread does not say %q:\n%s", lang, want, between(html, `<main`, `</main>`))
 			}
 		}
-		for _, en := range []string{"Template", "Product pizza", "Cart from the catalog", "[unsupported]", "cannot show"} {
+		for _, en := range []string{"Template", "Product pizza", "Cart from the catalog", "[unsupported]", "cannot show",
+			"removed after", "media retention"} {
 			if lang != "en" && strings.Contains(html, en) {
 				t.Errorf("%s thread shows %q", lang, en)
 			}

@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"cmp"
 	"errors"
 	"io"
 	"mime"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/waorder/waorder/handlers/httpx"
+	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/mediacheck"
 	"github.com/waorder/waorder/mediastore"
 	"github.com/waorder/waorder/models"
@@ -41,11 +41,11 @@ type placeView struct {
 
 // newMediaView describes f, the file of a message of kind. Its label is the file's name; a file without one is
 // named by its kind where it is shown (partials.html, "media"), in the page's language.
-func newMediaView(f models.InboundMedia) *mediaView {
+func newMediaView(p locale.Printer, f models.InboundMedia) *mediaView {
 	v := &mediaView{Kind: f.Kind, Label: f.Filename, Status: string(f.Status), Reason: f.Reason}
 	if f.Status == models.MediaExpiring || f.Status == models.MediaExpired {
-		// Shown like a refused file, with why: "Picture not shown: removed after 90 days (media retention)".
-		v.Status, v.Reason = string(models.MediaFailed), cmp.Or(f.Reason, "removed (media retention)")
+		// Shown like a refused file, with why, in p's language (the stored reason is the retention job's English).
+		v.Status, v.Reason = string(models.MediaFailed), p.T("media.removed")
 	}
 	if f.Status == models.MediaStored {
 		v.URL = "/media/" + strconv.FormatInt(f.ID, 10)
