@@ -44,6 +44,12 @@ func TestCatalog_IDsBuiltFromValuesExist(t *testing.T) {
 		"template_disabled", "template_flagged", "template_marked"} { // onboarding.Banner's ids
 		ids = append(ids, "banner."+b)
 	}
+	for _, s := range orderSources {
+		ids = append(ids, "order.from_"+s)
+	}
+	for _, a := range orderActors {
+		ids = append(ids, "order.actor_"+a)
+	}
 	for _, kind := range inboundKinds {
 		ids = append(ids, "conversation.kind_"+kind)
 	}
@@ -304,5 +310,38 @@ func TestInboxAndOrder_RefusalsAreInTheMerchantsLanguage(t *testing.T) {
 	}
 	if es.T("inbox.error_key") == "inbox.error_key" || es.T("order.error_ready_in") == "order.error_ready_in" {
 		t.Error("the catalogs lack the pages' own words")
+	}
+}
+
+// Where an order came from and who moved it are stored as codes (chat, catalog; customer, api) beside merchants'
+// emails: the order page words the codes in the merchant's language and shows an email as it is.
+func TestOrder_SourceAndWhoMovedItAreInTheMerchantsLanguage(t *testing.T) {
+	d := &Handler{}
+	if err := d.load(); err != nil {
+		t.Fatal(err)
+	}
+	es := locale.For("es")
+	v := orderView{ID: 1, Number: 7, Status: "accepted", Source: codeWord(es, "order.from_", orderSources, "catalog"),
+		Events: []eventView{{Status: "pending", Actor: codeWord(es, "order.actor_", orderActors, "customer")},
+			{Status: "accepted", Actor: codeWord(es, "order.actor_", orderActors, "ana@example.com")},
+			{Status: "ready", Actor: codeWord(es, "order.actor_", orderActors, "api")}}}
+	tpl, err := d.page("es", "order")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := tpl.ExecuteTemplate(&b, "layout", page{Data: v}); err != nil {
+		t.Fatal(err)
+	}
+	html := b.String()
+	for _, want := range []string{"<dd>Catálogo de WhatsApp</dd>", "· el cliente<", "· ana@example.com<", "· la API<"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the order page does not say %q:\n%s", want, between(html, `<main`, `</main>`))
+		}
+	}
+	for _, en := range []string{"<dd>catalog</dd>", "· customer<", "· api<"} {
+		if strings.Contains(html, en) {
+			t.Errorf("the order page shows %q", en)
+		}
 	}
 }

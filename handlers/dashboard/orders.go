@@ -4,12 +4,14 @@ import (
 	"errors"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/waorder/waorder/handlers/httpx"
+	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/merchant"
 	"github.com/waorder/waorder/models"
 )
@@ -204,7 +206,7 @@ func (d *Handler) orderView(c *fiber.Ctx, id int64) (orderView, error) {
 	loc, now, pr := localOf(biz), time.Now(), d.printer(c)
 	v := orderView{ID: o.ID, Number: o.Number, Status: string(o.Status), Total: money(o.TotalMinor, o.Currency),
 		Created: clock(o.CreatedAt, loc, now), CreatedFull: fullTime(o.CreatedAt, loc), Note: o.Note,
-		Source: o.Source, Fulfillment: fulfillmentLabel(pr, o.Fulfillment), Address: o.Address, Next: nextActions(pr, o)}
+		Source: codeWord(pr, "order.from_", orderSources, o.Source), Fulfillment: fulfillmentLabel(pr, o.Fulfillment), Address: o.Address, Next: nextActions(pr, o)}
 	v.MapURL, v.Coords = mapURL(o.Latitude, o.Longitude)
 	if o.Customer != nil {
 		cu := o.Customer
@@ -226,10 +228,28 @@ func (d *Handler) orderView(c *fiber.Ctx, id int64) (orderView, error) {
 			Unit: money(it.UnitPriceMinor, o.Currency), Line: money(it.LineTotal(), o.Currency)})
 	}
 	for _, e := range events {
-		v.Events = append(v.Events, eventView{Status: string(e.ToStatus), Time: clock(e.CreatedAt, loc, now), Actor: e.Actor})
+		v.Events = append(v.Events, eventView{Status: string(e.ToStatus), Time: clock(e.CreatedAt, loc, now),
+			Actor: codeWord(pr, "order.actor_", orderActors, e.Actor)})
 	}
 	v.Messages, err = d.conversation(ctx, p.BusinessID, o.CustomerID, loc, 60)
 	return v, err
+}
+
+// orderSources and orderActors are the codes an order's source and the actor of its events are stored as (beside a
+// merchant's email) that the catalogs word, as order.from_<source> and order.actor_<actor>.
+var (
+	orderSources = []string{"chat", "catalog"}
+	orderActors  = []string{"customer", "api"}
+)
+
+// codeWord is code in pr's language when it is one of codes (the catalogs' prefix+code), else code as stored: a
+// merchant's email, a source a newer version wrote.
+func codeWord(pr locale.Printer, prefix string, codes []string, code string) string {
+	if !slices.Contains(codes, code) {
+		return code
+	}
+	id := prefix + code // built from a value: TestCatalog_IDsBuiltFromValuesExist checks each
+	return pr.T(id)
 }
 
 // readyChoices are the ready times offered when accepting an order, in minutes.
