@@ -129,7 +129,17 @@ type OutboundMessage struct {
 	DeliveredAt    *time.Time
 	ReadAt         *time.Time
 	FailedAt       *time.Time
-	RequestID      string // the id of the request that caused it: the customer's webhook for a bot reply
+	RetriedAt      *time.Time // the merchant's last retry; nil: never retried
+	RequestID      string     // the id of the request that caused it: the customer's webhook for a bot reply
+}
+
+// QueuedAt is when m was last put in the queue: written, or retried by the merchant since. HELD_MESSAGE_TTL counts
+// from here, so a retry gives an old reply a fresh day instead of expiring it again at once.
+func (m OutboundMessage) QueuedAt() time.Time {
+	if m.RetriedAt != nil && m.RetriedAt.After(m.CreatedAt) {
+		return *m.RetriedAt
+	}
+	return m.CreatedAt
 }
 
 // Thread is one customer's conversation as the inbox lists it.

@@ -283,14 +283,14 @@ func (o *Outbox) settle(ctx context.Context, m models.OutboundMessage, write fun
 	}
 }
 
-// expired reports whether m was written longer than HeldTTL ago: sent now it would be stale ("your order is
-// ready" days later).
+// expired reports whether m was queued (written, or retried by the merchant) longer than HeldTTL ago: sent now it
+// would be stale ("your order is ready" days later).
 func (o *Outbox) expired(m models.OutboundMessage) bool {
-	return o.HeldTTL > 0 && !m.CreatedAt.IsZero() && o.clock().Sub(m.CreatedAt) > o.HeldTTL
+	return o.HeldTTL > 0 && !m.QueuedAt().IsZero() && o.clock().Sub(m.QueuedAt()) > o.HeldTTL
 }
 
 func (o *Outbox) expiredReason(m models.OutboundMessage) string {
-	reason := fmt.Sprintf("expired: not sent within %s of being written", o.HeldTTL)
+	reason := fmt.Sprintf("expired: not sent within %s of being queued", o.HeldTTL)
 	if m.LastError != "" {
 		reason += " (last: " + m.LastError + ")"
 	}

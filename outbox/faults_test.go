@@ -164,3 +164,41 @@ func TestOutbox_GraphOutagePastTheWindowHoldsTheMessageUntilItExpires(t *testing
 		})
 	}
 }
+
+// The merchant's retry of a reply that expired (held past HELD_MESSAGE_TTL) sends it: the retry restarts the
+// period, instead of the worker finding it as old as ever and failing it again at once.
+func TestOutbox_RetryOfAnExpiredReplySendsIt(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			ctx := context.Background()
+			e := newEnv(t, be.Open(t), false)
+			m := e.enqueue(t, e.cust, "k-stale", "Your order is ready")
+			o := e.outbox(t, time.Second)
+			o.HeldTTL = time.Minute
+			e.run(t, o)
+			e.waitStatus(t, m.ID, models.OutHeld)
+			if err := e.store.DB(ctx).Exec("UPDATE outbound_messages SET created_at = ? WHERE id = ?",
+				time.Now().UTC().Add(-2*o.HeldTTL), m.ID).Error; err != nil {
+				t.Fatal(err)
+			}
+			if got := e.waitStatus(t, m.ID, models.OutFailed); !strings.HasPrefix(got.LastError, "expired") {
+				t.Fatalf("failed with %q, want expired", got.LastError)
+			}
+			e.customer(t, e.cust.WaID, true) // the customer writes; the merchant sees the expired reply and retries it
+			if err := e.store.RetryOutbound(ctx, e.biz.ID, m.ID); err != nil {
+				t.Fatal(err)
+			}
+			var got models.OutboundMessage
+			eventually(t, "the retried reply settled", func() bool {
+				got = e.get(t, m.ID)
+				return got.Status != models.OutQueued
+			})
+			if got.Status != models.OutSent || got.Wamid == nil {
+				t.Fatalf("the retried reply is %s (%q), want sent", got.Status, got.LastError)
+			}
+			if texts := e.texts(); len(texts) != 1 || texts[0] != "text:Your order is ready" {
+				t.Fatalf("the Graph API accepted %q, want the retried reply once", texts)
+			}
+		})
+	}
+}

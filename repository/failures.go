@@ -63,8 +63,9 @@ func (s *Store) FailOutboundWithFallback(ctx context.Context, m models.OutboundM
 	})
 }
 
-// ExpireHeld fails, with reason, up to limit held messages written before cutoff: sending them now would be stale
-// ("your order is ready" days later). It returns how many it expired.
+// ExpireHeld fails, with reason, up to limit held messages queued before cutoff (written, or retried by the
+// merchant: models.OutboundMessage.QueuedAt): sending them now would be stale ("your order is ready" days later).
+// It returns how many it expired.
 func (s *Store) ExpireHeld(ctx context.Context, cutoff time.Time, reason string, limit int) (int64, error) {
 	lock := ""
 	if s.postgres {
@@ -72,7 +73,7 @@ func (s *Store) ExpireHeld(ctx context.Context, cutoff time.Time, reason string,
 	}
 	t := now()
 	res := s.db.WithContext(ctx).Exec(`WITH picked AS MATERIALIZED (SELECT id FROM outbound_messages
-			WHERE status = 'held' AND created_at < ? AND (claim_until IS NULL OR claim_until < ?) ORDER BY id LIMIT ?`+lock+`)
+			WHERE status = 'held' AND COALESCE(retried_at, created_at) < ? AND (claim_until IS NULL OR claim_until < ?) ORDER BY id LIMIT ?`+lock+`)
 		UPDATE outbound_messages SET status = 'failed', failed_at = ?, last_error = ?, claim_until = NULL, updated_at = ?
 		WHERE id IN (SELECT id FROM picked) AND status = 'held'`, cutoff.UTC(), t, limit, t, clip(reason), t)
 	if res.Error != nil {
@@ -105,14 +106,15 @@ func (s *Store) FailedInbound(ctx context.Context, businessID int64, limit int) 
 }
 
 // RetryOutbound puts a failed or held reply of the business back in the queue, due now, with a fresh count of
-// attempts: the merchant's retry. Outside the customer's window it goes as the template, or is held again. A
-// message that is not failed or held (already retried, sent meanwhile) is models.ErrNotFound.
+// attempts and a fresh HELD_MESSAGE_TTL (retried_at; created_at keeps its place in the thread): the merchant's
+// retry. Outside the customer's window it goes as the template, or is held again. A message that is not failed or
+// held (already retried, sent meanwhile) is models.ErrNotFound.
 func (s *Store) RetryOutbound(ctx context.Context, businessID, id int64) error {
 	t := now()
 	res := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET status = 'queued', attempts = 0, next_attempt_at = ?,
 			error_code = 0, wamid = NULL, sent_at = NULL, delivered_at = NULL, read_at = NULL, failed_at = NULL,
-			claim_until = NULL, updated_at = ?
-		WHERE business_id = ? AND id = ? AND status IN ('failed', 'held')`, t, t, businessID, id)
+			claim_until = NULL, retried_at = ?, updated_at = ?
+		WHERE business_id = ? AND id = ? AND status IN ('failed', 'held')`, t, t, t, businessID, id)
 	if res.Error != nil {
 		return fmt.Errorf("retry outbound %d: %w", id, res.Error)
 	}

@@ -99,3 +99,42 @@ func TestFailures_InboundGivenUpIsSettledOnceWithOneFallback(t *testing.T) {
 		})
 	}
 }
+
+// A retry gives a reply a fresh HELD_MESSAGE_TTL: held again after the merchant's retry, a reply written long ago
+// is not expired by the next sweep; it keeps its place in the thread (created_at).
+func TestFailures_RetryRestartsTheHeldTTLAndKeepsThePlaceInTheThread(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s := be.Open(t)
+			e := newOutEnv(t, s, "p-"+testutil.RandomHex(4))
+			c := e.customer(t, "1777", time.Now().Add(-48*time.Hour))
+			m := e.enqueue(t, c, "k-old", "text")
+			written := time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Second)
+			if err := s.DB(ctx).Exec("UPDATE outbound_messages SET created_at = ?, status = 'held' WHERE id = ?", written, m.ID).Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := s.RetryOutbound(ctx, e.biz.ID, m.ID); err != nil {
+				t.Fatal(err)
+			}
+			claimed, err := s.ClaimOutbound(ctx, 10, time.Minute, "w")
+			if err != nil || len(claimed) != 1 || claimed[0].ID != m.ID {
+				t.Fatalf("claimed %+v, %v; want the retried reply", claimed, err)
+			}
+			if err := s.HoldOutbound(ctx, claimed[0], time.Now(), 0, "outside 24h window, no template configured"); err != nil {
+				t.Fatal(err)
+			}
+			ttl := time.Hour
+			if n, err := s.ExpireHeld(ctx, time.Now().Add(-ttl), "expired", 10); err != nil || n != 0 {
+				t.Fatalf("the sweep expired %d retried replies (%v); the retry was a moment ago", n, err)
+			}
+			got := e.get(t, m.ID)
+			if got.Status != models.OutHeld || !got.CreatedAt.Equal(written) || time.Since(got.QueuedAt()) > time.Minute {
+				t.Fatalf("row %+v; want held, written at %v, queued just now", got, written)
+			}
+			if n, err := s.ExpireHeld(ctx, time.Now().Add(time.Minute), "expired", 10); err != nil || n != 1 {
+				t.Fatalf("a sweep past its retry expired %d (%v), want 1", n, err)
+			}
+		})
+	}
+}

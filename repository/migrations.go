@@ -426,4 +426,8 @@ var migrations = []string{
 	`UPDATE conversations SET needs_human = 'asked' WHERE needs_human = 'asked for a person';
 	UPDATE conversations SET needs_human = 'bot_failed' WHERE needs_human IN ('the bot failed', 'bot failed');
 	UPDATE conversations SET needs_human = 'not_understood' WHERE needs_human = 'the bot did not understand';`,
+
+	// 17: when the merchant last retried a reply: HELD_MESSAGE_TTL counts from there, so a retried reply older than
+	// the TTL is sent instead of expiring again at once; created_at keeps its place in the thread.
+	`ALTER TABLE outbound_messages ADD COLUMN retried_at {{ts}};`,
 }

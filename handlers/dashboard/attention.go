@@ -67,7 +67,7 @@ func (d *Handler) attention(c *fiber.Ctx) error {
 		if r.Held {
 			r.Expires = pr.T("attention.held_note")
 			if d.HeldTTL > 0 {
-				r.Expires = pr.T("attention.held_expires", "Time", clock(m.CreatedAt.Add(d.HeldTTL), loc, now))
+				r.Expires = pr.T("attention.held_expires", "Time", clock(m.QueuedAt().Add(d.HeldTTL), loc, now))
 			}
 		}
 		view.Replies = append(view.Replies, r)
