@@ -37,11 +37,12 @@ func (s *Store) GiveUpInbound(ctx context.Context, m models.InboundMessage, reas
 
 // ExhaustedInbound lists up to limit unprocessed messages that used up maxAttempts without being settled: the
 // service stopped (crash, SIGKILL, lost database) during their last attempt, so nobody will claim them again.
-// Messages still leased are left alone: their last attempt may be running.
+// Messages still leased (on the database's clock, like the claims) are left alone: their last attempt may be running.
 func (s *Store) ExhaustedInbound(ctx context.Context, maxAttempts, limit int) ([]models.InboundMessage, error) {
 	var out []models.InboundMessage
-	err := s.db.WithContext(ctx).Where("processed_at IS NULL AND attempts >= ? AND (claim_until IS NULL OR claim_until < ?)",
-		maxAttempts, now()).Order("id").Limit(limit).Find(&out).Error
+	nowSQL, nowArgs := s.dbTime(0)
+	err := s.db.WithContext(ctx).Where("processed_at IS NULL AND attempts >= ? AND (claim_until IS NULL OR claim_until < "+nowSQL+")",
+		append([]any{maxAttempts}, nowArgs...)...).Order("id").Limit(limit).Find(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("list exhausted inbound messages: %w", err)
 	}
@@ -65,17 +66,22 @@ func (s *Store) FailOutboundWithFallback(ctx context.Context, m models.OutboundM
 
 // ExpireHeld fails, with reason, up to limit held messages queued before cutoff (written, or retried by the
 // merchant: models.OutboundMessage.QueuedAt): sending them now would be stale ("your order is ready" days later).
-// It returns how many it expired.
+// A held message still leased, on the database's clock like the claims, is its worker's to settle. It returns how
+// many it expired.
 func (s *Store) ExpireHeld(ctx context.Context, cutoff time.Time, reason string, limit int) (int64, error) {
 	lock := ""
 	if s.postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
 	t := now()
+	nowSQL, nowArgs := s.dbTime(0)
+	args := append([]any{cutoff.UTC()}, nowArgs...)
+	args = append(args, limit, t, clip(reason), t)
 	res := s.db.WithContext(ctx).Exec(`WITH picked AS MATERIALIZED (SELECT id FROM outbound_messages
-			WHERE status = 'held' AND COALESCE(retried_at, created_at) < ? AND (claim_until IS NULL OR claim_until < ?) ORDER BY id LIMIT ?`+lock+`)
+			WHERE status = 'held' AND COALESCE(retried_at, created_at) < ? AND (claim_until IS NULL OR claim_until < `+nowSQL+`)
+			ORDER BY id LIMIT ?`+lock+`)
 		UPDATE outbound_messages SET status = 'failed', failed_at = ?, last_error = ?, claim_until = NULL, updated_at = ?
-		WHERE id IN (SELECT id FROM picked) AND status = 'held'`, cutoff.UTC(), t, limit, t, clip(reason), t)
+		WHERE id IN (SELECT id FROM picked) AND status = 'held'`, args...)
 	if res.Error != nil {
 		return 0, fmt.Errorf("expire held messages: %w", res.Error)
 	}
@@ -111,10 +117,12 @@ func (s *Store) FailedInbound(ctx context.Context, businessID int64, limit int) 
 // held (already retried, sent meanwhile) is models.ErrNotFound.
 func (s *Store) RetryOutbound(ctx context.Context, businessID, id int64) error {
 	t := now()
-	res := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET status = 'queued', attempts = 0, next_attempt_at = ?,
+	due, dueArgs := s.dbTime(0)
+	args := append(dueArgs, t, t, businessID, id)
+	res := s.db.WithContext(ctx).Exec(`UPDATE outbound_messages SET status = 'queued', attempts = 0, next_attempt_at = `+due+`,
 			error_code = 0, wamid = NULL, sent_at = NULL, delivered_at = NULL, read_at = NULL, failed_at = NULL,
 			claim_until = NULL, retried_at = ?, updated_at = ?
-		WHERE business_id = ? AND id = ? AND status IN ('failed', 'held')`, t, t, t, businessID, id)
+		WHERE business_id = ? AND id = ? AND status IN ('failed', 'held')`, args...)
 	if res.Error != nil {
 		return fmt.Errorf("retry outbound %d: %w", id, res.Error)
 	}

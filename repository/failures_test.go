@@ -3,10 +3,13 @@ package repository_test
 import (
 	"context"
 	"errors"
+	"net/url"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/testutil"
 )
 
@@ -136,5 +139,80 @@ func TestFailures_RetryRestartsTheHeldTTLAndKeepsThePlaceInTheThread(t *testing.
 				t.Fatalf("a sweep past its retry expired %d (%v), want 1", n, err)
 			}
 		})
+	}
+}
+
+// skewedPostgres opens a store on PostgreSQL whose clock (now() in SQL) is an hour behind this process's, as a
+// database server's may be behind an instance's: the schema's own now() comes before pg_catalog's on the path.
+func skewedPostgres(t *testing.T) *repository.Store {
+	t.Helper()
+	ctx := context.Background()
+	u, err := url.Parse(testutil.PostgresSchemaURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	schema := q.Get("search_path")
+	conn, err := pgx.Connect(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE FUNCTION `+schema+`.now() RETURNS timestamptz LANGUAGE sql STABLE
+		AS $$ SELECT pg_catalog.now() - interval '1 hour' $$`); err != nil {
+		t.Fatal(err)
+	}
+	q.Set("search_path", schema+",pg_catalog")
+	u.RawQuery = q.Encode()
+	s, err := repository.Open(ctx, u.String(), "", repository.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var behind bool
+	if err := s.DB(ctx).Raw("SELECT now() < ?", time.Now().Add(-50*time.Minute)).Scan(&behind).Error; err != nil || !behind {
+		t.Fatalf("the database's clock is not behind (%v)", err)
+	}
+	return s
+}
+
+// The sweeps that settle dead work leave a row alone while its lease runs on the database's clock, the one the
+// claims write leases on. With the instance's clock an hour ahead, comparing against it would take every lease
+// for spent: a message still in its last attempt settled as given up, a held reply being sent expired under its
+// worker. (SQLite is embedded: its clock is the process's.)
+func TestFailures_SweepsCompareLeasesOnTheDatabaseClock(t *testing.T) {
+	ctx := context.Background()
+	s := skewedPostgres(t)
+	e := newOutEnv(t, s, "p-"+testutil.RandomHex(4))
+	c := e.customer(t, "1888", time.Now())
+	claimed, err := s.ClaimUnprocessed(ctx, nil, 10, time.Minute, 1)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claimed %v, %v", claimed, err)
+	}
+	if ex, err := s.ExhaustedInbound(ctx, 1, 10); err != nil || len(ex) != 0 {
+		t.Fatalf("exhausted %+v (%v): a message in its last attempt, leased for another minute, was taken as dead", ex, err)
+	}
+	if err := s.DB(ctx).Exec("UPDATE inbound_messages SET claim_until = now() - interval '1 second' WHERE id = ?", claimed[0].ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if ex, err := s.ExhaustedInbound(ctx, 1, 10); err != nil || len(ex) != 1 {
+		t.Fatalf("exhausted %+v (%v) once its lease ran out, want the message", ex, err)
+	}
+	m := e.enqueue(t, c, "k-held", "text")
+	if err := s.DB(ctx).Exec("UPDATE outbound_messages SET status = 'held', created_at = ?, claim_until = now() + interval '1 minute' WHERE id = ?",
+		time.Now().UTC().Add(-2*time.Hour), m.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.ExpireHeld(ctx, time.Now().Add(-time.Hour), "expired", 10); err != nil || n != 0 {
+		t.Fatalf("expired %d leased held replies (%v), want 0: its worker is settling it", n, err)
+	}
+	if err := s.DB(ctx).Exec("UPDATE outbound_messages SET claim_until = now() - interval '1 second' WHERE id = ?", m.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.ExpireHeld(ctx, time.Now().Add(-time.Hour), "expired", 10); err != nil || n != 1 {
+		t.Fatalf("expired %d held replies once their lease ran out (%v), want 1", n, err)
 	}
 }
