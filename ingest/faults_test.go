@@ -210,3 +210,58 @@ func TestAccept_ValidJSONOfTheWrongShapeIsStoredRawWithTheReason(t *testing.T) {
 		})
 	}
 }
+
+// threadFlag is why the thread of the customer waID waits for a person ("" when it does not, or has no thread).
+func threadFlag(t *testing.T, s *repository.Store, businessID int64, waID string) string {
+	t.Helper()
+	threads, err := s.Threads(context.Background(), businessID, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, th := range threads {
+		if th.Customer.WaID == waID {
+			return th.NeedsHuman
+		}
+	}
+	return ""
+}
+
+// A message the bot gave up on flags its customer's thread for a person, whether its last attempt failed here (a
+// panic) or died with the service and was settled by the sweep, and even when the bot never got as far as the
+// customer's thread (their first message).
+func TestProcessor_GivenUpMessagesFlagTheirThreadsForAPerson(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			s := be.Open(t)
+			biz := seed(t, s)
+			ctx := context.Background()
+			ing := ingest.New(s, quiet, ingest.Options{}, nil)
+			defer ing.Close()
+			if err := ing.Accept(ctx, textBody("doomed", "1555", "x")); err != nil {
+				t.Fatal(err)
+			}
+			for range 2 { // two instances claimed it and died before settling it; their leases are over
+				if got, err := s.ClaimUnprocessed(ctx, nil, 10, -time.Second, 2); err != nil || len(got) != 1 {
+					t.Fatalf("claim: %v, %v", got, err)
+				}
+			}
+			if err := ing.Accept(ctx, textBody("boom", "1666", "x")); err != nil {
+				t.Fatal(err)
+			}
+			p := ingest.NewProcessor(s, nil, &panicky{boom: map[string]bool{"boom": true}}, quiet)
+			p.MaxAttempts, p.Poll = 2, 50*time.Millisecond
+			rctx, cancel := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() { p.Run(rctx); close(done) }()
+			defer func() { cancel(); <-done }()
+			waitFor(t, "both messages given up", func() bool {
+				return inbound(t, s, "doomed").ProcessedAt != nil && inbound(t, s, "boom").ProcessedAt != nil
+			})
+			for _, waID := range []string{"1555", "1666"} {
+				if got := threadFlag(t, s, biz.ID, waID); got != models.NeedsBotFailed {
+					t.Errorf("the thread of %s waits for a person because %q, want %q", waID, got, models.NeedsBotFailed)
+				}
+			}
+		})
+	}
+}

@@ -180,9 +180,6 @@ func (p *Processor) handle(ctx context.Context, m models.InboundMessage) bool {
 	}
 	if m.Attempts >= p.MaxAttempts {
 		p.giveUp(ctx, m, fmt.Sprintf("gave up after %d attempts: %v", m.Attempts, err))
-		if err := p.store.FlagThread(ctx, m.BusinessID, m.CustomerID, "the bot failed on a message"); err != nil {
-			p.log.ErrorContext(ctx, "flag thread for a person", "customer", m.CustomerID, "err", err)
-		}
 		return false
 	}
 	backoff := time.Duration(1<<min(m.Attempts, 8))*time.Second + time.Duration(rand.N(500))*time.Millisecond
@@ -224,8 +221,10 @@ func (p *Processor) settleExhausted(ctx context.Context) {
 	}
 }
 
-// giveUp marks m failed with reason, where the merchant sees it, and queues the customer one polite fallback reply
-// (catalog id fallback.inbound, in the customer's language, carrying m's request id like the bot's replies).
+// giveUp marks m failed with reason, where the merchant sees it, flags the customer's thread for a person, and
+// queues the customer one polite fallback reply (catalog id fallback.inbound, in the customer's language, carrying
+// m's request id like the bot's replies), all in one transaction: the same for a message that failed its last
+// attempt here and for one whose last attempt died with the service (settleExhausted).
 func (p *Processor) giveUp(ctx context.Context, m models.InboundMessage, reason string) {
 	ctx = requestid.With(ctx, m.RequestID)
 	p.log.ErrorContext(ctx, "inbound message given up", "id", m.ID, "wamid", m.Wamid, "attempts", m.Attempts, "reason", reason)

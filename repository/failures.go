@@ -9,9 +9,11 @@ import (
 )
 
 // GiveUpInbound records that the bot gave up on an inbound message, with the reason, flags the customer's thread
-// for a person (models.NeedsBotFailed), and queues fallback (the polite "we could not handle that" reply; nil for
-// none), in one transaction. The fallback's IdempotencyKey makes it go once, however often this is called. It reports whether this call settled the message (false: it
-// was already processed, e.g. by another instance).
+// for a person (models.NeedsBotFailed; the thread is created if the bot died before it got that far, e.g. on a
+// customer's first message, so the inbox shows it), and queues fallback (the polite "we could not handle that"
+// reply; nil for none), in one transaction. The fallback's IdempotencyKey makes it go once, however often this is
+// called. It reports whether this call settled the message (false: it was already processed, e.g. by another
+// instance).
 func (s *Store) GiveUpInbound(ctx context.Context, m models.InboundMessage, reason string, fallback *models.OutboundMessage) (bool, error) {
 	settled := false
 	err := s.Tx(ctx, func(tx *Store) error {
@@ -23,7 +25,7 @@ func (s *Store) GiveUpInbound(ctx context.Context, m models.InboundMessage, reas
 		if settled = res.RowsAffected > 0; !settled {
 			return nil
 		}
-		if err := tx.FlagThread(ctx, m.BusinessID, m.CustomerID, models.NeedsBotFailed); err != nil {
+		if err := tx.flagGivenUp(ctx, m); err != nil {
 			return err
 		}
 		if fallback == nil {
@@ -33,6 +35,23 @@ func (s *Store) GiveUpInbound(ctx context.Context, m models.InboundMessage, reas
 		return err
 	})
 	return settled, err
+}
+
+// flagGivenUp flags the thread of m's customer for a person (models.NeedsBotFailed), like FlagThread, creating the
+// thread when the bot never loaded it.
+func (s *Store) flagGivenUp(ctx context.Context, m models.InboundMessage) error {
+	t, last := now(), m.SentAt.UTC()
+	if m.SentAt.IsZero() {
+		last = t
+	}
+	err := s.db.WithContext(ctx).Exec(`INSERT INTO conversations (business_id, customer_id, state, data, version, last_message_at, needs_human, updated_at)
+		VALUES (?, ?, '', '{}', 0, ?, ?, ?) ON CONFLICT (business_id, customer_id)
+		DO UPDATE SET needs_human = excluded.needs_human, updated_at = excluded.updated_at WHERE conversations.taken_over_at IS NULL`,
+		m.BusinessID, m.CustomerID, last, models.NeedsBotFailed, t).Error
+	if err != nil {
+		return fmt.Errorf("flag the thread of customer %d for a person: %w", m.CustomerID, err)
+	}
+	return nil
 }
 
 // ExhaustedInbound lists up to limit unprocessed messages that used up maxAttempts without being settled: the
