@@ -2,6 +2,7 @@ package repository_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -143,4 +144,78 @@ func wamids(ms []models.InboundMessage) []string {
 		out = append(out, m.Wamid)
 	}
 	return out
+}
+
+// Claimers racing over the inbound queue never share a message, never get more than their limit (the pick is
+// evaluated once), and never hold two messages of one customer at once; between them they take every message.
+func TestClaimUnprocessed_ConcurrentClaimersNeverShareAMessage(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			s := be.Open(t)
+			b, p := seedBusiness(t, s, "334")
+			ctx := context.Background()
+			at := time.Now().UTC()
+			var ds []repository.Delivery
+			for i := range 100 { // 60 customers with one message, 4 with ten
+				wa := fmt.Sprint("1555", i)
+				if i >= 60 {
+					wa = fmt.Sprint("1666", i%4)
+				}
+				ds = append(ds, delivery(b, p, fmt.Sprint("w", i), wa, at.Add(time.Duration(i)*time.Millisecond)))
+			}
+			if _, err := s.StoreDeliveries(ctx, ds); err != nil {
+				t.Fatal(err)
+			}
+			const limit = 3
+			var mu sync.Mutex
+			seen := map[int64]int{}
+			holding := map[int64]int64{} // customer → the message a claimer holds
+			var wg sync.WaitGroup
+			for range 4 {
+				wg.Go(func() {
+					for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+						ms, err := s.ClaimUnprocessed(ctx, nil, limit, time.Minute, 5)
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						if len(ms) > limit {
+							t.Errorf("claimed %d messages with a limit of %d", len(ms), limit)
+						}
+						mu.Lock()
+						for _, m := range ms {
+							seen[m.ID]++
+							if other, ok := holding[m.CustomerID]; ok {
+								t.Errorf("messages %d and %d of customer %d held at once", other, m.ID, m.CustomerID)
+							}
+							holding[m.CustomerID] = m.ID
+						}
+						finished := len(seen) == 100
+						mu.Unlock()
+						for _, m := range ms {
+							mu.Lock()
+							delete(holding, m.CustomerID) // before the write that frees the customer's next message
+							mu.Unlock()
+							if err := s.MarkProcessed(ctx, b.ID, m.ID, ""); err != nil {
+								t.Error(err)
+								return
+							}
+						}
+						if finished {
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			for id, n := range seen {
+				if n != 1 {
+					t.Fatalf("message %d claimed %d times", id, n)
+				}
+			}
+			if len(seen) != 100 {
+				t.Fatalf("claimed %d distinct messages of 100", len(seen))
+			}
+		})
+	}
 }
