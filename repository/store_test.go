@@ -70,3 +70,16 @@ func TestOpen_PostgresClaimsArePlannedForEachExecution(t *testing.T) {
 		})
 	}
 }
+
+// The embedded database fsyncs at every commit (synchronous = FULL, 2): a commit acknowledged to Meta survives
+// power loss or an OS crash, not only a crash of this process (NORMAL, 1, would not).
+func TestOpen_SQLiteSyncsEveryCommit(t *testing.T) {
+	s := testutil.SQLite(t)
+	var mode int
+	if err := s.DB(context.Background()).Raw("PRAGMA synchronous").Scan(&mode).Error; err != nil {
+		t.Fatal(err)
+	}
+	if mode != 2 {
+		t.Fatalf("PRAGMA synchronous = %d, want 2 (FULL)", mode)
+	}
+}
