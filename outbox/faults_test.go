@@ -3,18 +3,21 @@ package outbox_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/glebarez/go-sqlite"
 	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/outbox"
@@ -116,12 +119,56 @@ func TestOutbox_AttemptIsCountedWhenTheDiskFillsDuringTheSend(t *testing.T) {
 		return fakegraph.Response{}
 	}))
 	m := e.enqueue(t, e.cust, "k-full", "Hello")
-	e.run(t, e.outbox(t, 5*time.Second))
+	o := e.outbox(t, 5*time.Second)
+	writes := &outcomeWrites{}
+	outbox.SetLogger(o, slog.New(writes))
+	e.run(t, o)
 	got := e.waitStatus(t, m.ID, models.OutSent)
 	<-freed
 	if all, accepted := e.sends(); all != 2 || accepted != 1 || got.Attempts != 2 {
 		t.Fatalf("%d sends, %d accepted, %d attempts recorded; want 2, 1, 2", all, accepted, got.Attempts)
 	}
+	// The premise: the outcome of the first send was written while the disk was full, and refused for it.
+	if errs := writes.failed(); !slices.ContainsFunc(errs, diskFull) {
+		t.Fatalf("no outcome write failed for a full disk (failures: %v)", errs)
+	}
+}
+
+// outcomeWrites is a log handler that keeps the errors of the outbox's failed outcome writes.
+type outcomeWrites struct {
+	mu   sync.Mutex
+	errs []error
+}
+
+func (h *outcomeWrites) Enabled(context.Context, slog.Level) bool { return true }
+func (h *outcomeWrites) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *outcomeWrites) WithGroup(string) slog.Handler            { return h }
+
+func (h *outcomeWrites) Handle(_ context.Context, r slog.Record) error {
+	if !strings.HasPrefix(r.Message, "recording an outbound message's outcome failed") {
+		return nil
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		if err, ok := a.Value.Any().(error); ok && a.Key == "err" {
+			h.mu.Lock()
+			h.errs = append(h.errs, err)
+			h.mu.Unlock()
+		}
+		return true
+	})
+	return nil
+}
+
+func (h *outcomeWrites) failed() []error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.errs)
+}
+
+// diskFull reports whether err is SQLite's SQLITE_FULL or the system's ENOSPC.
+func diskFull(err error) bool {
+	var liteErr *sqlite.Error
+	return errors.Is(err, syscall.ENOSPC) || errors.As(err, &liteErr) && liteErr.Code()&0xff == 13
 }
 
 func TestOutbox_GraphOutagePastTheWindowHoldsTheMessageUntilItExpires(t *testing.T) {
