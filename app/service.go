@@ -363,9 +363,10 @@ func (s *Service) Run(ctx context.Context) error {
 }
 
 // shutdown stops within the grace period (SHUTDOWN_GRACE), whatever hangs, even a paused database: the HTTP server
-// gets most of it to finish its requests, then the committers and workers get what is left. Work still running at
-// the end is abandoned, not lost: a webhook whose commit did not finish was not answered 200, and claimed rows go
-// back to the queue when their lease runs out.
+// gets most of it to finish its requests, the operator listener at most what is left (a scrape hung on the
+// database must not stretch the stop), then the committers and workers get the rest. Work still running at the end
+// is abandoned, not lost: a webhook whose commit did not finish was not answered 200, and claimed rows go back to
+// the queue when their lease runs out.
 func (s *Service) shutdown(stopWork func()) {
 	grace := s.cfg.ShutdownGrace
 	if grace <= 0 {
@@ -377,7 +378,7 @@ func (s *Service) shutdown(stopWork func()) {
 		s.log.Error("http shutdown", "err", err)
 	}
 	if s.ops != nil {
-		if err := s.ops.ShutdownWithTimeout(5 * time.Second); err != nil && !errors.Is(err, context.Canceled) {
+		if err := s.ops.ShutdownWithTimeout(min(5*time.Second, max(time.Until(deadline), 0))); err != nil && !errors.Is(err, context.Canceled) {
 			s.log.Error("operator listener shutdown", "err", err)
 		}
 	}
