@@ -244,7 +244,12 @@ func TestFaults_ValkeyStoppedMidLoadFailsNoWebhook(t *testing.T) {
 	if code := api(); code != http.StatusOK {
 		t.Fatalf("API with Valkey down: %d, want 200 from the database", code)
 	}
-	if resp, err := http.Get(base + "/login"); err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("dashboard login page with Valkey down: %v %v", resp, err)
+	login, err := http.Get(base + "/login")
+	if err != nil {
+		t.Fatalf("dashboard login page with Valkey down: %v", err)
+	}
+	login.Body.Close()
+	if login.StatusCode != http.StatusOK {
+		t.Fatalf("dashboard login page with Valkey down: %d, want 200", login.StatusCode)
 	}
 }
