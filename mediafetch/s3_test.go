@@ -4,13 +4,9 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net/http/httptest"
-	"net/url"
 	"testing"
 
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
-	"github.com/waorder/waorder/mediastore"
+	"github.com/waorder/waorder/mediastore/mediastoretest"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/testutil"
 )
@@ -20,21 +16,7 @@ import (
 func TestFetcher_PictureIsKeptInTheS3Bucket(t *testing.T) {
 	for _, be := range testutil.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
-			backend := s3mem.New()
-			if err := backend.CreateBucket("media"); err != nil {
-				t.Fatal(err)
-			}
-			srv := httptest.NewServer(gofakes3.New(backend).Server())
-			t.Cleanup(srv.Close)
-			u, _ := url.Parse(srv.URL)
-			bucket, err := mediastore.NewS3(mediastore.S3Config{Endpoint: u.Host, Bucket: "media", AccessKey: "key",
-				SecretKey: "secret", Region: "us-east-1"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := bucket.CheckBucket(context.Background()); err != nil {
-				t.Fatal(err)
-			}
+			bucket, backend := mediastoretest.Store(t)
 			r := startWith(t, be, 1<<20, bucket)
 			pic := pngOf(t, 8, 8)
 			r.fake.AddMedia("m1", "image/png", pic)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,28 +13,8 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/waorder/waorder/mediastore"
+	"github.com/waorder/waorder/mediastore/mediastoretest"
 )
-
-// fakeS3 serves an in-memory S3 with one bucket, "media", and returns a store on it and its backend.
-func fakeS3(t *testing.T) (*mediastore.S3, *s3mem.Backend) {
-	t.Helper()
-	backend := s3mem.New()
-	if err := backend.CreateBucket("media"); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gofakes3.New(backend).Server())
-	t.Cleanup(srv.Close)
-	u, _ := url.Parse(srv.URL)
-	s, err := mediastore.NewS3(mediastore.S3Config{Endpoint: u.Host, Bucket: "media", AccessKey: "key",
-		SecretKey: "secret", Region: "us-east-1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.CheckBucket(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return s, backend
-}
 
 func stores(t *testing.T) map[string]mediastore.Store {
 	local, err := mediastore.NewLocal(t.TempDir())
@@ -43,7 +22,7 @@ func stores(t *testing.T) map[string]mediastore.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { local.Close() })
-	s3, _ := fakeS3(t)
+	s3, _ := mediastoretest.Store(t)
 	return map[string]mediastore.Store{"local": local, "s3": s3}
 }
 
@@ -138,7 +117,7 @@ func TestLocal_FilesLandUnderTheFolderWithNoPartLeft(t *testing.T) {
 }
 
 func TestS3_ObjectsLandInTheBucketWithTheirContentType(t *testing.T) {
-	s, backend := fakeS3(t)
+	s, backend := mediastoretest.Store(t)
 	if err := s.Put(context.Background(), "b3/in/doc.pdf", []byte("%PDF-1.4"), "application/pdf"); err != nil {
 		t.Fatal(err)
 	}

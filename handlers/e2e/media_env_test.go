@@ -8,14 +8,13 @@ import (
 	"image/color"
 	"image/png"
 	"io"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/waorder/waorder/config"
+	"github.com/waorder/waorder/mediastore/mediastoretest"
 	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/testutil"
 )
@@ -121,15 +120,11 @@ func (e *dashEnv) customerFiles(t *testing.T, c models.Customer) []models.Inboun
 // media store at it, and the server's objects.
 func s3Media(t *testing.T) (func(*config.Config), *s3mem.Backend) {
 	t.Helper()
-	backend := s3mem.New()
-	if err := backend.CreateBucket("media"); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gofakes3.New(backend).Server())
-	t.Cleanup(srv.Close)
+	endpoint, backend := mediastoretest.S3(t)
 	return func(cfg *config.Config) {
-		cfg.MediaS3Endpoint, cfg.MediaS3Bucket = strings.TrimPrefix(srv.URL, "http://"), "media"
-		cfg.MediaS3AccessKey, cfg.MediaS3SecretKey, cfg.MediaS3Region, cfg.MediaS3UseSSL = "key", "secret", "us-east-1", false
+		cfg.MediaS3Endpoint, cfg.MediaS3Bucket = endpoint, mediastoretest.Bucket
+		cfg.MediaS3AccessKey, cfg.MediaS3SecretKey = mediastoretest.AccessKey, mediastoretest.SecretKey
+		cfg.MediaS3Region, cfg.MediaS3UseSSL = mediastoretest.Region, false
 	}, backend
 }
 

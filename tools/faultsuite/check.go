@@ -151,14 +151,13 @@ func check(ctx context.Context, dbURL, graphURL string, d *driver, phases []stri
 		if err != nil {
 			return nil, err
 		}
-		for r.Next() {
-			var w string
-			if err := r.Scan(&w); err != nil {
-				return nil, err
-			}
+		found, err := pgx.CollectRows(r, pgx.RowTo[string])
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range found {
 			stored[w] = true
 		}
-		r.Close()
 		t.Stored, t.Lost = len(stored), len(acked)-len(stored)
 		customers := map[string]int{}
 		for _, w := range acked {
@@ -275,19 +274,14 @@ func checkGaveUp(ctx context.Context, conn *pgx.Conn, wamid string, accepted map
 	if !processed || !strings.Contains(reason, "gave up after") || !strings.Contains(reason, "panic") {
 		problems = append(problems, fmt.Sprintf("the panicking message was not given up after a panic (settled %v, reason %q)", processed, reason))
 	}
-	var fallbacks []string
 	r, err := conn.Query(ctx, "SELECT COALESCE(wamid, '') FROM outbound_messages WHERE idempotency_key = $1", "fallback:"+wamid)
 	if err != nil {
 		return nil, err
 	}
-	for r.Next() {
-		var w string
-		if err := r.Scan(&w); err != nil {
-			return nil, err
-		}
-		fallbacks = append(fallbacks, w)
+	fallbacks, err := pgx.CollectRows(r, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
 	}
-	r.Close()
 	if len(fallbacks) != 1 || accepted[fallbacks[0]] == 0 {
 		problems = append(problems, fmt.Sprintf("the panicking message's fallback: %d rows %q, want one accepted by the Graph API", len(fallbacks), fallbacks))
 	}
