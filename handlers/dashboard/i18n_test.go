@@ -258,7 +258,7 @@ func TestInbox_MessagesWithoutATextAreInTheMerchantsLanguage(t *testing.T) {
 		"es": {"Plantilla order_ready (es): 42 | Ana", "Producto pizza-1", "Carrito del catálogo: 2× pizza-1",
 			"[Un mensaje que WhatsApp no puede mostrar]", "Foto no se muestra: se eliminó, porque los archivos se guardan"},
 		"pt": {"Modelo order_ready (es): 42 | Ana", "Produto pizza-1", "Carrinho do catálogo: 2× pizza-1",
-			"[Uma mensagem que o WhatsApp não consegue mostrar]", "Foto não exibido: foi removido, porque os arquivos"},
+			"[Uma mensagem que o WhatsApp não consegue mostrar]", "Foto: não foi possível exibir (o arquivo foi removido, porque os arquivos"},
 		"en": {"Template order_ready (es): 42 | Ana", "Product pizza-1", "Cart from the catalog: 2× pizza-1",
 			"[A message WhatsApp cannot show]", "Picture not shown: removed, as files are kept for a limited time"},
 	}
