@@ -295,25 +295,8 @@ func TestMigrate_SplitCustomersOfAnOlderVersionAreMerged(t *testing.T) {
 	for _, be := range testutil.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
 			ctx := context.Background()
-			url, dir := "", t.TempDir()
-			if be.Name == "postgres" {
-				url = testutil.PostgresSchemaURL(t)
-			}
-			s, err := repository.Open(ctx, url, dir, repository.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			if _, err := repository.MigrateTo(ctx, s, 9); err != nil {
-				t.Fatal(err)
-			}
-			db, now := s.DB(ctx), time.Now().UTC()
-			exec := func(q string, args ...any) {
-				t.Helper()
-				if err := db.Exec(q, args...).Error; err != nil {
-					t.Fatal(err)
-				}
-			}
+			s, exec := storeAtVersion(t, be, 9)
+			now := time.Now().UTC()
 			exec("INSERT INTO businesses (id, name, created_at, updated_at) VALUES (1, 'Cafe', ?, ?)", now, now)
 			exec("INSERT INTO phone_numbers (id, business_id, phone_number_id, created_at, updated_at) VALUES (1, 1, 'p', ?, ?)", now, now)
 			// As the old version stored them: one row keyed by the phone (with the BSUID), one keyed by the BSUID.

@@ -156,25 +156,8 @@ func TestMigrate_EnglishNeedsAPersonReasonsBecomeCodes(t *testing.T) {
 	for _, be := range testutil.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
 			ctx := context.Background()
-			url := ""
-			if be.Name == "postgres" {
-				url = testutil.PostgresSchemaURL(t)
-			}
-			s, err := repository.Open(ctx, url, t.TempDir(), repository.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			if _, err := repository.MigrateTo(ctx, s, 15); err != nil {
-				t.Fatal(err)
-			}
-			db, now := s.DB(ctx), time.Now().UTC()
-			exec := func(q string, args ...any) {
-				t.Helper()
-				if err := db.Exec(q, args...).Error; err != nil {
-					t.Fatal(err)
-				}
-			}
+			s, exec := storeAtVersion(t, be, 15)
+			now := time.Now().UTC()
 			exec("INSERT INTO businesses (id, name, created_at, updated_at) VALUES (1, 'Cafe', ?, ?)", now, now)
 			old := []string{"asked for a person", "the bot failed", "bot failed", "the bot did not understand", "", "called the shop"}
 			for i, needs := range old {

@@ -77,3 +77,28 @@ func TestMigrate_FreshPostgresSchemaRacingInstances(t *testing.T) {
 		t.Fatalf("after the race: applied %d more, err %v", n, err)
 	}
 }
+
+// storeAtVersion opens a fresh store on be migrated only up to version, as an older release left it, and an exec
+// that writes rows the way that release did (failing the test on an error).
+func storeAtVersion(t *testing.T, be testutil.Backend, version int) (*repository.Store, func(q string, args ...any)) {
+	t.Helper()
+	ctx := context.Background()
+	url := ""
+	if be.Name == "postgres" {
+		url = testutil.PostgresSchemaURL(t)
+	}
+	s, err := repository.Open(ctx, url, t.TempDir(), repository.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := repository.MigrateTo(ctx, s, version); err != nil {
+		t.Fatal(err)
+	}
+	return s, func(q string, args ...any) {
+		t.Helper()
+		if err := s.DB(ctx).Exec(q, args...).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
