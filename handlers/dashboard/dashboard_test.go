@@ -2,7 +2,9 @@ package dashboard
 
 import (
 	"encoding/json"
+	"io/fs"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/waorder/waorder/locale"
 	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/web"
 )
 
 // Pages are parsed when first rendered, so this is where a page that does not parse is found: every page, in
@@ -235,4 +238,19 @@ func TestClock_WritesDatesInTheBusinessLanguageAndZone(t *testing.T) {
 			t.Errorf("%s: %q, want %q", tc.name, tc.got, tc.want)
 		}
 	}
+}
+
+// pageNames lists the pages the templates hold: every template but the layout and the partials.
+func pageNames() ([]string, error) {
+	files, err := fs.Glob(web.Templates, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, f := range files {
+		if name := strings.TrimSuffix(path.Base(f), ".html"); name != "layout" && name != "partials" {
+			names = append(names, name)
+		}
+	}
+	return names, nil
 }

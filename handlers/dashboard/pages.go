@@ -3,9 +3,6 @@ package dashboard
 import (
 	"fmt"
 	"html/template"
-	"io/fs"
-	"path"
-	"strings"
 	"sync"
 
 	"github.com/waorder/waorder/locale"
@@ -59,19 +56,4 @@ func parseLayout(p locale.Printer) (*template.Template, error) {
 	funcs := template.FuncMap{"t": p.T, "statusLabel": func(s any) string { return statusLabel(p, s) },
 		"needsWhy": func(code string) string { return needsWhy(p, code) }, "jsText": func() map[string]string { return js }}
 	return template.New("").Funcs(funcs).ParseFS(web.Templates, "templates/layout.html", "templates/partials.html")
-}
-
-// pageNames lists the pages: every template but the layout and the partials.
-func pageNames() ([]string, error) {
-	files, err := fs.Glob(web.Templates, "templates/*.html")
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, f := range files {
-		if name := strings.TrimSuffix(path.Base(f), ".html"); name != "layout" && name != "partials" {
-			names = append(names, name)
-		}
-	}
-	return names, nil
 }
