@@ -86,7 +86,7 @@ func (l *loaded) info(picturesURL string) Business {
 // taken the conversation over (then quiet has already recorded it).
 func (b *Bot) load(ctx context.Context, m models.InboundMessage) (l *loaded, handled bool, err error) {
 	l = &loaded{msg: m}
-	if l.conv, err = b.Store.Conversation(ctx, m.BusinessID, m.CustomerID); err != nil {
+	if l.conv, err = b.Store.ConversationOrNew(ctx, m.BusinessID, m.CustomerID); err != nil {
 		return nil, false, err
 	}
 	if l.conv.Data != "" {

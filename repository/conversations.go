@@ -43,9 +43,38 @@ func (s *Store) Conversation(ctx context.Context, businessID, customerID int64) 
 	return cs[0], nil
 }
 
+// ConversationOrNew loads the bot's state for a customer, or returns an unsaved empty one (ID 0) the first time:
+// SaveConversation inserts it with the state the first message leaves, so a new customer's conversation is written
+// once, in the bot's commit, instead of inserted empty and then updated (two writes and a dead row per customer).
+func (s *Store) ConversationOrNew(ctx context.Context, businessID, customerID int64) (models.Conversation, error) {
+	var cs []models.Conversation
+	err := s.db.WithContext(ctx).Where("business_id = ? AND customer_id = ?", businessID, customerID).Limit(1).Find(&cs).Error
+	if err != nil {
+		return models.Conversation{}, fmt.Errorf("load conversation of customer %d: %w", customerID, err)
+	}
+	if len(cs) == 1 {
+		return cs[0], nil
+	}
+	return models.Conversation{BusinessID: businessID, CustomerID: customerID, Data: "{}"}, nil
+}
+
 // SaveConversation writes c's new state and language if nobody changed it since it was read at c.Version; else
-// models.ErrStale.
+// models.ErrStale. An unsaved conversation (from ConversationOrNew) is inserted, unless another one was created for
+// the customer meanwhile: that is models.ErrStale too, and the caller retries with the one that won.
 func (s *Store) SaveConversation(ctx context.Context, c models.Conversation, at time.Time) error {
+	if c.ID == 0 {
+		t := now()
+		res := s.db.WithContext(ctx).Exec(`INSERT INTO conversations (business_id, customer_id, state, data, language, version,
+			last_message_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (business_id, customer_id) DO NOTHING`,
+			c.BusinessID, c.CustomerID, c.State, c.Data, c.Language, at.UTC(), t)
+		if res.Error != nil {
+			return fmt.Errorf("create conversation of customer %d: %w", c.CustomerID, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("create conversation of customer %d: %w", c.CustomerID, models.ErrStale)
+		}
+		return nil
+	}
 	res := s.db.WithContext(ctx).Exec(`UPDATE conversations SET state = ?, data = ?, language = ?, version = version + 1,
 		last_message_at = ?, updated_at = ? WHERE business_id = ? AND id = ? AND version = ?`,
 		c.State, c.Data, c.Language, at.UTC(), now(), c.BusinessID, c.ID, c.Version)

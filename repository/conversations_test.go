@@ -2,10 +2,12 @@ package repository_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/waorder/waorder/models"
 	"github.com/waorder/waorder/testutil"
 )
 
@@ -48,6 +50,61 @@ func TestConversation_CreatedOnceThenLoaded(t *testing.T) {
 			again, err := s.Conversation(ctx, b.ID, c.ID)
 			if err != nil || again.ID != ids[0] || again.State != "menu" || again.Data != `{"step":"menu"}` || again.Version != 1 {
 				t.Fatalf("loaded again: %+v, %v", again, err)
+			}
+		})
+	}
+}
+
+// The bot's first message of a customer reads no conversation and writes one, in its commit, with the state the
+// message left: nothing is written before. Of several first messages saved at once exactly one creates it; the
+// others are told it is stale (and retry with the one that won).
+func TestConversationOrNew_WrittenOnceByTheFirstSave(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			s := be.Open(t)
+			ctx := context.Background()
+			b, p := seedBusiness(t, s, "1")
+			store(t, s, said(b, p, "wamid.1", annPhone, annUser, time.Now().UTC()))
+			c := oneCustomer(t, s, b, 1)
+			fresh, err := s.ConversationOrNew(ctx, b.ID, c.ID)
+			if err != nil || fresh.ID != 0 || fresh.BusinessID != b.ID || fresh.CustomerID != c.ID {
+				t.Fatalf("first load: %+v, %v", fresh, err)
+			}
+			if n := count(t, s, "SELECT COUNT(*) FROM conversations WHERE customer_id = ?", c.ID); n != 0 {
+				t.Fatalf("%d conversations after a load, want none", n)
+			}
+			errs := make([]error, 8)
+			var wg sync.WaitGroup
+			for i := range errs {
+				wg.Go(func() {
+					conv := fresh
+					conv.State, conv.Data, conv.Language = "menu", `{"step":"menu"}`, "pt"
+					errs[i] = s.SaveConversation(ctx, conv, time.Now())
+				})
+			}
+			wg.Wait()
+			saved := 0
+			for _, err := range errs {
+				switch {
+				case err == nil:
+					saved++
+				case !errors.Is(err, models.ErrStale):
+					t.Fatalf("concurrent first saves: %v", errs)
+				}
+			}
+			if saved != 1 {
+				t.Fatalf("%d first saves succeeded, want 1: %v", saved, errs)
+			}
+			got, err := s.ConversationOrNew(ctx, b.ID, c.ID)
+			if err != nil || got.ID == 0 || got.State != "menu" || got.Data != `{"step":"menu"}` || got.Language != "pt" || got.Version != 1 {
+				t.Fatalf("loaded after the save: %+v, %v", got, err)
+			}
+			got.State = "cart"
+			if err := s.SaveConversation(ctx, got, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SaveConversation(ctx, got, time.Now()); !errors.Is(err, models.ErrStale) {
+				t.Fatalf("saved at an old version: %v, want ErrStale", err)
 			}
 		})
 	}

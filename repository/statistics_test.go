@@ -10,7 +10,8 @@ import (
 )
 
 // A table that grew fast is analyzed at once, not a minute later by autovacuum: the planner then knows its size and
-// values. One that barely changed is left alone, and SQLite has nothing to do.
+// values. One that barely changed is left alone, and SQLite has nothing to do. Rows updated in place count for less
+// than growth: a table is read again only after two tables' worth of changes.
 func TestRefreshStatistics_AnalyzesATableThatGrewFastAndLeavesTheOthers(t *testing.T) {
 	ctx := context.Background()
 	if got, err := testutil.SQLite(t).RefreshStatistics(ctx); err != nil || got != nil {
@@ -49,5 +50,43 @@ func TestRefreshStatistics_AnalyzesATableThatGrewFastAndLeavesTheOthers(t *testi
 	again, err := s.RefreshStatistics(ctx)
 	if err != nil || slices.Contains(again, "customers") {
 		t.Fatalf("analyzed again right away: %v, %v", again, err)
+	}
+
+	// A queue's rows are updated several times each at the same size: one pass of updates over every row is not a
+	// reason to read the table again, two more are (the share of each status has moved).
+	update := func(times int) {
+		t.Helper()
+		for range times {
+			if err := s.DB(ctx).Exec(`UPDATE customers SET updated_at = now() WHERE business_id = ?`, b.ID).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// waitChanges waits until the statistics views count at least n changes since the last analyze pass.
+	waitChanges := func(n int64) {
+		t.Helper()
+		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			var mods int64
+			if err := s.DB(ctx).Raw(`SELECT n_mod_since_analyze FROM pg_stat_user_tables WHERE relid = 'customers'::regclass`).
+				Scan(&mods).Error; err != nil {
+				t.Fatal(err)
+			}
+			if mods >= n {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the statistics views count %d changes, want %d", mods, n)
+			}
+		}
+	}
+	update(1)
+	waitChanges(3000)
+	if again, err := s.RefreshStatistics(ctx); err != nil || slices.Contains(again, "customers") {
+		t.Fatalf("every row updated once: analyzed %v, %v; want customers left alone", again, err)
+	}
+	update(2)
+	waitChanges(9000)
+	if again, err := s.RefreshStatistics(ctx); err != nil || !slices.Contains(again, "customers") {
+		t.Fatalf("every row updated three times: analyzed %v, %v; want customers", again, err)
 	}
 }
