@@ -191,6 +191,7 @@ func (s *Service) build() error {
 	}
 	s.outbox = outbox.New(s.store, graph, box, log, s.metrics, cfg.SendRatePerSec)
 	s.outbox.Workers = cfg.Workers
+	s.outbox.Busy = arrivals.Busy // sends yield to webhook commits, as the bot does
 	s.outbox.HeldTTL = cfg.HeldMessageTTL
 	if v, ok := c.(*cache.Valkey); ok {
 		s.outbox.Shared = v // a number's send rate is one budget across instances

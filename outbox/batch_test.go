@@ -3,6 +3,9 @@ package outbox_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -97,5 +100,39 @@ func TestOutbox_SkewedClocksNeverSendOneRowTwice(t *testing.T) {
 			}
 			checkSentOnceInOrder(t, e, ids, 12, 4)
 		})
+	}
+}
+
+// While webhook commits wait (Busy), the outbox keeps no more than twice BusyWorkers sends in hand, whatever its
+// worker count, and leaves the database to the commits; once they catch up it sends with every worker again.
+func TestOutbox_YieldsToWebhookCommitsWhileTheyWait(t *testing.T) {
+	slow := fakegraph.WithResponder(func(fakegraph.Request) fakegraph.Response { return fakegraph.Hang(100 * time.Millisecond) })
+	e := newEnv(t, testutil.SQLite(t), true, slow)
+	var inFlight, peak atomic.Int64
+	counting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		e.fake.ServeHTTP(w, r)
+	}))
+	t.Cleanup(counting.Close)
+	e.srv = counting
+	ids := queueChats(t, e, 40, 1)
+	var busy atomic.Bool
+	busy.Store(true)
+	o := e.outbox(t, 5*time.Second)
+	o.Workers, o.BusyWorkers, o.Busy = 16, 2, busy.Load
+	e.run(t, o)
+	for _, id := range ids[:12] {
+		e.waitStatus(t, id, models.OutSent)
+	}
+	if p := peak.Load(); p > 4 {
+		t.Fatalf("%d sends at once while the commits waited, want at most 4", p)
+	}
+	busy.Store(false)
+	checkSentOnceInOrder(t, e, ids, 40, 1)
+	if p := peak.Load(); p <= 4 {
+		t.Fatalf("at most %d sends at once after the commits caught up, want more than 4 (16 workers)", p)
 	}
 }

@@ -73,7 +73,15 @@ type Outbox struct {
 	Shared       SharedRate    // a number's throughput shared by every instance (Valkey); nil: this instance's own
 	SharedPrefix string        // prefix of Shared's keys
 	HeldTTL      time.Duration // a message not sent this long after it was written (held, or retried through an outage) fails as expired; 0: never
+	// Busy reports that webhook deliveries are waiting too long for their commit (ingest's Arrivals.Busy); while it
+	// does, no more than 2 × BusyWorkers sends are in hand, so the sends' claims and records leave the database and the
+	// CPU to the commits Meta waits for. Nil: never busy.
+	Busy        func() bool
+	BusyWorkers int
 }
+
+// busyRecheck is how often a throttled outbox asks again whether the commits have caught up.
+const busyRecheck = 5 * time.Millisecond
 
 // leaseMargin is kept between the end of a send's deadline and the end of its lease.
 const leaseMargin = 5 * time.Second
@@ -92,7 +100,7 @@ func New(store *repository.Store, sender Sender, box *secretbox.Box, log *slog.L
 		Workers: 4, Lease: time.Minute, SendTimeout: 15 * time.Second, Poll: time.Second, MaxAttempts: 12,
 		BaseBackoff: time.Second, MaxBackoff: 10 * time.Minute,
 		PairPeriod: 6 * time.Second, PairBurst: 30, RecipientGap: 250 * time.Millisecond, SharedPrefix: "waorder:outbox:",
-		HeldTTL: 24 * time.Hour,
+		HeldTTL: 24 * time.Hour, BusyWorkers: 2,
 	}
 	o.alarm.fire = o.Wake
 	return o
@@ -138,8 +146,15 @@ func (o *Outbox) Run(ctx context.Context) {
 	held := 0 // claimed and not yet settled: in jobs or being sent
 	var expiredAt time.Time
 	for {
-		if held <= workers && ctx.Err() == nil {
-			for _, j := range o.claim(ctx, 2*workers-held) {
+		// While webhook commits wait, the outbox works as if it had BusyWorkers workers: no more than twice that
+		// many sends in hand. The check runs again every busyRecheck, so the sends pick up as soon as the commits
+		// catch up.
+		active, recheck := workers, (<-chan time.Time)(nil)
+		if o.Busy != nil && o.Busy() {
+			active, recheck = min(max(o.BusyWorkers, 1), workers), time.After(busyRecheck)
+		}
+		if held <= active && ctx.Err() == nil {
+			for _, j := range o.claim(ctx, 2*active-held) {
 				jobs <- j
 				held++
 			}
@@ -153,6 +168,7 @@ func (o *Outbox) Run(ctx context.Context) {
 		case <-done:
 			held--
 		case <-o.wake:
+		case <-recheck:
 		case <-tick.C:
 			o.heartbeat(ctx)
 			o.requeueWindowFailures(ctx)
