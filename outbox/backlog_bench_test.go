@@ -34,15 +34,23 @@ func BenchmarkOutbox_Backlog(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			o := e.outbox(b, 10*time.Second)
+			// The number's send budget (Meta's throughput tier) out of the way: this measures the outbox, not the cap.
+			if err := e.store.DB(ctx).Exec("UPDATE phone_numbers SET send_rate_per_sec = 100000 WHERE id = ?", e.phone.ID).Error; err != nil {
+				b.Fatal(err)
+			}
+			o := e.outboxWithRate(b, 10*time.Second, 100000)
 			o.Workers, o.PairBurst, o.RecipientGap = 16, 1000, 0
 			b.ResetTimer()
 			e.run(b, o)
-			eventuallyFor(b, 10*time.Minute, "all sent", func() bool {
+			// The clock stops when the metrics count every send accepted: polling the table instead (a count of the
+			// whole outbox every few milliseconds) took half of PostgreSQL's time away from the sends it measures.
+			eventuallyFor(b, 10*time.Minute, "all sent", func() bool { return e.counter("sent") >= float64(b.N) })
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+			eventuallyFor(b, time.Minute, "every send recorded", func() bool {
 				n, _ := e.store.OutboundCounts(ctx, e.biz.ID)
 				return n[models.OutSent] == int64(b.N)
 			})
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 		})
 	}
 }

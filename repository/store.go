@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -55,14 +56,26 @@ func openPostgres(databaseURL string) (*sql.DB, bool, error) {
 // empty, the claim of outbound messages kept checking each candidate's chat against every unsent row, and at 10,000
 // queued a claim took 200-650 ms of a core (sends fell to ~60/s; with custom plans they stay at ~600/s). Every
 // other statement keeps PostgreSQL's default: planning each execution of all of them cost the database a fifth of
-// the webhooks it could commit.
-func (s *Store) freshPlans(ctx context.Context, fn func(tx *Store) error) error {
-	if !s.postgres || s.planModeSet {
+// the webhooks it could commit. settings are more planner settings for that transaction only (name, value).
+func (s *Store) freshPlans(ctx context.Context, fn func(tx *Store) error, settings ...[2]string) error {
+	if !s.postgres {
 		return fn(s)
 	}
+	if !s.planModeSet {
+		settings = append(settings, [2]string{"plan_cache_mode", "force_custom_plan"})
+	}
+	if len(settings) == 0 {
+		return fn(s)
+	}
+	calls := make([]string, len(settings))
+	var args []any
+	for i, kv := range settings {
+		calls[i] = "set_config(?, ?, true)" // true: local to the transaction
+		args = append(args, kv[0], kv[1])
+	}
 	return s.Tx(ctx, func(tx *Store) error {
-		if err := tx.db.WithContext(ctx).Exec("SET LOCAL plan_cache_mode = force_custom_plan").Error; err != nil {
-			return fmt.Errorf("plan each execution: %w", err)
+		if err := tx.db.WithContext(ctx).Exec("SELECT "+strings.Join(calls, ", "), args...).Error; err != nil {
+			return fmt.Errorf("set the planner for this transaction: %w", err)
 		}
 		return fn(tx)
 	})
