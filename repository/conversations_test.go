@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/waorder/waorder/models"
+	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/testutil"
 )
 
@@ -18,9 +19,7 @@ func TestConversation_CreatedOnceThenLoaded(t *testing.T) {
 		t.Run(be.Name, func(t *testing.T) {
 			s := be.Open(t)
 			ctx := context.Background()
-			b, p := seedBusiness(t, s, "1")
-			store(t, s, said(b, p, "wamid.1", annPhone, annUser, time.Now().UTC()))
-			c := oneCustomer(t, s, b, 1)
+			b, c := customerWhoWrote(t, s)
 			ids := make([]int64, 8)
 			errs := make([]error, 8)
 			var wg sync.WaitGroup
@@ -63,9 +62,7 @@ func TestConversationOrNew_WrittenOnceByTheFirstSave(t *testing.T) {
 		t.Run(be.Name, func(t *testing.T) {
 			s := be.Open(t)
 			ctx := context.Background()
-			b, p := seedBusiness(t, s, "1")
-			store(t, s, said(b, p, "wamid.1", annPhone, annUser, time.Now().UTC()))
-			c := oneCustomer(t, s, b, 1)
+			b, c := customerWhoWrote(t, s)
 			fresh, err := s.ConversationOrNew(ctx, b.ID, c.ID)
 			if err != nil || fresh.ID != 0 || fresh.BusinessID != b.ID || fresh.CustomerID != c.ID {
 				t.Fatalf("first load: %+v, %v", fresh, err)
@@ -108,4 +105,12 @@ func TestConversationOrNew_WrittenOnceByTheFirstSave(t *testing.T) {
 			}
 		})
 	}
+}
+
+// customerWhoWrote stores one business and a message from one customer, and returns both.
+func customerWhoWrote(t *testing.T, s *repository.Store) (models.Business, models.Customer) {
+	t.Helper()
+	b, p := seedBusiness(t, s, "1")
+	store(t, s, said(b, p, "wamid.1", annPhone, annUser, time.Now().UTC()))
+	return b, oneCustomer(t, s, b, 1)
 }
