@@ -8,41 +8,6 @@ import (
 	"github.com/waorder/waorder/models"
 )
 
-// Conversation loads the bot's state for a customer, creating an empty one the first time.
-func (s *Store) Conversation(ctx context.Context, businessID, customerID int64) (models.Conversation, error) {
-	// Read first: a customer who wrote before has one, and the bot loads it for every message. Only a first message
-	// tries the insert (which a concurrent first message may win; then the read after it finds that row).
-	var cs []models.Conversation
-	load := func() error {
-		err := s.db.WithContext(ctx).Where("business_id = ? AND customer_id = ?", businessID, customerID).Limit(1).Find(&cs).Error
-		if err != nil {
-			return fmt.Errorf("load conversation of customer %d: %w", customerID, err)
-		}
-		return nil
-	}
-	if err := load(); err != nil {
-		return models.Conversation{}, err
-	}
-	if len(cs) == 1 {
-		return cs[0], nil
-	}
-	t := now()
-	err := s.db.WithContext(ctx).Raw(`INSERT INTO conversations (business_id, customer_id, state, data, version, last_message_at, updated_at)
-		VALUES (?, ?, '', '{}', 0, ?, ?) ON CONFLICT (business_id, customer_id) DO NOTHING RETURNING *`, businessID, customerID, t, t).Scan(&cs).Error
-	if err != nil {
-		return models.Conversation{}, fmt.Errorf("create conversation of customer %d: %w", customerID, err)
-	}
-	if len(cs) == 0 {
-		if err := load(); err != nil {
-			return models.Conversation{}, err
-		}
-	}
-	if len(cs) == 0 {
-		return models.Conversation{}, fmt.Errorf("load conversation of customer %d: %w", customerID, models.ErrNotFound)
-	}
-	return cs[0], nil
-}
-
 // ConversationOrNew loads the bot's state for a customer, or returns an unsaved empty one (ID 0) the first time:
 // SaveConversation inserts it with the state the first message leaves, so a new customer's conversation is written
 // once, in the bot's commit, instead of inserted empty and then updated (two writes and a dead row per customer).
@@ -56,6 +21,30 @@ func (s *Store) ConversationOrNew(ctx context.Context, businessID, customerID in
 		return cs[0], nil
 	}
 	return models.Conversation{BusinessID: businessID, CustomerID: customerID, Data: "{}"}, nil
+}
+
+// Conversation loads the bot's state for a customer, creating an empty one the first time.
+func (s *Store) Conversation(ctx context.Context, businessID, customerID int64) (models.Conversation, error) {
+	// Read first: a customer who wrote before has one. Only a first load tries the insert (which a concurrent first
+	// load may win; then the read after it finds that row).
+	conv, err := s.ConversationOrNew(ctx, businessID, customerID)
+	if err != nil || conv.ID != 0 {
+		return conv, err
+	}
+	var cs []models.Conversation
+	t := now()
+	err = s.db.WithContext(ctx).Raw(`INSERT INTO conversations (business_id, customer_id, state, data, version, last_message_at, updated_at)
+		VALUES (?, ?, '', '{}', 0, ?, ?) ON CONFLICT (business_id, customer_id) DO NOTHING RETURNING *`, businessID, customerID, t, t).Scan(&cs).Error
+	if err != nil {
+		return models.Conversation{}, fmt.Errorf("create conversation of customer %d: %w", customerID, err)
+	}
+	if len(cs) == 1 {
+		return cs[0], nil
+	}
+	if conv, err = s.ConversationOrNew(ctx, businessID, customerID); err != nil || conv.ID != 0 {
+		return conv, err
+	}
+	return models.Conversation{}, fmt.Errorf("load conversation of customer %d: %w", customerID, models.ErrNotFound)
 }
 
 // SaveConversation writes c's new state and language if nobody changed it since it was read at c.Version; else

@@ -1,8 +1,8 @@
 // Command benchplot draws what scripts/bench.sh recorded as one SVG: webhook latency (p50 and p99 per second), the
 // service's RSS, and replies sent per second with the replies still queued, on one time axis. Inputs are CSV files
 // with a header row: -samples (second,rss_mb,sent,queued, one row a second from the sampler; later columns are
-// ignored) and any number of
-// -phase label=offset:file (a loadgen -timeline file whose second 0 was offset seconds into the samples).
+// ignored) and any number of -phase label=offset:file (a loadgen -timeline file whose second 0 was offset seconds
+// into the samples).
 package main
 
 import (
