@@ -7,6 +7,7 @@ import (
 
 	"github.com/waorder/waorder/repository"
 	"github.com/waorder/waorder/testutil"
+	"gorm.io/gorm"
 )
 
 // The queues' claims are planned for their own parameters at every execution, however often they ran on an empty
@@ -81,5 +82,55 @@ func TestOpen_SQLiteSyncsEveryCommit(t *testing.T) {
 	}
 	if mode != 2 {
 		t.Fatalf("PRAGMA synchronous = %d, want 2 (FULL)", mode)
+	}
+}
+
+// A statement with more than 32 arguments is a batch whose text is made for its size: it runs unprepared, so no
+// connection keeps a prepared copy of every batch size it has seen; statements with fewer are still prepared once
+// per connection and reused. Both, in and out of a transaction, return their rows.
+func TestOpen_PostgresBatchesAreNotPreparedPerSize(t *testing.T) {
+	ctx := context.Background()
+	s, err := repository.Open(ctx, testutil.PostgresSchemaURL(t), "", repository.Options{MaxOpenConns: 1}) // one session
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ids := func(n int) []int64 {
+		v := make([]int64, n)
+		for i := range v {
+			v[i] = int64(i + 1)
+		}
+		return v
+	}
+	run := func(db *gorm.DB, marker string, n int) {
+		t.Helper()
+		var got int64
+		if err := db.Raw("SELECT COUNT(*) /* "+marker+" */ FROM generate_series(1, 100) g WHERE g IN ?", ids(n)).
+			Scan(&got).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got != int64(n) {
+			t.Fatalf("%s with %d ids counted %d", marker, n, got)
+		}
+	}
+	for n := 30; n <= 40; n++ { // 30-32 arguments: prepared; 33-40: batches
+		run(s.DB(ctx), "pool", n)
+		if err := s.Tx(ctx, func(tx *repository.Store) error { run(tx.DB(ctx), "tx", n); return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 { // run again: reused, not prepared again
+		run(s.DB(ctx), "pool", 31)
+	}
+	for _, marker := range []string{"pool", "tx"} {
+		var prepared int
+		if err := s.DB(ctx).Raw(`SELECT COUNT(*) FROM pg_prepared_statements
+			WHERE statement LIKE ? AND statement NOT LIKE '%pg_prepared_statements%'`, "%/* "+marker+" */%").
+			Scan(&prepared).Error; err != nil {
+			t.Fatal(err)
+		}
+		if prepared != 3 {
+			t.Errorf("%s: %d statements prepared, want 3 (30, 31 and 32 ids; none of the batches)", marker, prepared)
+		}
 	}
 }
