@@ -162,10 +162,16 @@ func getSchedule[K comparable](m map[K]*schedule, k K) *schedule {
 	return s
 }
 
-// sweep forgets, once a minute, recipients whose schedules have fully recovered, so the map stays the size of
-// the recent conversations.
+// sweepEvery is how often the limiter forgets recipients whose schedules have fully recovered. A recipient is
+// kept for about period × messages after its last reply (12 s after the usual two); swept once a minute, a backlog
+// of new customers (400 a second in the benchmark's drain) kept ~29,000 of them, 4.7 MB of the heap; every 5 s it
+// keeps what the last ~17 s sent to. A sweep is a walk of the map under the lock: ~1 ms at 20,000 recipients.
+const sweepEvery = 5 * time.Second
+
+// sweep forgets recipients whose schedules have fully recovered, so the map stays the size of the recent
+// conversations.
 func (l *limiter) sweep(now time.Time) {
-	if now.Sub(l.swept) < time.Minute {
+	if now.Sub(l.swept) < sweepEvery {
 		return
 	}
 	l.swept = now

@@ -104,3 +104,26 @@ func TestTemplateParam_OneLineWithinMetasLimit(t *testing.T) {
 		t.Fatalf("%q", got)
 	}
 }
+
+// A backlog of new customers does not pile up in memory: seconds after a recipient's schedule has recovered it is
+// forgotten, while one still paying back its burst is kept (and keeps its schedule).
+func TestLimiter_ForgetsRecoveredRecipientsWithinSeconds(t *testing.T) {
+	l := newLimiter()
+	l.configure(6*time.Second, 30, 0)
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	l.reserve(t0, 1, 1000, "ann") // one reply: recovered 6 s later
+	for range 5 {                 // five replies: 30 s of schedule to pay back
+		l.reserve(t0, 1, 1000, "bob")
+	}
+	at := t0.Add(20 * time.Second)
+	l.reserve(at, 1, 1000, "cid")
+	if _, kept := l.pairs[pairKey{1, "ann"}]; kept {
+		t.Fatalf("ann recovered 14 s ago and is still kept (%d recipients)", len(l.pairs))
+	}
+	if _, kept := l.pairs[pairKey{1, "bob"}]; !kept {
+		t.Fatal("bob's schedule was forgotten before it recovered")
+	}
+	if len(l.pairs) != 2 {
+		t.Fatalf("%d recipients kept, want bob and cid", len(l.pairs))
+	}
+}
