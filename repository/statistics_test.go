@@ -11,7 +11,7 @@ import (
 
 // A table that grew fast is analyzed at once, not a minute later by autovacuum: the planner then knows its size and
 // values. One that barely changed is left alone, and SQLite has nothing to do. Rows updated in place count for less
-// than growth: a table is read again only after two tables' worth of changes.
+// than growth: a table is read again only after two tables' worth of changes. A pass reads a small sample.
 func TestRefreshStatistics_AnalyzesATableThatGrewFastAndLeavesTheOthers(t *testing.T) {
 	ctx := context.Background()
 	if got, err := testutil.SQLite(t).RefreshStatistics(ctx); err != nil || got != nil {
@@ -46,6 +46,14 @@ func TestRefreshStatistics_AnalyzesATableThatGrewFastAndLeavesTheOthers(t *testi
 	}
 	if planned != 3000 {
 		t.Fatalf("the planner counts %d customers, want 3000", planned)
+	}
+	var buckets int // from a small sample: statistics target 10, 11 bounds (the default target gives 101)
+	if err := s.DB(ctx).Raw(`SELECT array_length(histogram_bounds::text::text[], 1) FROM pg_stats
+		WHERE schemaname = current_schema() AND tablename = 'customers' AND attname = 'wa_id'`).Scan(&buckets).Error; err != nil {
+		t.Fatal(err)
+	}
+	if buckets != 11 {
+		t.Fatalf("wa_id's histogram has %d bounds, want 11 (a pass with statistics target 10)", buckets)
 	}
 	again, err := s.RefreshStatistics(ctx)
 	if err != nil || slices.Contains(again, "customers") {
