@@ -21,13 +21,29 @@ const batchArgs = 32
 // statement with more than batchArgs arguments runs unprepared, in one round trip (pgx's exec mode: the parameters'
 // types come from their Go types); every other statement is still prepared once per connection. Hand-written
 // because neither GORM nor pgx chooses the mode per statement; pgx takes it as a leading argument.
-type batchPool struct{ db *sql.DB }
+type batchPool struct {
+	batchStatements
+	db *sql.DB
+}
 
 // batchTx is a transaction of a batchPool: its statements are chosen the same way.
 type batchTx struct {
-	*sql.Tx
+	batchStatements
+	tx *sql.Tx
 	db *sql.DB
 }
+
+// batchStatements runs statements on a pool or a transaction, batches unprepared.
+type batchStatements struct {
+	on interface {
+		PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+		ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	}
+}
+
+func newBatchPool(db *sql.DB) *batchPool { return &batchPool{batchStatements{db}, db} }
 
 // unprepared puts pgx's exec mode in front of a batch's arguments.
 func unprepared(args []any) []any {
@@ -37,20 +53,20 @@ func unprepared(args []any) []any {
 	return append([]any{pgx.QueryExecModeExec}, args...)
 }
 
-func (p *batchPool) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
-	return p.db.PrepareContext(ctx, query)
+func (b batchStatements) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
+	return b.on.PrepareContext(ctx, query)
 }
 
-func (p *batchPool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return p.db.ExecContext(ctx, query, unprepared(args)...)
+func (b batchStatements) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return b.on.ExecContext(ctx, query, unprepared(args)...)
 }
 
-func (p *batchPool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return p.db.QueryContext(ctx, query, unprepared(args)...)
+func (b batchStatements) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return b.on.QueryContext(ctx, query, unprepared(args)...)
 }
 
-func (p *batchPool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return p.db.QueryRowContext(ctx, query, unprepared(args)...)
+func (b batchStatements) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return b.on.QueryRowContext(ctx, query, unprepared(args)...)
 }
 
 // BeginTx starts a transaction whose statements are chosen the same way (GORM's ConnPoolBeginner).
@@ -59,7 +75,7 @@ func (p *batchPool) BeginTx(ctx context.Context, opts *sql.TxOptions) (gorm.Conn
 	if err != nil {
 		return nil, err
 	}
-	return &batchTx{tx, p.db}, nil
+	return &batchTx{batchStatements{tx}, tx, p.db}, nil
 }
 
 // GetDBConn gives GORM's DB() the pool underneath.
@@ -68,14 +84,7 @@ func (p *batchPool) GetDBConn() (*sql.DB, error) { return p.db, nil }
 // GetDBConn gives GORM's DB() the pool underneath.
 func (t *batchTx) GetDBConn() (*sql.DB, error) { return t.db, nil }
 
-func (t *batchTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return t.Tx.ExecContext(ctx, query, unprepared(args)...)
-}
+// Commit and Rollback end the transaction (GORM's TxCommitter).
+func (t *batchTx) Commit() error { return t.tx.Commit() }
 
-func (t *batchTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return t.Tx.QueryContext(ctx, query, unprepared(args)...)
-}
-
-func (t *batchTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return t.Tx.QueryRowContext(ctx, query, unprepared(args)...)
-}
+func (t *batchTx) Rollback() error { return t.tx.Rollback() }

@@ -99,7 +99,7 @@ func Open(ctx context.Context, databaseURL, dataDir string, opts Options) (*Stor
 	if pg {
 		var sqlDB *sql.DB
 		if sqlDB, planModeSet, err = openPostgres(databaseURL); err == nil {
-			db, err = gorm.Open(outages{postgres.New(postgres.Config{Conn: &batchPool{sqlDB}})}, gcfg)
+			db, err = gorm.Open(outages{postgres.New(postgres.Config{Conn: newBatchPool(sqlDB)})}, gcfg)
 		}
 	} else {
 		if err := os.MkdirAll(dataDir, 0o750); err != nil {
