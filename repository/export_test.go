@@ -34,6 +34,37 @@ func (s *Store) ClaimOutboundPlan(ctx context.Context, limit int) (string, error
 	return strings.Join(lines, "\n"), err
 }
 
+// ClaimOutboundGenericPlan is the generic plan PostgreSQL keeps for ClaimOutbound's statement, one node per line:
+// the statement is prepared in this session at the first call (the store must have a single connection), planned
+// with the claim's settings, and kept, as pgx's prepared copy of it is, until an ANALYZE changes the statistics.
+// The parameters are NULL: a generic plan does not depend on them.
+func (s *Store) ClaimOutboundGenericPlan(ctx context.Context, limit int) (string, error) {
+	var lines []string
+	err := s.freshPlans(ctx, func(tx *Store) error {
+		q, args, err := tx.claimOutboundSQL(ctx, limit, time.Minute, "plan")
+		if err != nil {
+			return err
+		}
+		stmt := tx.db.WithContext(ctx).Raw(q, args...).Statement // PostgreSQL's $n placeholders, one per value
+		var prepared int
+		if err := tx.db.WithContext(ctx).Raw("SELECT COUNT(*) FROM pg_prepared_statements WHERE name = 'generic_claim'").
+			Scan(&prepared).Error; err != nil {
+			return err
+		}
+		if prepared == 0 {
+			if err := tx.db.WithContext(ctx).Exec("PREPARE generic_claim AS " + stmt.SQL.String()).Error; err != nil {
+				return fmt.Errorf("prepare claim: %w", err)
+			}
+		}
+		nulls := strings.TrimSuffix(strings.Repeat("NULL,", len(stmt.Vars)), ",")
+		if err := tx.db.WithContext(ctx).Raw("EXPLAIN EXECUTE generic_claim(" + nulls + ")").Scan(&lines).Error; err != nil {
+			return fmt.Errorf("explain claim: %w", err)
+		}
+		return nil
+	}, claimPlanner...)
+	return strings.Join(lines, "\n"), err
+}
+
 // MigrateTo applies the migrations up to version last, so a test can fill an older schema before the rest run.
 func MigrateTo(ctx context.Context, s *Store, last int) (int, error) { return s.migrateTo(ctx, last) }
 

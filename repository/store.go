@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,12 +57,17 @@ func openPostgres(databaseURL string) (*sql.DB, bool, error) {
 // empty, the claim of outbound messages kept checking each candidate's chat against every unsent row, and at 10,000
 // queued a claim took 200-650 ms of a core (sends fell to ~60/s; with custom plans they stay at ~600/s). Every
 // other statement keeps PostgreSQL's default: planning each execution of all of them cost the database a fifth of
-// the webhooks it could commit. settings are more planner settings for that transaction only (name, value).
+// the webhooks it could commit. settings are more planner settings for that transaction only (name, value); one
+// that names plan_cache_mode itself replaces force_custom_plan (and gives way to DATABASE_URL's, too).
 func (s *Store) freshPlans(ctx context.Context, fn func(tx *Store) error, settings ...[2]string) error {
 	if !s.postgres {
 		return fn(s)
 	}
-	if !s.planModeSet {
+	own := slices.IndexFunc(settings, func(kv [2]string) bool { return kv[0] == "plan_cache_mode" })
+	switch {
+	case s.planModeSet && own >= 0:
+		settings = slices.Delete(slices.Clone(settings), own, own+1)
+	case !s.planModeSet && own < 0:
 		settings = append(settings, [2]string{"plan_cache_mode", "force_custom_plan"})
 	}
 	if len(settings) == 0 {

@@ -2,6 +2,7 @@ package repository_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,14 +11,15 @@ import (
 	"gorm.io/gorm"
 )
 
-// The queues' claims are planned for their own parameters at every execution, however often they ran on an empty
-// queue (a generic plan made then walks every unsent row once the queue is deep); other statements keep
-// PostgreSQL's default. A URL that sets plan_cache_mode decides for every statement.
+// The bot's claim is planned for its own parameters at every execution, however often it ran on an empty queue (a
+// generic plan made then may walk every unprocessed row once the queue is deep); the outbox's claim, whose planner
+// settings leave it one plan, is planned once (its plan is checked with a deep queue elsewhere); other statements
+// keep PostgreSQL's default. A URL that sets plan_cache_mode decides for every statement.
 func TestOpen_PostgresClaimsArePlannedForEachExecution(t *testing.T) {
 	base := testutil.PostgresSchemaURL(t)
 	for _, tc := range []struct {
 		name, url, session string
-		generic            bool // claims may run on a generic plan
+		inboundGeneric     bool // the bot's claim runs on a generic plan
 	}{
 		{"default", base, "auto", false},
 		{"the URL's own setting", base + "&plan_cache_mode=force_generic_plan", "force_generic_plan", true},
@@ -64,8 +66,11 @@ func TestOpen_PostgresClaimsArePlannedForEachExecution(t *testing.T) {
 				t.Fatalf("%d prepared claims, want the outbox's and the bot's: %+v", len(plans), plans)
 			}
 			for _, p := range plans {
-				if generic := p.GenericPlans > 0; generic != tc.generic || p.GenericPlans+p.CustomPlans < 12 {
-					t.Errorf("claim %.60q: %d generic and %d custom plans", p.Statement, p.GenericPlans, p.CustomPlans)
+				want := tc.inboundGeneric || strings.Contains(p.Statement, "UPDATE outbound_messages")
+				ok := want && p.CustomPlans == 0 || !want && p.GenericPlans == 0
+				if !ok || p.GenericPlans+p.CustomPlans < 12 {
+					t.Errorf("claim %.60q: %d generic and %d custom plans, want generic %v", p.Statement, p.GenericPlans,
+						p.CustomPlans, want)
 				}
 			}
 		})
