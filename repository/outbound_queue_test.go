@@ -108,21 +108,7 @@ func TestOutbound_ClaimWalksTheDueIndexHoweverDeepTheQueue(t *testing.T) {
 // walks the due index with 20,000 queued (nothing invalidates it until an ANALYZE), and so does the one made after.
 func TestOutbound_ClaimsGenericPlanFromAnEmptyQueueWalksTheDueIndex(t *testing.T) {
 	ctx := context.Background()
-	url := testutil.PostgresSchemaURL(t)
-	m, err := repository.Open(ctx, url, "", repository.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = m.Migrate(ctx)
-	m.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := repository.Open(ctx, url, "", repository.Options{MaxOpenConns: 1}) // one session: its prepared plan
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := oneSession(t, testutil.PostgresSchemaURL(t)) // one session: its prepared plan
 	e := newOutEnv(t, s, "4900")
 	pause(t, newOutEnv(t, s, "4901"))
 	for _, when := range []string{"on an empty queue", "made empty, 20,000 queued", "after ANALYZE"} {

@@ -26,19 +26,7 @@ func TestOpen_PostgresClaimsArePlannedForEachExecution(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			m, err := repository.Open(ctx, tc.url, "", repository.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := m.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			m.Close()
-			s, err := repository.Open(ctx, tc.url, "", repository.Options{MaxOpenConns: 1}) // one session: its statements
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s := oneSession(t, tc.url)
 			var mode string
 			if err := s.DB(ctx).Raw("SHOW plan_cache_mode").Scan(&mode).Error; err != nil {
 				t.Fatal(err)
@@ -138,4 +126,27 @@ func TestOpen_PostgresBatchesAreNotPreparedPerSize(t *testing.T) {
 			t.Errorf("%s: %d statements prepared, want 3 (30, 31 and 32 ids; none of the batches)", marker, prepared)
 		}
 	}
+}
+
+// oneSession migrates the schema at url and opens a store on it with a single connection, so what a test reads of
+// the session (its prepared statements, its settings) is the session the store's statements ran in. The store is
+// closed when the test ends.
+func oneSession(t *testing.T, url string) *repository.Store {
+	t.Helper()
+	ctx := context.Background()
+	m, err := repository.Open(ctx, url, "", repository.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.Migrate(ctx)
+	m.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := repository.Open(ctx, url, "", repository.Options{MaxOpenConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
