@@ -38,7 +38,7 @@ func (s *Store) CustomerByWaID(ctx context.Context, businessID int64, waID strin
 func (s *Store) LatestOrderID(ctx context.Context, businessID int64) (int64, error) {
 	var id *int64
 	if err := s.db.WithContext(ctx).Model(&models.Order{}).Select("MAX(id)").Where("business_id = ?", businessID).
-		Scan(&id).Error; err != nil {
+		Find(&id).Error; err != nil {
 		return 0, fmt.Errorf("latest order of business %d: %w", businessID, err)
 	}
 	if id == nil {

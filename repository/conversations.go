@@ -34,7 +34,7 @@ func (s *Store) Conversation(ctx context.Context, businessID, customerID int64) 
 	var cs []models.Conversation
 	t := now()
 	err = s.db.WithContext(ctx).Raw(`INSERT INTO conversations (business_id, customer_id, state, data, version, last_message_at, updated_at)
-		VALUES (?, ?, '', '{}', 0, ?, ?) ON CONFLICT (business_id, customer_id) DO NOTHING RETURNING *`, businessID, customerID, t, t).Scan(&cs).Error
+		VALUES (?, ?, '', '{}', 0, ?, ?) ON CONFLICT (business_id, customer_id) DO NOTHING RETURNING *`, businessID, customerID, t, t).Find(&cs).Error
 	if err != nil {
 		return models.Conversation{}, fmt.Errorf("create conversation of customer %d: %w", customerID, err)
 	}
@@ -81,7 +81,7 @@ func (s *Store) SaveConversation(ctx context.Context, c models.Conversation, at 
 func (s *Store) CustomerLanguage(ctx context.Context, businessID, customerID int64) (string, error) {
 	var lang string
 	err := s.db.WithContext(ctx).Raw(`SELECT COALESCE(NULLIF(c.language, ''), b.language) FROM businesses b
-		LEFT JOIN conversations c ON c.business_id = b.id AND c.customer_id = ? WHERE b.id = ?`, customerID, businessID).Scan(&lang).Error
+		LEFT JOIN conversations c ON c.business_id = b.id AND c.customer_id = ? WHERE b.id = ?`, customerID, businessID).Find(&lang).Error
 	if err != nil {
 		return "", fmt.Errorf("language of customer %d: %w", customerID, err)
 	}

@@ -207,7 +207,7 @@ func (s *Store) customersByIdentifiers(ctx context.Context, keys map[idKey]bool)
 	keyIDs := append(append([]string{}, phones...), users[1:]...)
 	err := s.db.WithContext(ctx).Raw(`SELECT * FROM customers WHERE business_id IN ?
 		AND ((phone <> '' AND phone IN ?) OR (user_id <> '' AND user_id IN ?) OR wa_id IN ?) ORDER BY id`+lock,
-		biz, phones, users, keyIDs).Scan(&rows).Error
+		biz, phones, users, keyIDs).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("find customers by phone or user id: %w", err)
 	}

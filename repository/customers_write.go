@@ -33,7 +33,7 @@ func (s *Store) insertCustomers(ctx context.Context, cs []models.Customer) ([]in
 			BusinessID int64
 			WaID       string
 		}
-		if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
+		if err := s.db.WithContext(ctx).Raw(q, args...).Find(&rows).Error; err != nil {
 			return nil, fmt.Errorf("create %d customers: %w", len(chunk), err)
 		}
 		byKey := make(map[idKey]int64, len(rows))

@@ -76,7 +76,7 @@ func (s *Store) insertMessages(ctx context.Context, ds []Delivery, customers cus
 		ID    int64
 		Wamid string
 	}
-	if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&inserted).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw(q, args...).Find(&inserted).Error; err != nil {
 		return nil, fmt.Errorf("insert %d inbound messages: %w", len(rows), err)
 	}
 	ids := make([]int64, len(inserted))
@@ -106,7 +106,7 @@ func (s *Store) keepConflicts(ctx context.Context, rows []InboundRow, fresh map[
 		Wamid   string
 		Payload string
 	}
-	if err := s.db.WithContext(ctx).Raw("SELECT wamid, payload FROM inbound_messages WHERE wamid IN ?", dup).Scan(&stored).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw("SELECT wamid, payload FROM inbound_messages WHERE wamid IN ?", dup).Find(&stored).Error; err != nil {
 		return fmt.Errorf("compare duplicate messages: %w", err)
 	}
 	have := make(map[string]string, len(stored))

@@ -47,7 +47,7 @@ func (s *Store) ClaimUnprocessed(ctx context.Context, ids []int64, limit int, le
 			ORDER BY m.id LIMIT ?`+lock+`)
 		UPDATE inbound_messages SET claim_until = `+untilSQL+`, attempts = attempts + 1
 		WHERE id IN (SELECT id FROM picked) AND processed_at IS NULL AND (claim_until IS NULL OR claim_until < `+nowSQL+`)
-		RETURNING *`, args...).Scan(&claimed).Error
+		RETURNING *`, args...).Find(&claimed).Error
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim unprocessed messages: %w", err)

@@ -39,7 +39,7 @@ func (r threadRow) thread() models.Thread {
 func (s *Store) Threads(ctx context.Context, businessID int64, limit int) ([]models.Thread, error) {
 	var rows []threadRow
 	err := s.db.WithContext(ctx).Raw(threadSelect+` ORDER BY CASE WHEN c.needs_human <> '' THEN 0 ELSE 1 END, c.last_message_at DESC, c.id DESC LIMIT ?`, businessID, limit).
-		Scan(&rows).Error
+		Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("list threads of business %d: %w", businessID, err)
 	}
@@ -55,7 +55,7 @@ func (s *Store) Threads(ctx context.Context, businessID int64, limit int) ([]mod
 func (s *Store) ThreadsChangedSince(ctx context.Context, businessID int64, since time.Time, limit int) ([]models.Thread, error) {
 	var rows []threadRow
 	err := s.db.WithContext(ctx).Raw(threadSelect+` AND c.updated_at >= ? ORDER BY c.updated_at, c.id LIMIT ?`,
-		businessID, since.UTC(), limit).Scan(&rows).Error
+		businessID, since.UTC(), limit).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("list changed threads of business %d: %w", businessID, err)
 	}
@@ -69,7 +69,7 @@ func (s *Store) ThreadsChangedSince(ctx context.Context, businessID int64, since
 // Thread loads one customer's thread.
 func (s *Store) Thread(ctx context.Context, businessID, customerID int64) (models.Thread, error) {
 	var rows []threadRow
-	err := s.db.WithContext(ctx).Raw(threadSelect+` AND c.customer_id = ?`, businessID, customerID).Scan(&rows).Error
+	err := s.db.WithContext(ctx).Raw(threadSelect+` AND c.customer_id = ?`, businessID, customerID).Find(&rows).Error
 	if err != nil {
 		return models.Thread{}, fmt.Errorf("load thread of customer %d: %w", customerID, err)
 	}
@@ -84,7 +84,7 @@ func (s *Store) UnreadThreads(ctx context.Context, businessID int64) (int64, err
 	var n int64
 	err := s.db.WithContext(ctx).Raw(`SELECT COUNT(*) FROM conversations c WHERE c.business_id = ? AND (c.needs_human <> ''
 		OR EXISTS (SELECT 1 FROM inbound_messages m WHERE m.business_id = c.business_id AND m.customer_id = c.customer_id
-			AND (c.read_at IS NULL OR m.received_at > c.read_at)))`, businessID).Scan(&n).Error
+			AND (c.read_at IS NULL OR m.received_at > c.read_at)))`, businessID).Find(&n).Error
 	if err != nil {
 		return 0, fmt.Errorf("count unread threads of business %d: %w", businessID, err)
 	}

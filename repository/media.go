@@ -53,7 +53,7 @@ func (s *Store) ClaimInboundMedia(ctx context.Context, limit int, lease time.Dur
 			AND (claim_until IS NULL OR claim_until < `+nowSQL+`) ORDER BY next_attempt_at, id LIMIT ?`+lock+`)
 		UPDATE inbound_media SET claim_until = `+untilSQL+`, attempts = attempts + 1
 		WHERE id IN (SELECT id FROM picked) AND (claim_until IS NULL OR claim_until < `+nowSQL+`)
-		RETURNING *`, args...).Scan(&claimed).Error
+		RETURNING *`, args...).Find(&claimed).Error
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim media to fetch: %w", err)
@@ -144,7 +144,7 @@ func (s *Store) InboundWithFilesSettledSince(ctx context.Context, businessID, cu
 		WHERE f.business_id = ? AND f.updated_at >= ? AND f.status IN ? AND m.customer_id = ?
 		ORDER BY f.updated_at, f.id LIMIT ?`, businessID, from.UTC(),
 		[]models.MediaStatus{models.MediaStored, models.MediaFailed, models.MediaExpired}, customerID, limit).
-		Scan(&out).Error
+		Find(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("list files of customer %d settled since %s: %w", customerID, from.Format(time.RFC3339), err)
 	}
@@ -159,7 +159,7 @@ func (s *Store) ExpiringMedia(ctx context.Context, before time.Time, limit int) 
 	err := s.db.WithContext(ctx).Raw(`UPDATE inbound_media SET status = ?, updated_at = ? WHERE id IN (
 			SELECT id FROM inbound_media WHERE status IN ? AND created_at < ? ORDER BY created_at LIMIT ?`+s.skipLocked()+`)
 		RETURNING *`, models.MediaExpiring, now(), []models.MediaStatus{models.MediaStored, models.MediaExpiring},
-		before.UTC(), limit).Scan(&out).Error
+		before.UTC(), limit).Find(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("pick files received before %s to remove: %w", before.Format(time.RFC3339), err)
 	}

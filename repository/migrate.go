@@ -63,7 +63,7 @@ func (s *Store) migrateTo(ctx context.Context, last int) (applied int, err error
 				}
 			}
 			var n int64
-			if err := tx.Raw("SELECT COUNT(*) FROM schema_migrations WHERE version = ?", version).Scan(&n).Error; err != nil {
+			if err := tx.Raw("SELECT COUNT(*) FROM schema_migrations WHERE version = ?", version).Find(&n).Error; err != nil {
 				return err
 			}
 			if n > 0 {

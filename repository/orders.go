@@ -17,7 +17,7 @@ func (s *Store) CreateOrder(ctx context.Context, o *models.Order) error {
 	db := s.db.WithContext(ctx)
 	var seq int64
 	if err := db.Raw("UPDATE businesses SET order_seq = order_seq + 1 WHERE id = ? RETURNING order_seq", o.BusinessID).
-		Scan(&seq).Error; err != nil {
+		Find(&seq).Error; err != nil {
 		return fmt.Errorf("number order of business %d: %w", o.BusinessID, err)
 	}
 	if seq == 0 {
@@ -223,7 +223,7 @@ func (s *Store) OrderMovesSince(ctx context.Context, businessID int64, since tim
 	err := s.db.WithContext(ctx).Raw(`SELECT e.id AS event_id, e.order_id, o.number, o.customer_id, e.to_status AS status,
 		e.created_at AS at FROM order_events e JOIN orders o ON o.id = e.order_id
 		WHERE e.business_id = ? AND e.created_at >= ? ORDER BY e.created_at, e.id LIMIT ?`, businessID, since.UTC(), limit).
-		Scan(&out).Error
+		Find(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("list order moves of business %d: %w", businessID, err)
 	}

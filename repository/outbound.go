@@ -61,7 +61,7 @@ func (s *Store) EnqueueOutbounds(ctx context.Context, ms []*models.OutboundMessa
 		IdempotencyKey string
 		NextAttemptAt  time.Time
 	}
-	if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw(q, args...).Find(&rows).Error; err != nil {
 		return 0, fmt.Errorf("enqueue %d outbound messages (first %s): %w", len(ms), ms[0].IdempotencyKey, err)
 	}
 	for _, r := range rows {
@@ -152,7 +152,7 @@ func (s *Store) OutboundCounts(ctx context.Context, businessID int64) (map[model
 		N      int64
 	}
 	err := s.db.WithContext(ctx).Model(&models.OutboundMessage{}).Select("status, COUNT(*) AS n").
-		Where("business_id = ?", businessID).Group("status").Scan(&rows).Error
+		Where("business_id = ?", businessID).Group("status").Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("count outbound messages of business %d: %w", businessID, err)
 	}

@@ -53,7 +53,7 @@ func (s *Store) ClaimOutbound(ctx context.Context, limit int, lease time.Duratio
 		if err != nil {
 			return err
 		}
-		if err := tx.db.WithContext(ctx).Raw(q, args...).Scan(&out).Error; err != nil {
+		if err := tx.db.WithContext(ctx).Raw(q, args...).Find(&out).Error; err != nil {
 			return fmt.Errorf("claim outbound messages: %w", err)
 		}
 		return nil
@@ -92,7 +92,7 @@ func (s *Store) claimOutboundSQL(ctx context.Context, limit int, lease time.Dura
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
 	var paused []int64
-	if err := s.db.WithContext(ctx).Raw("SELECT id FROM phone_numbers WHERE status <> 'connected'").Scan(&paused).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw("SELECT id FROM phone_numbers WHERE status <> 'connected'").Find(&paused).Error; err != nil {
 		return "", nil, fmt.Errorf("claim outbound messages: list paused numbers: %w", err)
 	}
 	connected := "TRUE"
@@ -259,7 +259,7 @@ func (s *Store) MarkOutboundSentPaced(ctx context.Context, sent []SentMessage, g
 		err := tx.db.WithContext(ctx).Raw(`UPDATE outbound_messages SET status = 'sent', wamid = CASE id`+wamidCase.String()+` END,
 			sent_at = ?, attempts = CASE id`+attemptsCase.String()+` END, claim_until = NULL, last_error = '', error_code = 0,
 			updated_at = ? WHERE id IN ? AND business_id = CASE id`+bizCase.String()+` END AND status = 'queued' RETURNING id`,
-			args...).Scan(&updated).Error
+			args...).Find(&updated).Error
 		if err != nil {
 			return fmt.Errorf("mark %d outbound messages sent: %w", len(sent), err)
 		}

@@ -54,7 +54,7 @@ func (s *Store) CustomerSummaries(ctx context.Context, businessID int64, limit i
 			WHERE m.business_id = cu.business_id AND m.customer_id = cu.id AND (c.read_at IS NULL OR m.received_at > c.read_at)) AS unread,
 		COALESCE((SELECT c.needs_human FROM conversations c WHERE c.business_id = cu.business_id AND c.customer_id = cu.id), '') AS needs_human
 		FROM customers cu WHERE cu.business_id = ?
-		ORDER BY (cu.last_inbound_at IS NULL), cu.last_inbound_at DESC, cu.id DESC LIMIT ?`, businessID, limit).Scan(&rows).Error
+		ORDER BY (cu.last_inbound_at IS NULL), cu.last_inbound_at DESC, cu.id DESC LIMIT ?`, businessID, limit).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("list customers of business %d: %w", businessID, err)
 	}

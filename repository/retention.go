@@ -84,7 +84,7 @@ func (s *Store) QueueStats(ctx context.Context) ([]QueueStat, error) {
 	out := make([]QueueStat, 0, len(queries))
 	for _, q := range queries {
 		st := QueueStat{Queue: q.queue}
-		if err := db.Raw(q.count).Scan(&st.Depth).Error; err != nil {
+		if err := db.Raw(q.count).Find(&st.Depth).Error; err != nil {
 			return nil, fmt.Errorf("count the %s queue: %w", q.queue, err)
 		}
 		if st.Depth > 0 {

@@ -39,7 +39,7 @@ func (s *Store) RefreshStatistics(ctx context.Context) ([]string, error) {
 		WHERE t.schemaname = current_schema() AND (
 			abs(t.n_live_tup - greatest(c.reltuples, 0)) > ? + ? * greatest(c.reltuples, 0)
 			OR t.n_mod_since_analyze > ? + ? * t.n_live_tup)
-		ORDER BY t.relname`, analyzeThreshold, analyzeGrowth, analyzeThreshold, analyzeChurn).Scan(&stale).Error
+		ORDER BY t.relname`, analyzeThreshold, analyzeGrowth, analyzeThreshold, analyzeChurn).Find(&stale).Error
 	if err != nil {
 		return nil, fmt.Errorf("find tables to analyze: %w", err)
 	}

@@ -60,7 +60,7 @@ func (s *Store) insertStatuses(ctx context.Context, ds []Delivery) error {
 		payload, status_at, received_at) VALUES ` + valueRows(len(rows), "(?,?,?,?,?,?,?,?,?,?)") +
 		" ON CONFLICT (wamid, status) DO NOTHING RETURNING wamid, status"
 	var got []struct{ Wamid, Status string }
-	if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&got).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw(q, args...).Find(&got).Error; err != nil {
 		return fmt.Errorf("insert %d statuses: %w", len(rows), err)
 	}
 	fresh := make(map[key]bool, len(got))
@@ -142,7 +142,7 @@ func (s *Store) lockWamids(ctx context.Context, wamids []string) error {
 func (s *Store) keepStatusConflict(ctx context.Context, st models.MessageStatus) error {
 	var stored string
 	err := s.db.WithContext(ctx).Raw("SELECT payload FROM message_statuses WHERE wamid = ? AND status = ?", st.Wamid, st.Status).
-		Scan(&stored).Error
+		Find(&stored).Error
 	if err != nil {
 		return fmt.Errorf("compare duplicate status: %w", err)
 	}
