@@ -26,6 +26,10 @@ type Bot struct {
 	Now      func() time.Time
 	// PicturesURL is where Meta fetches product pictures: PUBLIC_URL + "/p/" (see Business.PicturesURL).
 	PicturesURL string
+
+	// The business and catalog last decoded from the cache: every handler shares them, and Step only reads them.
+	businesses cache.Decoded[models.Business]
+	catalogs   cache.Decoded[[]models.Product]
 }
 
 // Listener hears what the bot committed. It runs on the processor's goroutine, so it must return quickly.
@@ -101,7 +105,7 @@ func (b *Bot) load(ctx context.Context, m models.InboundMessage) (l *loaded, han
 	if l.conv.TakenOverAt != nil {
 		return nil, true, b.quiet(ctx, m, l.conv, l.state)
 	}
-	l.biz, err = cached(ctx, b.Cache, cache.BusinessKey(m.BusinessID), cache.BusinessTTL, func(ctx context.Context) (models.Business, error) {
+	l.biz, err = cached(ctx, b.Cache, &b.businesses, cache.BusinessKey(m.BusinessID), cache.BusinessTTL, func(ctx context.Context) (models.Business, error) {
 		return b.Store.Business(ctx, m.BusinessID)
 	})
 	if err != nil {
@@ -110,7 +114,7 @@ func (b *Bot) load(ctx context.Context, m models.InboundMessage) (l *loaded, han
 	if l.cust, err = b.Store.Customer(ctx, m.BusinessID, m.CustomerID); err != nil {
 		return nil, false, err
 	}
-	l.catalog, err = cached(ctx, b.Cache, cache.CatalogKey(m.BusinessID), cache.CatalogTTL, func(ctx context.Context) ([]models.Product, error) {
+	l.catalog, err = cached(ctx, b.Cache, &b.catalogs, cache.CatalogKey(m.BusinessID), cache.CatalogTTL, func(ctx context.Context) ([]models.Product, error) {
 		return b.Store.Products(ctx, m.BusinessID, false)
 	})
 	if err != nil {
@@ -222,12 +226,13 @@ func (b *Bot) loadOrders(ctx context.Context, m models.InboundMessage, in *Input
 	return nil
 }
 
-// cached reads through the cache when there is one. The merchant side invalidates these keys on every write.
-func cached[T any](ctx context.Context, c cache.Cache, key string, ttl time.Duration, load func(context.Context) (T, error)) (T, error) {
+// cached reads through the cache when there is one, decoding a value only when its bytes changed (d: the values
+// are shared, read-only). The merchant side invalidates these keys on every write.
+func cached[T any](ctx context.Context, c cache.Cache, d *cache.Decoded[T], key string, ttl time.Duration, load func(context.Context) (T, error)) (T, error) {
 	if c == nil {
 		return load(ctx)
 	}
-	return cache.Remember(ctx, c, key, ttl, load)
+	return cache.RememberDecoded(ctx, c, d, key, ttl, load)
 }
 
 func mustText(to, body string) whatsapp.OutgoingMessage {
