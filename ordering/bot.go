@@ -90,7 +90,7 @@ func (l *loaded) info(picturesURL string) Business {
 // taken the conversation over (then quiet has already recorded it).
 func (b *Bot) load(ctx context.Context, m models.InboundMessage) (l *loaded, handled bool, err error) {
 	l = &loaded{msg: m}
-	if l.conv, err = b.Store.ConversationOrNew(ctx, m.BusinessID, m.CustomerID); err != nil {
+	if l.cust, l.conv, err = b.Store.CustomerAndConversation(ctx, m.BusinessID, m.CustomerID); err != nil {
 		return nil, false, err
 	}
 	if l.conv.Data != "" {
@@ -109,9 +109,6 @@ func (b *Bot) load(ctx context.Context, m models.InboundMessage) (l *loaded, han
 		return b.Store.Business(ctx, m.BusinessID)
 	})
 	if err != nil {
-		return nil, false, err
-	}
-	if l.cust, err = b.Store.Customer(ctx, m.BusinessID, m.CustomerID); err != nil {
 		return nil, false, err
 	}
 	l.catalog, err = cached(ctx, b.Cache, &b.catalogs, cache.CatalogKey(m.BusinessID), cache.CatalogTTL, func(ctx context.Context) ([]models.Product, error) {

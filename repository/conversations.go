@@ -23,6 +23,56 @@ func (s *Store) ConversationOrNew(ctx context.Context, businessID, customerID in
 	return models.Conversation{BusinessID: businessID, CustomerID: customerID, Data: "{}"}, nil
 }
 
+// CustomerAndConversation reads what the bot needs first about a message's sender in one statement: the customer
+// (models.ErrNotFound if the business has none with that id) and their conversation, or an unsaved empty one as
+// ConversationOrNew returns. Two reads of their own were 12 % of the service's CPU in the benchmark's drain.
+func (s *Store) CustomerAndConversation(ctx context.Context, businessID, customerID int64) (models.Customer, models.Conversation, error) {
+	var rows []struct {
+		models.Customer
+		ConvID            *int64
+		ConvState         *string
+		ConvData          *string
+		ConvVersion       *int64
+		ConvLastMessageAt *time.Time
+		ConvUpdatedAt     *time.Time
+		ConvTakenOverAt   *time.Time
+		ConvTakenOverBy   *int64
+		ConvNeedsHuman    *string
+		ConvReadAt        *time.Time
+		ConvLanguage      *string
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT cu.*, c.id AS conv_id, c.state AS conv_state, c.data AS conv_data,
+		c.version AS conv_version, c.last_message_at AS conv_last_message_at, c.updated_at AS conv_updated_at,
+		c.taken_over_at AS conv_taken_over_at, c.taken_over_by AS conv_taken_over_by, c.needs_human AS conv_needs_human,
+		c.read_at AS conv_read_at, c.language AS conv_language
+		FROM customers cu LEFT JOIN conversations c ON c.business_id = cu.business_id AND c.customer_id = cu.id
+		WHERE cu.business_id = ? AND cu.id = ?`, businessID, customerID).Find(&rows).Error
+	if err != nil {
+		return models.Customer{}, models.Conversation{}, fmt.Errorf("load customer %d and conversation: %w", customerID, err)
+	}
+	if len(rows) == 0 {
+		return models.Customer{}, models.Conversation{}, fmt.Errorf("load customer %d: %w", customerID, models.ErrNotFound)
+	}
+	r := rows[0]
+	conv := models.Conversation{BusinessID: businessID, CustomerID: customerID, Data: "{}"}
+	if r.ConvID != nil {
+		conv = models.Conversation{ID: *r.ConvID, BusinessID: businessID, CustomerID: customerID, State: deref(r.ConvState),
+			Data: deref(r.ConvData), Version: deref(r.ConvVersion), LastMessageAt: deref(r.ConvLastMessageAt),
+			UpdatedAt: deref(r.ConvUpdatedAt), TakenOverAt: r.ConvTakenOverAt, TakenOverBy: r.ConvTakenOverBy,
+			NeedsHuman: deref(r.ConvNeedsHuman), ReadAt: r.ConvReadAt, Language: deref(r.ConvLanguage)}
+	}
+	return r.Customer, conv, nil
+}
+
+// deref is *p, or T's zero value for nil (a column of a row a LEFT JOIN did not find).
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}
+
 // Conversation loads the bot's state for a customer, creating an empty one the first time.
 func (s *Store) Conversation(ctx context.Context, businessID, customerID int64) (models.Conversation, error) {
 	// Read first: a customer who wrote before has one. Only a first load tries the insert (which a concurrent first

@@ -114,3 +114,67 @@ func customerWhoWrote(t *testing.T, s *repository.Store) (models.Business, model
 	store(t, s, said(b, p, "wamid.1", annPhone, annUser, time.Now().UTC()))
 	return b, oneCustomer(t, s, b, 1)
 }
+
+// The bot's first read of a message's sender returns the customer and their conversation together: an unsaved empty
+// one before the first save, then everything saved in it (the take-over, the flag, the read mark, the language);
+// another business's customer is not found.
+func TestCustomerAndConversation_ReadTogetherAsTheySeparatelyWould(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			s := be.Open(t)
+			ctx := context.Background()
+			b, c := customerWhoWrote(t, s)
+			cust, conv, err := s.CustomerAndConversation(ctx, b.ID, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			alone, err := s.Customer(ctx, b.ID, c.ID)
+			if err != nil || cust.ID != c.ID || cust.WaID != alone.WaID || cust.Phone != alone.Phone ||
+				cust.UserID != alone.UserID || cust.LastInboundAt == nil || !cust.LastInboundAt.Equal(*alone.LastInboundAt) {
+				t.Fatalf("customer %+v, want %+v (%v)", cust, alone, err)
+			}
+			if conv.ID != 0 || conv.BusinessID != b.ID || conv.CustomerID != c.ID || conv.Data != "{}" {
+				t.Fatalf("before the first save: %+v, want an unsaved empty conversation", conv)
+			}
+
+			conv.State, conv.Data, conv.Language = "menu", `{"step":"menu"}`, "es"
+			if err := s.SaveConversation(ctx, conv, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			at := time.Now().UTC().Truncate(time.Second)
+			if err := s.FlagThread(ctx, b.ID, c.ID, models.NeedsAsked); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.MarkThreadRead(ctx, b.ID, c.ID, at); err != nil {
+				t.Fatal(err)
+			}
+			if _, flagged, err := s.CustomerAndConversation(ctx, b.ID, c.ID); err != nil || flagged.NeedsHuman != models.NeedsAsked {
+				t.Fatalf("flagged: %+v, %v", flagged, err)
+			}
+			user := seedUser(t, s, b.ID).ID
+			if err := s.TakeOver(ctx, b.ID, c.ID, user, at); err != nil {
+				t.Fatal(err)
+			}
+			_, got, err := s.CustomerAndConversation(ctx, b.ID, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := s.ConversationOrNew(ctx, b.ID, c.ID)
+			if err != nil || want.ID == 0 {
+				t.Fatalf("saved conversation: %+v, %v", want, err)
+			}
+			if got.ID != want.ID || got.State != "menu" || got.Data != want.Data || got.Version != want.Version ||
+				got.Language != "es" || got.NeedsHuman != want.NeedsHuman || got.TakenOverBy == nil ||
+				*got.TakenOverBy != user || got.TakenOverAt == nil || !got.TakenOverAt.Equal(*want.TakenOverAt) ||
+				got.ReadAt == nil || !got.ReadAt.Equal(*want.ReadAt) || !got.LastMessageAt.Equal(want.LastMessageAt) ||
+				!got.UpdatedAt.Equal(want.UpdatedAt) {
+				t.Fatalf("read together: %+v\nalone: %+v", got, want)
+			}
+
+			other, _ := seedBusiness(t, s, "2")
+			if _, _, err := s.CustomerAndConversation(ctx, other.ID, c.ID); !errors.Is(err, models.ErrNotFound) {
+				t.Fatalf("another business's customer: %v, want ErrNotFound", err)
+			}
+		})
+	}
+}
