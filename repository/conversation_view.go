@@ -2,6 +2,7 @@ package repository
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -36,15 +37,12 @@ func (s *Store) CustomerByWaID(ctx context.Context, businessID int64, waID strin
 
 // LatestOrderID is the highest order id of a business (0 when it has none): where a live feed starts.
 func (s *Store) LatestOrderID(ctx context.Context, businessID int64) (int64, error) {
-	var id *int64
+	var id sql.NullInt64 // MAX of no rows is NULL
 	if err := s.db.WithContext(ctx).Model(&models.Order{}).Select("MAX(id)").Where("business_id = ?", businessID).
-		Find(&id).Error; err != nil {
+		Row().Scan(&id); err != nil {
 		return 0, fmt.Errorf("latest order of business %d: %w", businessID, err)
 	}
-	if id == nil {
-		return 0, nil
-	}
-	return *id, nil
+	return id.Int64, nil
 }
 
 // OrdersSince lists a business's orders with an id above afterID or created at or after since, oldest first, with

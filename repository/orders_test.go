@@ -3,6 +3,7 @@ package repository_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -165,6 +166,40 @@ func TestProducts_CRUDScopedByBusiness(t *testing.T) {
 			}
 			if err := s.DeleteProduct(ctx, b.ID, p.ID); err != nil {
 				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// The live order feed starts after the business's highest order: none is 0, another business's orders don't count.
+func TestLatestOrderID_ZeroWithoutOrdersThenTheHighest(t *testing.T) {
+	for _, be := range testutil.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			s := be.Open(t)
+			ctx := context.Background()
+			b, p := seedBusiness(t, s, "502")
+			other, op := seedBusiness(t, s, "503")
+			if id, err := s.LatestOrderID(ctx, b.ID); err != nil || id != 0 {
+				t.Fatalf("no orders: %d, %v; want 0", id, err)
+			}
+			cid := seedCustomer(t, s, b, p, "1555", "Ann")
+			ocid := seedCustomer(t, s, other, op, "1666", "Bob")
+			var last int64
+			for i, c := range []struct {
+				biz  int64
+				cust int64
+			}{{b.ID, cid}, {b.ID, cid}, {other.ID, ocid}} {
+				o := models.Order{BusinessID: c.biz, CustomerID: c.cust, Currency: "USD", SourceKey: fmt.Sprint("wamid.", i),
+					Items: []models.OrderItem{{Name: "Tea", Quantity: 1, UnitPriceMinor: 250}}}
+				if err := s.Tx(ctx, func(tx *repository.Store) error { return tx.CreateOrder(ctx, &o) }); err != nil {
+					t.Fatal(err)
+				}
+				if c.biz == b.ID {
+					last = o.ID
+				}
+			}
+			if id, err := s.LatestOrderID(ctx, b.ID); err != nil || id != last {
+				t.Fatalf("latest order: %d, %v; want %d", id, err, last)
 			}
 		})
 	}
