@@ -103,6 +103,12 @@ func Remember[T any](ctx context.Context, c Cache, key string, ttl time.Duration
 	if v, ok := GetJSON[T](ctx, c, key); ok {
 		return v, nil
 	}
+	return loadThrough(ctx, c, key, ttl, load)
+}
+
+// loadThrough is Remember after the cache missed (or held bytes that do not decode): one load per key in this
+// process, its result cached for ttl.
+func loadThrough[T any](ctx context.Context, c Cache, key string, ttl time.Duration, load func(context.Context) (T, error)) (T, error) {
 	loadAndSet := func() (any, []byte, error) {
 		v, err := load(ctx)
 		if err != nil {

@@ -37,7 +37,7 @@ const maxDecoded = 1024
 func RememberDecoded[T any](ctx context.Context, c Cache, d *Decoded[T], key string, ttl time.Duration, load func(context.Context) (T, error)) (T, error) {
 	raw, ok := c.Get(ctx, key)
 	if !ok {
-		return Remember(ctx, c, key, ttl, load) // a miss: the next read decodes what this one caches
+		return loadThrough(ctx, c, key, ttl, load) // a miss: the next read decodes what this one caches
 	}
 	d.mu.Lock()
 	e, seen := d.last[key]
@@ -47,7 +47,7 @@ func RememberDecoded[T any](ctx context.Context, c Cache, d *Decoded[T], key str
 	}
 	var v T
 	if err := json.Unmarshal(raw, &v); err != nil {
-		return Remember(ctx, c, key, ttl, load) // undecodable (a schema change): as GetJSON, load afresh
+		return loadThrough(ctx, c, key, ttl, load) // undecodable (a schema change): load afresh, as Remember does
 	}
 	d.mu.Lock()
 	if d.last == nil {

@@ -20,7 +20,12 @@ func (s *Store) ConversationOrNew(ctx context.Context, businessID, customerID in
 	if len(cs) == 1 {
 		return cs[0], nil
 	}
-	return models.Conversation{BusinessID: businessID, CustomerID: customerID, Data: "{}"}, nil
+	return unsavedConversation(businessID, customerID), nil
+}
+
+// unsavedConversation is a customer's conversation before the first save (ID 0), with an empty state.
+func unsavedConversation(businessID, customerID int64) models.Conversation {
+	return models.Conversation{BusinessID: businessID, CustomerID: customerID, Data: "{}"}
 }
 
 // CustomerAndConversation reads what the bot needs first about a message's sender in one statement: the customer
@@ -54,7 +59,7 @@ func (s *Store) CustomerAndConversation(ctx context.Context, businessID, custome
 		return models.Customer{}, models.Conversation{}, fmt.Errorf("load customer %d: %w", customerID, models.ErrNotFound)
 	}
 	r := rows[0]
-	conv := models.Conversation{BusinessID: businessID, CustomerID: customerID, Data: "{}"}
+	conv := unsavedConversation(businessID, customerID)
 	if r.ConvID != nil {
 		conv = models.Conversation{ID: *r.ConvID, BusinessID: businessID, CustomerID: customerID, State: deref(r.ConvState),
 			Data: deref(r.ConvData), Version: deref(r.ConvVersion), LastMessageAt: deref(r.ConvLastMessageAt),
