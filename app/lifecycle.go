@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/waorder/waorder/metrics"
+	"github.com/waorder/waorder/repository"
 )
 
 // Run serves HTTP and runs the workers until ctx ends, then stops in order: stop accepting, finish in-flight
@@ -23,19 +24,29 @@ func (s *Service) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); f(workCtx) }()
 	}
-	run(s.proc.Run)
-	run(s.media.Run)
-	run(s.outbox.Run)
-	run(newRetention(s.cfg, s.store, s.files, s.log, s.metrics).Run)
-	run(func(ctx context.Context) { s.onboarding.Run(ctx, s.accountPoll()) })
+	if s.cfg.RunWorkers {
+		run(s.proc.Run)
+		run(s.media.Run)
+		run(s.outbox.Run)
+		run(newRetention(s.cfg, s.store, s.files, s.log, s.metrics).Run)
+		run(func(ctx context.Context) { s.onboarding.Run(ctx, s.accountPoll()) })
+		if s.store.Postgres() {
+			run(s.hearWakes)
+		}
+	} else {
+		// Web-only: the instances running the workers hear of stored messages and queued replies at once.
+		run(func(ctx context.Context) { s.arrivals.Forward(ctx, s.notify(repository.WakeInbound)) })
+		run(func(ctx context.Context) { s.outbox.Forward(ctx, s.notify(repository.WakeOutbound)) })
+	}
 	run(func(ctx context.Context) {
 		metrics.MonitorMemory(ctx, s.log, s.cfg.MemoryWarnMB, s.cfg.MemoryCriticalMB, s.cfg.MemoryInterval)
 	})
 	run(func(ctx context.Context) { s.accounts.RunSessionPurge(ctx, sessionPurgeEvery) })
+	// Every instance keeps the planner's statistics: a web-only one's commits read the tables its webhooks grow.
 	run(func(ctx context.Context) { keepStatistics(ctx, s.store, s.log) })
 
 	s.log.Info("listening", "addr", s.ln.Addr().String(), "database", dbKind(s.store), "cache", s.cache.Status(),
-		"sandbox", s.cfg.Sandbox)
+		"sandbox", s.cfg.Sandbox, "workers", s.cfg.RunWorkers)
 	served := make(chan error, 2)
 	go func() { served <- s.http.Listener(s.ln) }()
 	if s.ops != nil {
@@ -58,6 +69,43 @@ func (s *Service) Run(ctx context.Context) error {
 		wg.Wait()
 	})
 	return err
+}
+
+// hearWakes listens for web-only instances' notifications (repository.Listen) and wakes the bot's sweep or the
+// outbox, until ctx ends; a dropped connection is logged and listened again after a pause that doubles up to 30 s.
+// Without it those instances' work would wait for the next sweep (Poll), never be lost.
+func (s *Service) hearWakes(ctx context.Context) {
+	on := func(ch string) {
+		switch ch {
+		case repository.WakeInbound:
+			s.proc.Wake()
+		case repository.WakeOutbound:
+			s.outbox.Wake()
+		}
+	}
+	pause := time.Second
+	for {
+		err := s.store.Listen(ctx, []string{repository.WakeInbound, repository.WakeOutbound}, on)
+		if ctx.Err() != nil {
+			return
+		}
+		s.log.Warn("listening for other instances' work; the sweeps find it meanwhile", "err", err, "retry_in", pause)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 30*time.Second)
+	}
+}
+
+// notify returns a wake for Forward: it notifies channel, and logs a failure (the workers' sweep finds the work).
+func (s *Service) notify(channel string) func(context.Context) {
+	return func(ctx context.Context) {
+		if err := s.store.Notify(ctx, channel); err != nil && ctx.Err() == nil {
+			s.log.Warn("wake the instances running the workers; their sweep finds the work", "err", err)
+		}
+	}
 }
 
 // shutdown stops within the grace period (SHUTDOWN_GRACE), whatever hangs, even a paused database: the HTTP server

@@ -70,6 +70,7 @@ type Service struct {
 	sandbox  *sandbox.Sandbox // nil outside sandbox mode
 	outbox   *outbox.Outbox
 	proc     *ingest.Processor
+	arrivals *ingest.Arrivals // stored messages' ids, from the webhook commits to proc (or, web-only, to the others)
 	media    *mediafetch.Fetcher
 	files    mediastore.Store // pictures, voice notes, documents: customers' and products'
 	accounts *auth.Service
@@ -177,6 +178,7 @@ func (s *Service) build() error {
 
 	// Inbound: webhooks are stored, and the ids of new messages handed to the processor through arrivals.
 	arrivals := ingest.NewArrivals()
+	s.arrivals = arrivals
 	s.ingest = ingest.New(s.store, log, ingest.Options{}, arrivals)
 	s.closers = append(s.closers, s.ingest.Close)
 

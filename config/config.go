@@ -54,12 +54,15 @@ type Config struct {
 	MetricsAddr        string        `mapstructure:"METRICS_ADDR"`
 	SessionIdleTimeout time.Duration `mapstructure:"SESSION_IDLE_TIMEOUT"`
 
-	BodyLimitBytes int    `mapstructure:"WEBHOOK_BODY_LIMIT"`
-	SendRatePerSec int    `mapstructure:"SEND_RATE_PER_SECOND"`
-	Workers        int    `mapstructure:"SEND_WORKERS"`
-	BotWorkers     int    `mapstructure:"BOT_WORKERS"`
-	DBPool         int    `mapstructure:"DB_POOL"`
-	LogLevel       string `mapstructure:"LOG_LEVEL"`
+	BodyLimitBytes int `mapstructure:"WEBHOOK_BODY_LIMIT"`
+	SendRatePerSec int `mapstructure:"SEND_RATE_PER_SECOND"`
+	Workers        int `mapstructure:"SEND_WORKERS"`
+	BotWorkers     int `mapstructure:"BOT_WORKERS"`
+	// RunWorkers false makes a web-only instance: it serves webhooks, the dashboard and the API, and leaves the bot,
+	// the outbox and the background jobs to the instances that run them (same PostgreSQL), waking them on commit.
+	RunWorkers bool   `mapstructure:"RUN_WORKERS"`
+	DBPool     int    `mapstructure:"DB_POOL"`
+	LogLevel   string `mapstructure:"LOG_LEVEL"`
 
 	RetainStatuses    time.Duration `mapstructure:"RETENTION_STATUSES"`
 	RetainEvents      time.Duration `mapstructure:"RETENTION_EVENTS"`
@@ -124,6 +127,7 @@ var keys = map[string]any{
 	"SEND_RATE_PER_SECOND":         models.DefaultSendRatePerSec,
 	"SEND_WORKERS":                 4,
 	"BOT_WORKERS":                  16,
+	"RUN_WORKERS":                  true,
 	"DB_POOL":                      24,
 	"LOG_LEVEL":                    "info",
 	"RETENTION_STATUSES":           "720h",
@@ -319,6 +323,9 @@ func (c Config) Validate() error {
 	}
 	if c.BotWorkers <= 0 || c.BotWorkers > 256 {
 		bad("BOT_WORKERS", "must be between 1 and 256")
+	}
+	if !c.RunWorkers && c.Database == "" {
+		bad("RUN_WORKERS", "can be false only with DATABASE_URL: the instances that run the workers share its PostgreSQL")
 	}
 	if c.DBPool < 4 || c.DBPool > 1000 {
 		bad("DB_POOL", "must be between 4 and 1000")

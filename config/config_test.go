@@ -51,6 +51,7 @@ func TestLoad_BadValuesAreNamed(t *testing.T) {
 		{"media removed within the day", map[string]string{"RETENTION_MEDIA": "2h"}, "RETENTION_MEDIA"},
 		{"no bot workers", map[string]string{"BOT_WORKERS": "0"}, "BOT_WORKERS"},
 		{"a pool too small for the workers", map[string]string{"DB_POOL": "2"}, "DB_POOL"},
+		{"a web-only instance on the embedded database", map[string]string{"RUN_WORKERS": "false"}, "RUN_WORKERS"},
 		{"retention batch", map[string]string{"RETENTION_BATCH": "0"}, "RETENTION_BATCH"},
 		{"retention interval", map[string]string{"RETENTION_INTERVAL": "1s"}, "RETENTION_INTERVAL"},
 	}
@@ -61,6 +62,17 @@ func TestLoad_BadValuesAreNamed(t *testing.T) {
 				t.Fatalf("error %v does not name %s", err, tt.key)
 			}
 		})
+	}
+}
+
+func TestLoad_WorkersRunUnlessAWebOnlyInstanceSharesPostgreSQL(t *testing.T) {
+	c, err := Load(env(nil), "")
+	if err != nil || !c.RunWorkers {
+		t.Fatalf("default: RunWorkers %v, err %v; want true", c.RunWorkers, err)
+	}
+	c, err = Load(env(map[string]string{"RUN_WORKERS": "false", "DATABASE_URL": "postgres://db/x", "SANDBOX": "true"}), "")
+	if err != nil || c.RunWorkers {
+		t.Fatalf("web-only on PostgreSQL: RunWorkers %v, err %v; want false, no error", c.RunWorkers, err)
 	}
 }
 

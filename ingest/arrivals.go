@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -85,6 +86,23 @@ func (a *Arrivals) Busy() bool {
 }
 
 // take returns the fast-path ids and forgets those that waited too many rounds.
+// Forward is the processor's side on a web-only instance, whose bot runs elsewhere: every wake-up drops the ids
+// (the other instances' sweep claims them from the database) and calls wake, one call at a time, so a burst of
+// commits costs one wake per call rather than one per commit. It returns when ctx ends.
+func (a *Arrivals) Forward(ctx context.Context, wake func(context.Context)) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-a.kick:
+			a.mu.Lock()
+			clear(a.fresh)
+			a.mu.Unlock()
+			wake(ctx)
+		}
+	}
+}
+
 func (a *Arrivals) take() []int64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -51,6 +51,7 @@ type Processor struct {
 	BusyParallel int
 	// Queued hears that a fallback reply was queued (wake the outbox); may be nil.
 	Queued func()
+	sweep  chan struct{}
 }
 
 // NewProcessor makes a processor that takes the messages arrivals announces (the ingest service's, or nil: the sweep
@@ -60,7 +61,17 @@ func NewProcessor(store *repository.Store, arrivals *Arrivals, h Handler, log *s
 		arrivals = NewArrivals()
 	}
 	return &Processor{store: store, handler: h, log: log, arrivals: arrivals,
-		Lease: time.Minute, Poll: 2 * time.Second, MaxAttempts: 5, Parallel: 8, BusyParallel: 2}
+		Lease: time.Minute, Poll: 2 * time.Second, MaxAttempts: 5, Parallel: 8, BusyParallel: 2,
+		sweep: make(chan struct{}, 1)}
+}
+
+// Wake makes Run sweep for pending messages now rather than at its next Poll, e.g. when another instance stored
+// some; it never blocks.
+func (p *Processor) Wake() {
+	select {
+	case p.sweep <- struct{}{}:
+	default:
+	}
 }
 
 // Run processes until ctx ends, then waits for messages in hand.
@@ -78,6 +89,9 @@ func (p *Processor) Run(ctx context.Context) {
 				if p.round(ctx, ids) == 0 {
 					break // all of them wait behind older messages in hand elsewhere: the sweep finds them
 				}
+			}
+		case <-p.sweep:
+			for p.round(ctx, nil) > 0 && ctx.Err() == nil {
 			}
 		case <-t.C:
 			for p.round(ctx, nil) > 0 && ctx.Err() == nil {

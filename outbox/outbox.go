@@ -106,6 +106,19 @@ func New(store *repository.Store, sender Sender, box *secretbox.Box, log *slog.L
 	return o
 }
 
+// Forward stands in for Run on an instance whose outbox runs elsewhere (RUN_WORKERS=false): each Wake, coalesced
+// while one call is in hand, calls wake (which tells the instances that send). It returns when ctx ends.
+func (o *Outbox) Forward(ctx context.Context, wake func(context.Context)) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-o.wake:
+			wake(ctx)
+		}
+	}
+}
+
 // Wake makes the workers look for due messages now, e.g. right after a message was enqueued; it never blocks.
 func (o *Outbox) Wake() {
 	select {

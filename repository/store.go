@@ -30,6 +30,8 @@ type Store struct {
 	timeout  time.Duration
 	// planModeSet: DATABASE_URL sets plan_cache_mode for every session (see freshPlans).
 	planModeSet bool
+	// conn is DATABASE_URL parsed, for connections outside the pool (Listen); nil on SQLite.
+	conn *pgx.ConnConfig
 }
 
 // Options tune the connection pool.
@@ -40,14 +42,13 @@ type Options struct {
 	QueryTimeout time.Duration
 }
 
-// openPostgres opens a pool on databaseURL, and tells whether the URL sets plan_cache_mode.
-func openPostgres(databaseURL string) (*sql.DB, bool, error) {
+// openPostgres opens a pool on databaseURL, and returns the parsed URL.
+func openPostgres(databaseURL string) (*sql.DB, *pgx.ConnConfig, error) {
 	cfg, err := pgx.ParseConfig(databaseURL)
 	if err != nil {
-		return nil, false, fmt.Errorf("DATABASE_URL: %w", err)
+		return nil, nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
-	_, planModeSet := cfg.RuntimeParams["plan_cache_mode"]
-	return stdlib.OpenDB(*cfg), planModeSet, nil
+	return stdlib.OpenDB(*cfg), cfg, nil
 }
 
 // freshPlans runs fn, on PostgreSQL in a transaction whose statements are planned for their own parameters
@@ -101,10 +102,12 @@ func Open(ctx context.Context, databaseURL, dataDir string, opts Options) (*Stor
 		err         error
 		pg          = databaseURL != ""
 		planModeSet bool
+		conn        *pgx.ConnConfig
 	)
 	if pg {
 		var sqlDB *sql.DB
-		if sqlDB, planModeSet, err = openPostgres(databaseURL); err == nil {
+		if sqlDB, conn, err = openPostgres(databaseURL); err == nil {
+			_, planModeSet = conn.RuntimeParams["plan_cache_mode"]
 			db, err = gorm.Open(outages{postgres.New(postgres.Config{Conn: newBatchPool(sqlDB)})}, gcfg)
 		}
 	} else {
@@ -143,7 +146,7 @@ func Open(ctx context.Context, databaseURL, dataDir string, opts Options) (*Stor
 		sqlDB.Close()
 		return nil, err
 	}
-	s := &Store{db: db, postgres: pg, timeout: timeout, planModeSet: planModeSet}
+	s := &Store{db: db, postgres: pg, timeout: timeout, planModeSet: planModeSet, conn: conn}
 	if err := s.Ping(ctx); err != nil {
 		sqlDB.Close()
 		return nil, err
