@@ -136,6 +136,9 @@ func New(cfg config.Config, log *slog.Logger, opts ...Option) (*Service, error) 
 	return s, nil
 }
 
+// warmConns is how many PostgreSQL connections a service opens before it listens (the rest of DB_POOL on demand).
+const warmConns = 8
+
 // build opens and connects the stages. Start-up has no caller's deadline: migrations take what they take.
 func (s *Service) build() error {
 	ctx := context.Background()
@@ -152,6 +155,8 @@ func (s *Service) build() error {
 		}
 		s.store = store
 		s.closers = append(s.closers, func() { store.Close() })
+		// Enough connections for a burst's first commits and reads, opened before the listener takes requests.
+		store.Warm(ctx, warmConns)
 	}
 	if err := observe(s.metrics, s.store); err != nil {
 		return err

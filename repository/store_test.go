@@ -150,3 +150,30 @@ func oneSession(t *testing.T, url string) *repository.Store {
 	t.Cleanup(func() { s.Close() })
 	return s
 }
+
+// TestWarm_OpensConnectionsBeforeTheyAreAskedFor: a warmed pool holds its connections idle, never more than its
+// size; SQLite's single connection is left alone.
+func TestWarm_OpensConnectionsBeforeTheyAreAskedFor(t *testing.T) {
+	ctx := context.Background()
+	s, err := repository.Open(ctx, testutil.PostgresSchemaURL(t), "", repository.Options{MaxOpenConns: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if n := s.Stats().OpenConnections; n != 1 {
+		t.Fatalf("%d connections open before warming; want 1 (the ping's)", n)
+	}
+	s.Warm(ctx, 3)
+	if st := s.Stats(); st.OpenConnections != 3 || st.Idle != 3 {
+		t.Fatalf("after warming 3: %d open, %d idle; want 3 and 3", st.OpenConnections, st.Idle)
+	}
+	s.Warm(ctx, 50)
+	if n := s.Stats().OpenConnections; n != 5 {
+		t.Fatalf("after warming 50 of a pool of 5: %d open; want 5", n)
+	}
+	lite := testutil.SQLite(t)
+	lite.Warm(ctx, 8)
+	if n := lite.Stats().OpenConnections; n > 1 {
+		t.Fatalf("SQLite: %d connections open; want at most its one", n)
+	}
+}
