@@ -9,7 +9,9 @@
 #      accepted by the Graph API per second, end to end, and the deepest queue seen;
 #   2. open loop at BENCH_RATE/s (1,000) for 10 s, the same kind of deliveries: p99 of POST /webhook;
 #   3. open loop at BENCH_RATE/s, a Meta-like mix (80 % statuses, 20 % customer messages): p99;
-# and pgbench (16 clients, one INSERT per transaction, 10 s) in the same run, RSS idle and peak. It prints one
+#   4. a web-only instance (RUN_WORKERS=false) under 1. and 2., then an instance running the workers drains it;
+# and pgbench (16 clients, one INSERT per transaction, 10 s) in the same run, RSS idle and peak, and the idle RSS
+# of the required stack alone (tools/stackfloor). It prints one
 # table, writes the samples and docs/bench.svg (latency, RSS and sends over the PostgreSQL run; BENCH_PLOT=0: no
 # plot). Needs PostgreSQL on 127.0.0.1:5432 and Redis/Valkey on 127.0.0.1:6379 (as .ci/run starts them),
 # pgbench and psql. BENCH_NODE=1 also measures the Node peer (whatsapp-api-js + Express from npm, into a temp dir).
@@ -40,21 +42,25 @@ go build -o "$work/waorder" ./cmd/waorder
 go build -o "$work/loadgen" ./tools/loadgen
 go build -o "$work/benchplot" ./tools/benchplot
 go build -o "$work/sqlitequery" ./tools/sqlitequery
+go build -o "$work/stackfloor" ./tools/stackfloor
 declare -A R # results: R[key]=value
 
-# start DB_KIND: runs the service on PostgreSQL (a fresh schema) or SQLite (a temp dir) and waits for /health.
+# start DB_KIND [VAR=VALUE...]: runs the service on PostgreSQL (a fresh schema) or SQLite (a temp dir), with any
+# more settings given, and waits for /health.
+svcenv=()
 start() {
-	local env=(PORT="$PORT" VALKEY_URL="$VK" SANDBOX=true GOMAXPROCS=2 SEND_RATE_PER_SECOND=100000 SEND_WORKERS=16 LOG_LEVEL=warn
-		METRICS_ADDR="127.0.0.1:$((PORT + 2))")
-	if [ "$1" = postgres ]; then
+	local kind=$1
+	shift
+	svcenv=(VALKEY_URL="$VK" SANDBOX=true GOMAXPROCS=2 SEND_RATE_PER_SECOND=100000 SEND_WORKERS=16 LOG_LEVEL=warn)
+	if [ "$kind" = postgres ]; then
 		schema="bench_$(date +%s)_$RANDOM"
 		psql -q "$PG" -c "CREATE SCHEMA $schema" >/dev/null
-		env+=(DATABASE_URL="$PG&search_path=$schema")
+		svcenv+=(DATABASE_URL="$PG&search_path=$schema")
 	else
 		schema=""
-		env+=(DATA_DIR="$work/sqlite")
+		svcenv+=(DATA_DIR="$work/sqlite")
 	fi
-	env "${env[@]}" "$work/waorder" serve >"$work/log.$1" 2>&1 &
+	env "${svcenv[@]}" PORT="$PORT" METRICS_ADDR="127.0.0.1:$((PORT + 2))" "$@" "$work/waorder" serve >"$work/log.$kind" 2>&1 &
 	pid=$!
 	for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
 	# Rate limits out of the way: the sandbox number's own budget (Meta's 80/s) and the per-recipient pacing stay
@@ -182,6 +188,30 @@ check sq
 R[sq.peak]=$(hwm)
 stop
 
+# PostgreSQL, split: a web-only instance (RUN_WORKERS=false) takes the closed loop and the open loop of new
+# customers with no bot or outbox beside it on this machine, as it would with the workers on another host; then
+# an instance running the workers starts on the same schema and answers them all.
+start postgres RUN_WORKERS=false
+R[web.idle]=$(rss)
+load webclosed -rate 0 -c 64 -d "$DUR" -fresh
+load webopen -rate "$RATE" -c 256 -d "$DUR" -fresh
+R[web.peak]=$(hwm)
+env "${svcenv[@]}" PORT="$((PORT + 10))" "$work/waorder" serve >"$work/log.worker" 2>&1 &
+wpid=$!
+drain web "$(date +%s)"
+check web
+kill "$wpid" 2>/dev/null || true
+wait "$wpid" 2>/dev/null || true
+stop
+
+# The required stack alone (tools/stackfloor: Fiber, GORM + pgx, valkey-go, Viper, connected and idle).
+PORT="$((PORT + 20))" DATABASE_URL="$PG" VALKEY_URL="$VK" "$work/stackfloor" >"$work/log.floor" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$((PORT + 20))/health" >/dev/null && break; sleep 0.1; done
+sleep 3
+R[floor]=$(rss)
+stop
+
 # PostgreSQL alone, same run.
 schema="bench_pgb_$(date +%s)"
 psql -q "$PG" -c "CREATE SCHEMA $schema; CREATE TABLE $schema.pgb (id BIGSERIAL PRIMARY KEY, wamid TEXT UNIQUE, payload TEXT)" >/dev/null
@@ -211,6 +241,11 @@ echo "| p50 / p99, open loop $RATE/s, Meta-like mix (80 % statuses) | $(ok p50 m
 echo "| pgbench, 16 clients, one INSERT per transaction, same run | $pgb tps | |"
 echo "| RSS idle / peak | ${R[pg.idle]} MB / ${R[pg.peak]} MB | ${R[sq.idle]} MB / ${R[sq.peak]} MB |"
 echo "| inbound messages stored / stored twice; unanswered after the drain | ${R[pg.stored]} / ${R[pg.dup]}; ${R[pg.unanswered]} | ${R[sq.stored]} / ${R[sq.dup]}; ${R[sq.unanswered]} |"
+echo "| web-only instance (RUN_WORKERS=false), the workers' instance started after the load: durable webhooks/s, closed loop, 64 senders, each a new customer | $(ok throughput webclosed) ($(ratio "$(ok throughput webclosed)" "$pgb")× pgbench); p99 $(ok p99 webclosed) | |"
+echo "| … p50 / p99 of POST /webhook, open loop $RATE/s, each a new customer | $(ok p50 webopen) / $(ok p99 webopen) | |"
+echo "| … then the workers' instance alone: replies accepted per second, from its start | ${R[web.replies_per_s]} (deepest queue ${R[web.deepest]}; ${R[web.drained]}); stored ${R[web.stored]} / twice ${R[web.dup]}; unanswered ${R[web.unanswered]} | |"
+echo "| … RSS idle / peak of the web-only instance | ${R[web.idle]} MB / ${R[web.peak]} MB | |"
+echo "| RSS idle of the required stack alone (Fiber, GORM + pgx, valkey-go, Viper; tools/stackfloor) | ${R[floor]} MB | |"
 [ -n "${R[node]:-}" ] && echo "| Node peer (whatsapp-api-js + Express, verifies, stores nothing), same closed loop | ${R[node]} ok/s | |"
 if [ "$PLOT" = 1 ]; then
 	mkdir -p docs
