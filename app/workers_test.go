@@ -22,11 +22,17 @@ import (
 	"github.com/waorder/waorder/whatsapp/fakegraph"
 )
 
-// TestWebOnlyInstance_StoresAndTheWorkerInstanceAnswersAtOnce: an instance with RUN_WORKERS=false stores a
-// customer's message and answers Meta, and sends nothing itself; an instance running the workers on the same
-// PostgreSQL answers the customer within seconds although its sweeps are an hour apart, because the web-only
-// instance's commit woke it. A reply queued on the web-only instance (a merchant's) wakes its outbox the same way.
-func TestWebOnlyInstance_StoresAndTheWorkerInstanceAnswersAtOnce(t *testing.T) {
+// split is a web-only instance and an instance running the workers on one PostgreSQL schema, each with its own
+// fake Graph API; the worker's sweeps are an hour apart, so only a wake-up makes it act on the web-only one's work.
+type split struct {
+	cfg                   config.Config
+	web                   *app.Service
+	webGraph, workerGraph *fakegraph.Server
+	store                 *repository.Store // the test's own view of the shared database
+}
+
+func startSplit(t *testing.T) *split {
+	t.Helper()
 	dbURL := testutil.PostgresSchemaURL(t)
 	cfg := apptest.Config(t)
 	cfg.Database = dbURL
@@ -38,18 +44,30 @@ func TestWebOnlyInstance_StoresAndTheWorkerInstanceAnswersAtOnce(t *testing.T) {
 		t.Cleanup(srv.Close)
 		return f, srv.URL
 	}
-	webGraph, webGraphURL := graph()
-	workerGraph, workerGraphURL := graph()
-	apptest.Start(t, cfg, app.WithGraphURL(workerGraphURL), app.WithPoll(time.Hour))
-	web := apptest.Start(t, webCfg, app.WithGraphURL(webGraphURL), app.WithPoll(time.Hour))
+	s := &split{cfg: cfg}
+	var webURL, workerURL string
+	s.webGraph, webURL = graph()
+	s.workerGraph, workerURL = graph()
+	apptest.Start(t, cfg, app.WithGraphURL(workerURL), app.WithPoll(time.Hour))
+	s.web = apptest.Start(t, webCfg, app.WithGraphURL(webURL), app.WithPoll(time.Hour))
+	store, err := repository.Open(context.Background(), dbURL, "", repository.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	s.store = store
+	return s
+}
 
-	const customer = "15550007"
+// postText delivers a signed text from a customer to the web-only instance and expects 200.
+func (s *split) postText(t *testing.T, wamid, from string) {
+	t.Helper()
 	body := fmt.Appendf(nil, `{"object":"whatsapp_business_account","entry":[{"id":"w","changes":[{"field":"messages","value":{
 		"messaging_product":"whatsapp","metadata":{"display_phone_number":"1","phone_number_id":"%s"},
 		"contacts":[{"profile":{"name":"Split"},"wa_id":"%s"}],
-		"messages":[{"from":"%s","id":"wamid.split.1","timestamp":"%d","type":"text","text":{"body":"hi"}}]}}]}]}`,
-		app.SandboxMetaPhoneID, customer, customer, time.Now().Unix())
-	req, _ := http.NewRequest(http.MethodPost, web.URL()+"/webhook", bytes.NewReader(body))
+		"messages":[{"from":"%s","id":"%s","timestamp":"%d","type":"text","text":{"body":"hi"}}]}}]}]}`,
+		app.SandboxMetaPhoneID, from, from, wamid, time.Now().Unix())
+	req, _ := http.NewRequest(http.MethodPost, s.web.URL()+"/webhook", bytes.NewReader(body))
 	req.Header.Set("X-Hub-Signature-256", whatsapp.Sign(body, config.SandboxAppSecret))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -59,82 +77,116 @@ func TestWebOnlyInstance_StoresAndTheWorkerInstanceAnswersAtOnce(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("webhook answered %d", resp.StatusCode)
 	}
+}
 
-	sendsTo := func(f *fakegraph.Server, to string) int {
-		n := 0
-		for _, r := range f.Requests() {
-			if r.Kind == fakegraph.KindSend && r.To == to {
-				n++
-			}
+func sendsTo(f *fakegraph.Server, to string) int {
+	n := 0
+	for _, r := range f.Requests() {
+		if r.Kind == fakegraph.KindSend && r.To == to {
+			n++
 		}
-		return n
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for sendsTo(workerGraph, customer) == 0 {
+	return n
+}
+
+// waitFor polls cond for up to 15 s and fails with what was awaited.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatal("the worker instance did not answer within 15 s (its sweep is an hour away: was it woken?)")
+			t.Fatalf("not within 15 s: %s", what)
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
-	if n := sendsTo(webGraph, customer); n != 0 {
+}
+
+// TestWebOnlyInstance_StoresAndTheWorkerInstanceAnswersAtOnce: an instance with RUN_WORKERS=false stores a
+// customer's message and answers Meta, and sends nothing itself; an instance running the workers on the same
+// PostgreSQL answers the customer within seconds although its sweeps are an hour apart, because the web-only
+// instance's commit woke it. A reply queued on the web-only instance (a merchant's) wakes its outbox the same way.
+func TestWebOnlyInstance_StoresAndTheWorkerInstanceAnswersAtOnce(t *testing.T) {
+	s := startSplit(t)
+	const customer = "15550007"
+	s.postText(t, "wamid.split.1", customer)
+	waitFor(t, "the worker instance answers (its sweep is an hour away: was it woken?)", func() bool {
+		return sendsTo(s.workerGraph, customer) > 0
+	})
+	if n := sendsTo(s.webGraph, customer); n != 0 {
 		t.Fatalf("the web-only instance sent %d messages itself", n)
 	}
 
 	// A merchant's status change on the web-only instance queues the customer's notice there; the worker sends it.
 	ctx := context.Background()
-	store, err := repository.Open(ctx, dbURL, "", repository.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
 	var reply models.OutboundMessage
-	if err := store.DB(ctx).Where("to_wa_id = ?", customer).First(&reply).Error; err != nil {
+	if err := s.store.DB(ctx).Where("to_wa_id = ?", customer).First(&reply).Error; err != nil {
 		t.Fatalf("the bot's reply: %v", err)
 	}
 	order := models.Order{BusinessID: reply.BusinessID, CustomerID: reply.CustomerID, Currency: "USD",
 		SourceKey: "wamid.split.order", Items: []models.OrderItem{{Name: "Tea", Quantity: 1, UnitPriceMinor: 250}}}
-	if err := store.Tx(ctx, func(tx *repository.Store) error { return tx.CreateOrder(ctx, &order) }); err != nil {
+	if err := s.store.Tx(ctx, func(tx *repository.Store) error { return tx.CreateOrder(ctx, &order) }); err != nil {
 		t.Fatal(err)
 	}
-	token, err := auth.New(store, cache.NewMemory(10), cfg.SessionKey(), apptest.Log()).CreateAPIToken(ctx, reply.BusinessID, "split")
+	token, err := auth.New(s.store, cache.NewMemory(10), s.cfg.SessionKey(), apptest.Log()).CreateAPIToken(ctx, reply.BusinessID, "split")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The bot's replies go out 250 ms apart (the recipient gap), the outbox's alarm waking it for each: wait till
 	// none is left, so that only the web-only instance's notify can wake the worker's outbox for the notice.
-	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	waitFor(t, "the bot's replies all sent", func() bool {
 		var queued int64
-		if err := store.DB(ctx).Model(&models.OutboundMessage{}).Where("status IN ('queued', 'held')").Count(&queued).Error; err != nil {
+		if err := s.store.DB(ctx).Model(&models.OutboundMessage{}).Where("status IN ('queued', 'held')").Count(&queued).Error; err != nil {
 			t.Fatal(err)
 		}
-		if queued == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of the bot's replies still unsent after 15 s", queued)
-		}
-	}
+		return queued == 0
+	})
 	time.Sleep(time.Second)
-	before := sendsTo(workerGraph, customer)
-	patch, _ := http.NewRequest(http.MethodPatch, fmt.Sprintf("%s/api/v1/orders/%d", web.URL(), order.ID),
+	before := sendsTo(s.workerGraph, customer)
+	patch, _ := http.NewRequest(http.MethodPatch, fmt.Sprintf("%s/api/v1/orders/%d", s.web.URL(), order.ID),
 		strings.NewReader(`{"status":"confirmed"}`))
 	patch.Header.Set("Authorization", "Bearer "+token)
 	patch.Header.Set("Content-Type", "application/json")
-	if resp, err = http.DefaultClient.Do(patch); err != nil {
+	resp, err := http.DefaultClient.Do(patch)
+	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("PATCH order answered %d", resp.StatusCode)
 	}
-	deadline = time.Now().Add(15 * time.Second)
-	for sendsTo(workerGraph, customer) == before {
-		if time.Now().After(deadline) {
-			t.Fatal("the merchant's message queued on the web-only instance was not sent within 15 s")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if n := sendsTo(webGraph, customer); n != 0 {
+	waitFor(t, "the merchant's message queued on the web-only instance is sent", func() bool {
+		return sendsTo(s.workerGraph, customer) > before
+	})
+	if n := sendsTo(s.webGraph, customer); n != 0 {
 		t.Fatalf("the web-only instance sent %d messages itself", n)
 	}
+}
+
+// TestWebOnlyInstance_TheWorkerListensAgainAfterItsConnectionIsKilled: the workers' instance's listening connection
+// is killed (a PostgreSQL restart, a proxy's idle cut); it connects again on its own and the next message a
+// web-only instance stores is answered, although the worker's sweeps are an hour apart.
+func TestWebOnlyInstance_TheWorkerListensAgainAfterItsConnectionIsKilled(t *testing.T) {
+	s := startSplit(t)
+	ctx := context.Background()
+	listeners := func(kill bool) int64 {
+		sel := "COUNT(*)"
+		if kill {
+			sel = "COUNT(pg_terminate_backend(pid))"
+		}
+		var n int64
+		if err := s.store.DB(ctx).Raw(`SELECT ` + sel + ` FROM pg_stat_activity
+			WHERE application_name = left('waorder listen ' || current_schema(), 63)`).Find(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	waitFor(t, "the worker listening", func() bool { return listeners(false) == 1 })
+	if n := listeners(true); n != 1 {
+		t.Fatalf("killed %d listening connections; want 1", n)
+	}
+	waitFor(t, "the worker gone from pg_stat_activity", func() bool { return listeners(false) == 0 })
+	waitFor(t, "the worker listening again", func() bool { return listeners(false) == 1 })
+	const customer = "15550008"
+	s.postText(t, "wamid.split.2", customer)
+	waitFor(t, "the worker instance answers after listening again", func() bool {
+		return sendsTo(s.workerGraph, customer) > 0
+	})
 }

@@ -46,7 +46,9 @@ func (s *Store) Listen(ctx context.Context, channels []string, on func(channel s
 	}
 	defer conn.Close(context.WithoutCancel(ctx)) //nolint:errcheck // the connection is dropped either way
 	var schema string
-	if err := conn.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+	// The connection names itself in pg_stat_activity as the listener of its schema, for operators (and tests).
+	if err := conn.QueryRow(ctx, "SELECT current_schema(), set_config('application_name', left('waorder listen ' || current_schema(), 63), false)").
+		Scan(&schema, nil); err != nil {
 		return fmt.Errorf("read the schema to listen for: %w", err)
 	}
 	for _, ch := range channels {

@@ -71,3 +71,35 @@ func TestListen_TheEmbeddedDatabaseHasNoOneToHearFrom(t *testing.T) {
 		t.Fatalf("Listen on SQLite: %v; want ErrNoListen", err)
 	}
 }
+
+// TestListen_ReturnsWhenItsConnectionIsKilled: the listener names itself after its schema in pg_stat_activity, and
+// a killed connection ends Listen with an error (the caller listens again) instead of leaving it deaf.
+func TestListen_ReturnsWhenItsConnectionIsKilled(t *testing.T) {
+	s := testutil.Postgres(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	heard := make(chan string, 4)
+	done := make(chan error, 1)
+	go func() { done <- s.Listen(ctx, []string{repository.WakeInbound}, func(ch string) { heard <- ch }) }()
+	select {
+	case <-heard: // listening
+	case <-time.After(10 * time.Second):
+		t.Fatal("not listening within 10 s")
+	}
+	var killed int64
+	if err := s.DB(ctx).Raw(`SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE application_name = left('waorder listen ' || current_schema(), 63)`).Find(&killed).Error; err != nil {
+		t.Fatal(err)
+	}
+	if killed != 1 {
+		t.Fatalf("%d listening connections found by name; want 1", killed)
+	}
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("Listen returned nil after its connection was killed; want the error")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Listen still waiting 10 s after its connection was killed")
+	}
+}
