@@ -69,13 +69,19 @@ func (s *split) postText(t *testing.T, wamid, from string) {
 		app.SandboxMetaPhoneID, from, from, wamid, time.Now().Unix())
 	req, _ := http.NewRequest(http.MethodPost, s.web.URL()+"/webhook", bytes.NewReader(body))
 	req.Header.Set("X-Hub-Signature-256", whatsapp.Sign(body, config.SandboxAppSecret))
+	expectOK(t, req)
+}
+
+// expectOK sends req and fails unless it is answered 200.
+func expectOK(t *testing.T, req *http.Request) {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("webhook answered %d", resp.StatusCode)
+		t.Fatalf("%s %s answered %d", req.Method, req.URL.Path, resp.StatusCode)
 	}
 }
 
@@ -144,14 +150,7 @@ func TestWebOnlyInstance_StoresAndTheWorkerInstanceAnswersAtOnce(t *testing.T) {
 		strings.NewReader(`{"status":"confirmed"}`))
 	patch.Header.Set("Authorization", "Bearer "+token)
 	patch.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(patch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("PATCH order answered %d", resp.StatusCode)
-	}
+	expectOK(t, patch)
 	waitFor(t, "the merchant's message queued on the web-only instance is sent", func() bool {
 		return sendsTo(s.workerGraph, customer) > before
 	})

@@ -85,7 +85,6 @@ func (a *Arrivals) Busy() bool {
 	return false
 }
 
-// take returns the fast-path ids and forgets those that waited too many rounds.
 // Forward is the processor's side on a web-only instance, whose bot runs elsewhere: every wake-up drops the ids
 // (the other instances' sweep claims them from the database) and calls wake, one call at a time, so a burst of
 // commits costs one wake per call rather than one per commit. It returns when ctx ends.
@@ -103,6 +102,7 @@ func (a *Arrivals) Forward(ctx context.Context, wake func(context.Context)) {
 	}
 }
 
+// take returns the fast-path ids and forgets those that waited too many rounds.
 func (a *Arrivals) take() []int64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()

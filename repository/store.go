@@ -29,10 +29,18 @@ type Store struct {
 	db       *gorm.DB
 	postgres bool
 	timeout  time.Duration
-	// planModeSet: DATABASE_URL sets plan_cache_mode for every session (see freshPlans).
-	planModeSet bool
-	// conn is DATABASE_URL parsed, for connections outside the pool (Listen); nil on SQLite.
+	// conn is DATABASE_URL parsed: its settings (planModeSet), and connections outside the pool (Listen); nil on
+	// SQLite.
 	conn *pgx.ConnConfig
+}
+
+// planModeSet reports whether DATABASE_URL sets plan_cache_mode for every session (see freshPlans).
+func (s *Store) planModeSet() bool {
+	if s.conn == nil {
+		return false
+	}
+	_, set := s.conn.RuntimeParams["plan_cache_mode"]
+	return set
 }
 
 // Options tune the connection pool.
@@ -67,9 +75,9 @@ func (s *Store) freshPlans(ctx context.Context, fn func(tx *Store) error, settin
 	}
 	own := slices.IndexFunc(settings, func(kv [2]string) bool { return kv[0] == "plan_cache_mode" })
 	switch {
-	case s.planModeSet && own >= 0:
+	case s.planModeSet() && own >= 0:
 		settings = slices.Delete(slices.Clone(settings), own, own+1)
-	case !s.planModeSet && own < 0:
+	case !s.planModeSet() && own < 0:
 		settings = append(settings, [2]string{"plan_cache_mode", "force_custom_plan"})
 	}
 	if len(settings) == 0 {
@@ -99,16 +107,14 @@ func Open(ctx context.Context, databaseURL, dataDir string, opts Options) (*Stor
 		TranslateError:         true, // only outages are translated (see outages)
 	}
 	var (
-		db          *gorm.DB
-		err         error
-		pg          = databaseURL != ""
-		planModeSet bool
-		conn        *pgx.ConnConfig
+		db   *gorm.DB
+		err  error
+		pg   = databaseURL != ""
+		conn *pgx.ConnConfig
 	)
 	if pg {
 		var sqlDB *sql.DB
 		if sqlDB, conn, err = openPostgres(databaseURL); err == nil {
-			_, planModeSet = conn.RuntimeParams["plan_cache_mode"]
 			db, err = gorm.Open(outages{postgres.New(postgres.Config{Conn: newBatchPool(sqlDB)})}, gcfg)
 		}
 	} else {
@@ -147,7 +153,7 @@ func Open(ctx context.Context, databaseURL, dataDir string, opts Options) (*Stor
 		sqlDB.Close()
 		return nil, err
 	}
-	s := &Store{db: db, postgres: pg, timeout: timeout, planModeSet: planModeSet, conn: conn}
+	s := &Store{db: db, postgres: pg, timeout: timeout, conn: conn}
 	if err := s.Ping(ctx); err != nil {
 		sqlDB.Close()
 		return nil, err
@@ -174,12 +180,8 @@ func (s *Store) Warm(ctx context.Context, n int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if c, err := db.Conn(ctx); err == nil {
-				if c.PingContext(ctx) == nil {
-					conns[i] = c
-				} else {
-					c.Close() //nolint:errcheck // a broken connection is dropped either way
-				}
+			if c, err := db.Conn(ctx); err == nil { // a new connection, opened and started up
+				conns[i] = c
 			}
 		}()
 	}
@@ -237,7 +239,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	ctx, cancel := s.deadline(ctx)
 	defer cancel()
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, postgres: s.postgres, timeout: s.timeout, planModeSet: s.planModeSet})
+		return fn(&Store{db: tx, postgres: s.postgres, timeout: s.timeout, conn: s.conn})
 	})
 }
 
